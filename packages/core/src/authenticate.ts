@@ -1,0 +1,31 @@
+import { extractBearerToken } from './bearer.js'
+import type { JWTClaims } from './jwt/claims.js'
+import { scopesOf } from './scopes.js'
+
+/** Anything that turns a token into verified claims: a token verifier or a resource server. */
+export interface BearerVerifier<C extends JWTClaims = JWTClaims> {
+  verify(token: string): Promise<C>
+}
+
+/** What an adapter attaches to an authenticated request (`req.auth`, `c.var.auth`). */
+export interface AuthContext<C extends JWTClaims = JWTClaims> {
+  /** The verified claims (frozen). */
+  readonly claims: C
+  /** The bearer token as received, for calling downstream APIs on the user's behalf. */
+  readonly token: string
+  /** The granted scopes, from `scope` or `scp`. */
+  readonly scopes: readonly string[]
+}
+
+/**
+ * The whole bearer check for one request: parse the `Authorization` header (RFC 6750 §2.1),
+ * verify the token, and collect its scopes. Every adapter calls this, so they agree exactly.
+ */
+export async function authenticate<C extends JWTClaims>(
+  verifier: BearerVerifier<C>,
+  authorization: string | readonly string[] | null | undefined,
+): Promise<AuthContext<C>> {
+  const token = extractBearerToken(authorization)
+  const claims = await verifier.verify(token)
+  return { claims, token, scopes: scopesOf(claims) }
+}

@@ -1,0 +1,163 @@
+/**
+ * The one error family of the toolkit. Every failure carries a stable `code` that callers and
+ * tests branch on (messages may change), an HTTP `status`, and, for bearer-token failures, the
+ * RFC 6750 `error` value that goes into `WWW-Authenticate`.
+ *
+ * Messages are written for developers and never contain tokens, secrets, codes or key material.
+ */
+
+/** RFC 6750 §3.1 error codes, plus RFC 6749 §5.2 codes used by token endpoints. */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'server_error'
+  | 'temporarily_unavailable'
+
+export interface AuthErrorOptions {
+  /** The underlying error (a jose error, a network failure). Kept for debugging, never sent to clients. */
+  cause?: unknown
+  /** Overrides the subclass's default HTTP status. */
+  status?: number
+}
+
+const AUTH_ERROR = Symbol.for('@org/auth-core/AuthError')
+const OAUTH_ERROR_VALUE = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,64}$/
+const OAUTH_DESCRIPTION_VALUE = /^[\x20\x21\x23-\x5B\x5D-\x7E]{0,300}$/
+
+export class AuthError extends Error {
+  /** Stable, machine-readable identifier, e.g. `ERR_JWT_EXPIRED`. */
+  readonly code: string
+  /** HTTP status an adapter answers with. */
+  readonly status: number
+  /** RFC 6750 / RFC 6749 error code, when the failure maps to one. */
+  readonly oauthError: OAuthErrorCode | undefined
+
+  constructor(
+    code: string,
+    message: string,
+    status: number,
+    oauthError?: OAuthErrorCode,
+    options?: AuthErrorOptions,
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.code = code
+    this.status = options?.status ?? status
+    this.oauthError = oauthError
+    // A tag that survives duplicate installs of this package, where `instanceof` does not.
+    Object.defineProperty(this, AUTH_ERROR, { value: true })
+  }
+}
+
+/** True for any error of this family, even one thrown by another installed copy of the package. */
+export function isAuthError(value: unknown): value is AuthError {
+  return (
+    typeof value === 'object' && value !== null && (value as { [AUTH_ERROR]?: unknown })[AUTH_ERROR] === true
+  )
+}
+
+/** An option passed to a factory is missing or invalid. Thrown at start-up, never per request. */
+export class ConfigurationError extends AuthError {
+  constructor(message: string, options?: AuthErrorOptions) {
+    super('ERR_INVALID_OPTION', message, 500, undefined, options)
+  }
+}
+
+/** The request carries no bearer token at all (RFC 6750 §3.1: no error code in the challenge). */
+export class MissingTokenError extends AuthError {
+  constructor() {
+    super('ERR_BEARER_MISSING', 'A bearer token is required', 401)
+  }
+}
+
+/** The Authorization header is present but is not a well-formed `Bearer <token>`. */
+export class MalformedAuthorizationError extends AuthError {
+  constructor(message: string) {
+    super('ERR_BEARER_MALFORMED', message, 400, 'invalid_request')
+  }
+}
+
+/** The token failed verification: format, signature, algorithm or claims. Always 401 `invalid_token`. */
+export class JWTVerificationError extends AuthError {
+  constructor(code: string, message: string, options?: AuthErrorOptions) {
+    super(code, message, 401, 'invalid_token', options)
+  }
+}
+
+/** The token's `exp` has passed (leeway included). */
+export class JWTExpiredError extends JWTVerificationError {
+  constructor(options?: AuthErrorOptions) {
+    super('ERR_JWT_EXPIRED', 'The token has expired', options)
+  }
+}
+
+/** A claim is missing or has a value the verifier does not accept. `claim` names it. */
+export class JWTClaimValidationError extends JWTVerificationError {
+  readonly claim: string
+  constructor(code: string, claim: string, message: string) {
+    super(code, message)
+    this.claim = claim
+  }
+}
+
+/** The token is valid but lacks a scope the route requires. */
+export class InsufficientScopeError extends AuthError {
+  /** The scopes the route requires, for the `scope` attribute of the challenge. */
+  readonly requiredScopes: readonly string[]
+  constructor(requiredScopes: readonly string[]) {
+    super('ERR_INSUFFICIENT_SCOPE', 'The token lacks a required scope', 403, 'insufficient_scope')
+    this.requiredScopes = requiredScopes
+  }
+}
+
+/** A configured public key (PEM, JWK, file) is malformed, private, symmetric or unsupported. */
+export class InvalidPublicKeyError extends AuthError {
+  constructor(message: string, options?: AuthErrorOptions) {
+    super('ERR_INVALID_PUBLIC_KEY', message, 500, undefined, options)
+  }
+}
+
+/**
+ * No verification key can be had right now: the JWKS or discovery endpoint failed and no
+ * usable cached keys remain. Adapters answer 503 with `Retry-After`.
+ */
+export class KeysUnavailableError extends AuthError {
+  /** Seconds after which a retry may succeed. */
+  readonly retryAfter: number
+  constructor(code: string, message: string, retryAfter: number, options?: AuthErrorOptions) {
+    super(code, message, 503, 'temporarily_unavailable', options)
+    this.retryAfter = retryAfter
+  }
+}
+
+/** A back-channel HTTP call (JWKS, discovery, token endpoint) answered something unusable. */
+export class RemoteResponseError extends AuthError {
+  constructor(code: string, message: string, options?: AuthErrorOptions) {
+    super(code, message, 502, undefined, options)
+  }
+}
+
+/**
+ * The token endpoint refused a code exchange or grant. `error` is the RFC 6749 §5.2 code it
+ * answered with; the raw body is never kept.
+ */
+export class OAuthExchangeError extends AuthError {
+  readonly error: string
+  readonly errorDescription: string | undefined
+  constructor(error: string, errorDescription?: string, options?: AuthErrorOptions) {
+    // The values come from a remote server: keep only RFC 6749 §5.2 characters, bounded.
+    const safeError = OAUTH_ERROR_VALUE.test(error) ? error : 'invalid_response'
+    super('ERR_OAUTH_EXCHANGE', `The token endpoint answered "${safeError}"`, 400, undefined, options)
+    this.error = safeError
+    this.errorDescription =
+      errorDescription !== undefined && OAUTH_DESCRIPTION_VALUE.test(errorDescription)
+        ? errorDescription
+        : undefined
+  }
+}

@@ -1,0 +1,77 @@
+import type { AuthError } from '../errors.js'
+
+export interface ErrorResponseOptions {
+  /**
+   * `realm` attribute of the `WWW-Authenticate` challenge (RFC 6750 §3).
+   * Default: none (the attribute is omitted).
+   */
+  realm?: string
+}
+
+/** What an adapter sends for an {@link AuthError}: framework-neutral, ready to copy into a response. */
+export interface ErrorResponseParts {
+  status: number
+  headers: Record<string, string>
+  body: { error: string; error_description: string }
+}
+
+// RFC 6750 §3: error_description and scope use %x20-21 / %x23-5B / %x5D-7E (no `"` or `\`).
+const UNSAFE_ATTRIBUTE_CHARS = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g
+
+function quoted(value: string): string {
+  return `"${value.replace(UNSAFE_ATTRIBUTE_CHARS, '')}"`
+}
+
+function challenge(error: AuthError, realm: string | undefined): string {
+  const attributes: string[] = []
+  if (realm !== undefined) attributes.push(`realm=${quoted(realm)}`)
+  if (error.oauthError !== undefined) {
+    attributes.push(`error=${quoted(error.oauthError)}`, `error_description=${quoted(error.message)}`)
+  }
+  // Duck-typed rather than `instanceof`: the error may come from another installed copy.
+  const { requiredScopes } = error as { requiredScopes?: readonly string[] }
+  if (requiredScopes !== undefined) attributes.push(`scope=${quoted(requiredScopes.join(' '))}`)
+  return attributes.length === 0 ? 'Bearer' : `Bearer ${attributes.join(', ')}`
+}
+
+/**
+ * Maps an {@link AuthError} to the HTTP answer RFC 6750 §3 asks for: 400 `invalid_request`,
+ * 401 `invalid_token` (or a bare challenge when no token was sent), 403 `insufficient_scope`,
+ * 503 with `Retry-After` when no verification key can be had. Errors of status 500 (a
+ * misconfiguration) answer a generic `server_error`: their message is for logs, not clients.
+ */
+export function describeAuthError(error: AuthError, options: ErrorResponseOptions = {}): ErrorResponseParts {
+  const headers: Record<string, string> = { 'cache-control': 'no-store' }
+  if (error.status === 401 || error.status === 400 || error.status === 403) {
+    headers['www-authenticate'] = challenge(error, options.realm)
+  }
+  const { retryAfter } = error as { retryAfter?: number }
+  if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter)
+  if (error.status >= 500) {
+    const unavailable = error.status === 503
+    return {
+      status: error.status,
+      headers,
+      body: {
+        error: unavailable ? 'temporarily_unavailable' : 'server_error',
+        error_description: unavailable
+          ? 'Verification keys are temporarily unavailable'
+          : 'Internal server error',
+      },
+    }
+  }
+  return {
+    status: error.status,
+    headers,
+    body: { error: error.oauthError ?? 'unauthorized', error_description: error.message },
+  }
+}
+
+/** {@link describeAuthError} as a Web `Response`, for fetch-native frameworks (Hono, Next.js). */
+export function authErrorResponse(error: AuthError, options?: ErrorResponseOptions): Response {
+  const parts = describeAuthError(error, options)
+  return new Response(JSON.stringify(parts.body), {
+    status: parts.status,
+    headers: { ...parts.headers, 'content-type': 'application/json' },
+  })
+}

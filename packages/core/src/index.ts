@@ -1,0 +1,47 @@
+export { type AuthContext, authenticate, type BearerVerifier } from './authenticate.js'
+export { extractBearerToken } from './bearer.js'
+export {
+  AuthError,
+  type AuthErrorOptions,
+  ConfigurationError,
+  InsufficientScopeError,
+  InvalidPublicKeyError,
+  isAuthError,
+  JWTClaimValidationError,
+  JWTExpiredError,
+  JWTVerificationError,
+  KeysUnavailableError,
+  MalformedAuthorizationError,
+  MissingTokenError,
+  type OAuthErrorCode,
+  OAuthExchangeError,
+  RemoteResponseError,
+} from './errors.js'
+export {
+  authErrorResponse,
+  describeAuthError,
+  type ErrorResponseOptions,
+  type ErrorResponseParts,
+} from './http/error-response.js'
+export type { JWTClaims } from './jwt/claims.js'
+export type { JWTHeader } from './jwt/decode.js'
+export { createTokenVerifier, type TokenVerifier } from './jwt/verifier.js'
+export type { TokenCacheOptions, TokenType, TokenVerifierOptions } from './jwt/verifier-options.js'
+export { type SignatureAlgorithm, SUPPORTED_ALGORITHMS } from './keys/algorithms.js'
+export {
+  type AuthorizationServerMetadata,
+  type DiscoveredKeysOptions,
+  type DiscoveryOptions,
+  type DiscoverySnapshot,
+  discoverIssuer,
+} from './keys/discovery.js'
+export type { JSONWebKeySet, PublicKeyInput } from './keys/public-key.js'
+export {
+  createRemoteJwks,
+  type JwksSnapshot,
+  type RemoteJwks,
+  type RemoteJwksOptions,
+} from './keys/remote-jwks.js'
+export type { HttpOptions } from './lib/fetch-json.js'
+export { createResourceServer, type ResourceServer, type ResourceServerOptions } from './resource-server.js'
+export { requireScopes, scopesOf } from './scopes.js'

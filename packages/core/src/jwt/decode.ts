@@ -1,0 +1,106 @@
+import { base64url } from 'jose'
+import { JWTVerificationError } from '../errors.js'
+import type { JWTClaims } from './claims.js'
+
+/** The protected header fields this toolkit reads. Others are kept but ignored. */
+export interface JWTHeader {
+  alg: string
+  kid?: string
+  typ?: string
+  [parameter: string]: unknown
+}
+
+const SEGMENT = /^[A-Za-z0-9_-]+$/
+const MAX_KID_LENGTH = 256
+// Header parameters that would let the token choose its own key: never honoured, always refused.
+const KEY_CARRYING_PARAMETERS = ['jwk', 'jku', 'x5u', 'x5c'] as const
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+function malformed(message: string): JWTVerificationError {
+  return new JWTVerificationError('ERR_JWT_MALFORMED', message)
+}
+
+function decodeJsonObject(segment: string, what: string): Record<string, unknown> {
+  let value: unknown
+  try {
+    value = JSON.parse(utf8.decode(base64url.decode(segment)))
+  } catch (cause) {
+    throw new JWTVerificationError('ERR_JWT_MALFORMED', `The token ${what} is not valid base64url JSON`, {
+      cause,
+    })
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw malformed(`The token ${what} must be a JSON object`)
+  }
+  return value as Record<string, unknown>
+}
+
+/** The three segments of a compact JWS, checked for shape only (no JSON parsed yet). */
+export function splitCompact(token: string, maxLength: number): [string, string, string] {
+  if (token.length > maxLength) {
+    throw new JWTVerificationError('ERR_JWT_TOO_LARGE', `The token is longer than ${maxLength} characters`)
+  }
+  const first = token.indexOf('.')
+  const second = token.indexOf('.', first + 1)
+  if (first === -1 || second === -1 || token.indexOf('.', second + 1) !== -1) {
+    throw malformed('The token must have three dot-separated segments')
+  }
+  const parts: [string, string, string] = [
+    token.slice(0, first),
+    token.slice(first + 1, second),
+    token.slice(second + 1),
+  ]
+  if (!SEGMENT.test(parts[0]) || !SEGMENT.test(parts[1]) || !SEGMENT.test(parts[2])) {
+    throw malformed('The token segments must be non-empty base64url')
+  }
+  return parts
+}
+
+/**
+ * Decodes and vets the protected header before any key is looked up: `alg` must be a string
+ * other than `none`; `crit` and `b64` (RFC 7797) are refused since no extension is understood;
+ * `jwk`/`jku`/`x5u`/`x5c` are refused so a token can never nominate its own key.
+ */
+export function decodeHeader(segment: string): JWTHeader {
+  const header = decodeJsonObject(segment, 'header')
+  const { alg, kid, typ } = header
+  if (typeof alg !== 'string' || alg.length === 0) throw malformed('The token header has no "alg"')
+  if (alg.toLowerCase() === 'none') {
+    throw new JWTVerificationError('ERR_JWT_ALG_NOT_ALLOWED', 'Unsigned tokens are not accepted')
+  }
+  if (header.crit !== undefined || header.b64 !== undefined) {
+    throw new JWTVerificationError(
+      'ERR_JWT_CRIT_UNSUPPORTED',
+      'The token uses an unsupported critical header',
+    )
+  }
+  for (const name of KEY_CARRYING_PARAMETERS) {
+    if (header[name] !== undefined) {
+      throw new JWTVerificationError('ERR_JWT_HEADER_FORBIDDEN', `The token header must not carry "${name}"`)
+    }
+  }
+  if (kid !== undefined && (typeof kid !== 'string' || kid.length === 0 || kid.length > MAX_KID_LENGTH)) {
+    throw malformed('The token header "kid" must be a short string')
+  }
+  if (typ !== undefined && typeof typ !== 'string') throw malformed('The token header "typ" must be a string')
+  return header as JWTHeader
+}
+
+/** Decodes the claims set; the payload of a JWT must be a JSON object (RFC 7519 §7.2). */
+export function decodePayload(segment: string): JWTClaims {
+  return decodeJsonObject(segment, 'payload') as JWTClaims
+}
+
+/** Parses a verified payload (bytes returned by the signature check). */
+export function parsePayloadBytes(bytes: Uint8Array): JWTClaims {
+  let value: unknown
+  try {
+    value = JSON.parse(utf8.decode(bytes))
+  } catch (cause) {
+    throw new JWTVerificationError('ERR_JWT_MALFORMED', 'The token payload is not valid JSON', { cause })
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw malformed('The token payload must be a JSON object')
+  }
+  return value as JWTClaims
+}

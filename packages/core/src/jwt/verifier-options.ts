@@ -1,0 +1,129 @@
+import type { JWK } from 'jose'
+import { ConfigurationError } from '../errors.js'
+import type { SignatureAlgorithm } from '../keys/algorithms.js'
+import type { DiscoveredKeysOptions } from '../keys/discovery.js'
+import type { JSONWebKeySet, PublicKeyInput } from '../keys/public-key.js'
+import type { RemoteJwks, RemoteJwksOptions } from '../keys/remote-jwks.js'
+
+/** Which kind of JWT a verifier accepts. */
+export type TokenType = 'access' | 'id' | 'any'
+
+export interface TokenCacheOptions {
+  /** Most verified tokens kept. Default: 1000. */
+  maxEntries?: number
+}
+
+export interface TokenVerifierOptions {
+  /** Expected `iss`, compared exactly (no trailing-slash folding). Required. */
+  issuer: string
+  /** Accepted audience(s): the token's `aud` must contain one of them. Required. */
+  audience: string | readonly string[]
+  /**
+   * A JWKS: its URL (string or `URL`), a JWKS object, or a {@link RemoteJwks} shared between
+   * verifiers. One of `jwks`, `publicKey` or `discovery` is required.
+   */
+  jwks?: string | URL | JSONWebKeySet | RemoteJwks
+  /** A single public key: PEM (`PUBLIC KEY` or `CERTIFICATE`) or a JWK (object or JSON string). */
+  publicKey?: PublicKeyInput | JWK
+  /**
+   * Find the JWKS through the issuer's metadata (`/.well-known/openid-configuration`, then
+   * `/.well-known/oauth-authorization-server`). `true` uses default options.
+   */
+  discovery?: boolean | DiscoveredKeysOptions
+  /** Cache and network options for a `jwks` URL (discovery takes its own in `discovery`). */
+  remote?: RemoteJwksOptions
+  /**
+   * Accepted signature algorithms, intersected with what each key can verify.
+   * Default: every supported asymmetric algorithm (RS*, PS*, ES*, EdDSA). HMAC and `none` are never accepted.
+   */
+  algorithms?: readonly SignatureAlgorithm[]
+  /** Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds (0–600). Default: 5. */
+  leeway?: number
+  /**
+   * `'access'` requires the RFC 9068 header `typ: at+jwt`; `'id'` refuses it and requires the
+   * OpenID Connect ID-token claims (`sub`, `iat`, `exp`); `'any'` checks neither. Default: `'any'`.
+   */
+  tokenType?: TokenType
+  /** Claims that must be present. Default: `['exp']` (a token that never expires is refused). */
+  requiredClaims?: readonly string[]
+  /** Maximum age in seconds measured from `iat` (which then becomes required). Default: none. */
+  maxTokenAge?: number
+  /** Longest token accepted, checked before any parsing. Default: 8192 characters. */
+  maxTokenLength?: number
+  /**
+   * Cache of verified tokens, keyed by the token string; an entry never outlives the token's
+   * `exp`. `false` turns it off. Default: on, 1000 entries.
+   */
+  cache?: false | TokenCacheOptions
+}
+
+const KNOWN_OPTIONS = new Set([
+  'issuer',
+  'audience',
+  'jwks',
+  'publicKey',
+  'discovery',
+  'remote',
+  'algorithms',
+  'leeway',
+  'tokenType',
+  'requiredClaims',
+  'maxTokenAge',
+  'maxTokenLength',
+  'cache',
+])
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0
+}
+
+/** Rejects misspelt, missing or out-of-range options when the verifier is created. */
+export function checkVerifierOptions(options: TokenVerifierOptions): void {
+  if (typeof options !== 'object' || options === null)
+    throw new ConfigurationError('Verifier options are required')
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new ConfigurationError(`Unknown verifier option "${key}"`)
+  }
+  if (typeof options.issuer !== 'string' || options.issuer.length === 0) {
+    throw new ConfigurationError('"issuer" is required: the exact "iss" your tokens carry')
+  }
+  const audiences = typeof options.audience === 'string' ? [options.audience] : options.audience
+  if (
+    !Array.isArray(audiences) ||
+    audiences.length === 0 ||
+    !audiences.every((a) => typeof a === 'string' && a)
+  ) {
+    throw new ConfigurationError('"audience" is required: a non-empty string or array of strings')
+  }
+  const sources = [options.jwks, options.publicKey, options.discovery].filter(
+    (s) => s !== undefined && s !== false,
+  )
+  if (sources.length !== 1)
+    throw new ConfigurationError('Exactly one of "jwks", "publicKey" or "discovery" is required')
+  const { leeway, maxTokenAge, maxTokenLength, tokenType, requiredClaims, cache } = options
+  if (leeway !== undefined && !(typeof leeway === 'number' && leeway >= 0 && leeway <= 600)) {
+    throw new ConfigurationError('"leeway" must be a number of seconds between 0 and 600')
+  }
+  if (maxTokenAge !== undefined && !isCount(maxTokenAge))
+    throw new ConfigurationError('"maxTokenAge" must be a positive integer of seconds')
+  if (maxTokenLength !== undefined && !isCount(maxTokenLength))
+    throw new ConfigurationError('"maxTokenLength" must be a positive integer')
+  if (tokenType !== undefined && tokenType !== 'access' && tokenType !== 'id' && tokenType !== 'any') {
+    throw new ConfigurationError('"tokenType" must be "access", "id" or "any"')
+  }
+  if (
+    requiredClaims !== undefined &&
+    !(Array.isArray(requiredClaims) && requiredClaims.every((c) => typeof c === 'string'))
+  ) {
+    throw new ConfigurationError('"requiredClaims" must be an array of claim names')
+  }
+  if (cache !== undefined && cache !== false) {
+    if (
+      typeof cache !== 'object' ||
+      cache === null ||
+      (cache.maxEntries !== undefined && !isCount(cache.maxEntries))
+    ) {
+      throw new ConfigurationError('"cache" must be false or { maxEntries: positive integer }')
+    }
+  }
+}

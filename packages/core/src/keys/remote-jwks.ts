@@ -1,0 +1,149 @@
+import type { JWK } from 'jose'
+import { ConfigurationError, KeysUnavailableError } from '../errors.js'
+import { fetchJson, type HttpOptions } from '../lib/fetch-json.js'
+import { secureUrl } from '../lib/url.js'
+import type { KeyEntry } from './key-entry.js'
+import { type KeyLookup, matchKeys } from './key-source.js'
+import { type JSONWebKeySet, parseJwks } from './public-key.js'
+
+export interface RemoteJwksOptions extends HttpOptions {
+  /** Milliseconds after which keys are refreshed in the background while still served. Default: 600000 (10 min). */
+  maxAge?: number
+  /**
+   * Milliseconds for which the last good keys keep being served while the endpoint fails.
+   * Past this, requests fail with 503 until a refresh succeeds. Default: 86400000 (24 h).
+   */
+  maxStale?: number
+  /** Minimum milliseconds between refetches triggered by an unknown `kid`. Default: 30000. */
+  cooldown?: number
+  /** Minimum milliseconds between attempts after a failed fetch, while no keys are held. Default: 5000. */
+  errorBackoff?: number
+  /** Most keys accepted in one set. Default: 32. */
+  maxKeys?: number
+  /** Allow a plain-http URL on a non-loopback host. Default: false. */
+  allowInsecureRequests?: boolean
+  /** A snapshot from {@link RemoteJwks.export} (e.g. kept across serverless cold starts). */
+  snapshot?: JwksSnapshot
+}
+
+/** Serialisable state of a remote key set: what a cold start can import instead of fetching. */
+export interface JwksSnapshot {
+  uri: string
+  /** Epoch milliseconds of the fetch the keys came from. */
+  fetchedAt: number
+  keys: JWK[]
+}
+
+export interface RemoteJwks extends KeyLookup {
+  readonly uri: string
+  /** Fetches now (single-flight). Rejects with {@link KeysUnavailableError} when it fails. */
+  refresh(): Promise<void>
+  /** The current keys, or `undefined` before the first successful fetch. */
+  export(): JwksSnapshot | undefined
+}
+
+interface Held {
+  entries: KeyEntry[]
+  fetchedAt: number
+}
+
+const DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new ConfigurationError(`"${name}" must be a non-negative number of milliseconds`)
+  }
+  return value
+}
+
+/**
+ * A JWKS endpoint behind a cache: one fetch at a time (single-flight), background refresh after
+ * `maxAge`, a refetch on an unknown `kid` at most once per `cooldown`, and the last good keys
+ * served while the endpoint fails, for up to `maxStale`.
+ */
+export function createRemoteJwks(url: string | URL, options: RemoteJwksOptions = {}): RemoteJwks {
+  const uri = secureUrl(url, 'jwks', options.allowInsecureRequests).href
+  const maxAge = positive(options.maxAge, 600_000, 'maxAge')
+  const maxStale = Math.max(maxAge, positive(options.maxStale, 86_400_000, 'maxStale'))
+  const cooldown = positive(options.cooldown, 30_000, 'cooldown')
+  const errorBackoff = positive(options.errorBackoff, 5_000, 'errorBackoff')
+  const maxKeys = positive(options.maxKeys, 32, 'maxKeys')
+  const http = { ...options, maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES }
+
+  let held: Held | undefined
+  let inflight: Promise<void> | undefined
+  let lastAttempt = Number.NEGATIVE_INFINITY
+  let lastFailure: unknown
+
+  if (options.snapshot !== undefined) {
+    if (options.snapshot.uri !== uri)
+      throw new ConfigurationError('"snapshot" was exported from another JWKS URL')
+    const entries = parseJwks({ keys: options.snapshot.keys }, maxKeys)
+    if (typeof entries === 'string') throw new ConfigurationError(`"snapshot" is unusable: ${entries}`)
+    held = { entries, fetchedAt: options.snapshot.fetchedAt }
+  }
+
+  function unavailable(cause: unknown): KeysUnavailableError {
+    const wait = Math.max(1, Math.ceil((lastAttempt + errorBackoff - Date.now()) / 1000))
+    return new KeysUnavailableError('ERR_JWKS_UNAVAILABLE', 'The JWKS endpoint is unavailable', wait, {
+      cause,
+    })
+  }
+
+  async function fetchKeys(): Promise<void> {
+    lastAttempt = Date.now()
+    try {
+      const { json } = await fetchJson(uri, 'The JWKS endpoint', http)
+      const entries = parseJwks(json, maxKeys)
+      if (typeof entries === 'string')
+        throw new KeysUnavailableError('ERR_JWKS_INVALID', `The JWKS is unusable: ${entries}`, 1)
+      held = { entries, fetchedAt: Date.now() }
+      lastFailure = undefined
+    } catch (error) {
+      lastFailure = error
+      throw unavailable(error)
+    }
+  }
+
+  function refresh(): Promise<void> {
+    inflight ??= fetchKeys().finally(() => {
+      inflight = undefined
+    })
+    return inflight
+  }
+
+  async function lookup(kid: string | undefined): Promise<readonly KeyEntry[]> {
+    const now = Date.now()
+    if (held === undefined || now - held.fetchedAt > maxStale) {
+      // Nothing (trustworthy) to serve: this request has to wait for the endpoint.
+      if (inflight === undefined && now - lastAttempt < errorBackoff) throw unavailable(lastFailure)
+      await refresh()
+    } else if (now - held.fetchedAt > maxAge && inflight === undefined) {
+      // Stale-while-revalidate: the keys still serve; a failure keeps them (up to maxStale).
+      refresh().catch(() => {})
+    }
+    const current = held as Held
+    const found = matchKeys(current.entries, kid, false)
+    if (found.length > 0 || now - lastAttempt < cooldown) return found
+    // An unknown kid usually means the issuer rotated its keys: refetch once per cooldown.
+    await refresh().catch(() => {})
+    return matchKeys((held as Held).entries, kid, false)
+  }
+
+  return {
+    uri,
+    lookup,
+    refresh,
+    async ready() {
+      if (held === undefined) await refresh()
+    },
+    export() {
+      if (held === undefined) return undefined
+      const keys = held.entries.flatMap((entry) => (entry.jwk === undefined ? [] : [entry.jwk]))
+      return { uri, fetchedAt: held.fetchedAt, keys }
+    },
+  }
+}
+
+export type { JSONWebKeySet }

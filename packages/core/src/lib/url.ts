@@ -1,0 +1,25 @@
+import { ConfigurationError } from '../errors.js'
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+function isLoopback(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || hostname.startsWith('127.') || hostname.endsWith('.localhost')
+}
+
+/**
+ * Parses a URL option and insists on https, except on loopback (local development and tests)
+ * or when the caller opts in with `allowInsecureRequests`. Named by `option` in errors.
+ */
+export function secureUrl(value: unknown, option: string, allowInsecureRequests = false): URL {
+  let url: URL
+  try {
+    url = new URL(String(value))
+  } catch (cause) {
+    throw new ConfigurationError(`"${option}" is not a valid URL`, { cause })
+  }
+  if (url.protocol === 'https:') return url
+  if (url.protocol === 'http:' && (allowInsecureRequests || isLoopback(url.hostname))) return url
+  throw new ConfigurationError(
+    `"${option}" must be an https URL (http is allowed on loopback, or with allowInsecureRequests: true)`,
+  )
+}

@@ -1,0 +1,27 @@
+import { InsufficientScopeError } from './errors.js'
+import type { JWTClaims } from './jwt/claims.js'
+
+const EMPTY: readonly string[] = Object.freeze([])
+
+/**
+ * The scopes a token grants: RFC 8693 / RFC 9068 `scope` (space-separated string), or the
+ * `scp` claim some providers use (array or string).
+ */
+export function scopesOf(claims: JWTClaims): readonly string[] {
+  const scope = claims.scope ?? claims.scp
+  if (typeof scope === 'string') return scope.length === 0 ? EMPTY : scope.split(' ').filter(Boolean)
+  if (Array.isArray(scope)) return scope.filter((value): value is string => typeof value === 'string')
+  return EMPTY
+}
+
+/**
+ * Throws {@link InsufficientScopeError} (403, `insufficient_scope`) unless the token grants
+ * every one of `required`.
+ */
+export function requireScopes(claims: JWTClaims, required: readonly string[]): void {
+  if (required.length === 0) return
+  const granted = scopesOf(claims)
+  for (const scope of required) {
+    if (!granted.includes(scope)) throw new InsufficientScopeError(required)
+  }
+}
