@@ -1,0 +1,44 @@
+/**
+ * Runs the dev IdP standalone: `pnpm --filter @org/dev-idp start` (port from DEV_IDP_PORT, default 4000).
+ * The client id/secret are fixed, well-known values: for local development only.
+ */
+import { startDevIdp } from './index.js'
+
+const port = Number(process.env['DEV_IDP_PORT'] ?? 4000)
+if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  console.error(`dev-idp: invalid DEV_IDP_PORT ${JSON.stringify(process.env['DEV_IDP_PORT'])}`)
+  process.exit(1)
+}
+
+const idp = await startDevIdp({ port })
+const { clientId, clientSecret, redirectUri } = idp.client
+
+console.log(`dev-idp (local development only) listening
+  issuer:    ${idp.issuer}
+  discovery: ${idp.issuer}/.well-known/openid-configuration
+  jwks:      ${idp.jwksUri}
+  resource:  ${idp.resource}
+  client:    ${clientId} / ${clientSecret} (redirect ${redirectUri}, any loopback port)
+
+Get a client-credentials access token:
+  curl -s -u ${clientId}:${clientSecret} \\
+    -d grant_type=client_credentials -d 'scope=read write' \\
+    --data-urlencode resource=${idp.resource} \\
+    ${idp.issuer}/token
+`)
+
+let stopping = false
+const stop = (signal: NodeJS.Signals): void => {
+  if (stopping) return
+  stopping = true
+  console.log(`dev-idp: ${signal}, shutting down`)
+  idp.close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error('dev-idp: close failed', error)
+      process.exit(1)
+    },
+  )
+}
+process.on('SIGINT', stop)
+process.on('SIGTERM', stop)
