@@ -1,5 +1,7 @@
 import { extractBearerToken } from './bearer.js'
 import type { JWTClaims } from './jwt/claims.js'
+import { createTokenVerifier } from './jwt/verifier.js'
+import type { TokenVerifierOptions } from './jwt/verifier-options.js'
 import { scopesOf } from './scopes.js'
 
 /** Anything that turns a token into verified claims: a token verifier or a resource server. */
@@ -28,4 +30,17 @@ export async function authenticate<C extends JWTClaims>(
   const token = extractBearerToken(authorization)
   const claims = await verifier.verify(token)
   return { claims, token, scopes: scopesOf(claims) }
+}
+
+/**
+ * What adapters accept: a ready verifier (token verifier, resource server, anything with
+ * `verify`) is used as is; options create a token verifier once, at start-up.
+ */
+export function resolveVerifier<C extends JWTClaims = JWTClaims>(
+  input: TokenVerifierOptions | BearerVerifier<C>,
+): BearerVerifier<C> {
+  const candidate = input as BearerVerifier<C>
+  if (typeof candidate === 'object' && candidate !== null && typeof candidate.verify === 'function')
+    return candidate
+  return createTokenVerifier<C>(input as TokenVerifierOptions)
 }

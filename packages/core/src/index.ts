@@ -1,4 +1,4 @@
-export { type AuthContext, authenticate, type BearerVerifier } from './authenticate.js'
+export { type AuthContext, authenticate, type BearerVerifier, resolveVerifier } from './authenticate.js'
 export { extractBearerToken } from './bearer.js'
 export {
   AuthError,
@@ -23,6 +23,7 @@ export {
   type ErrorResponseOptions,
   type ErrorResponseParts,
 } from './http/error-response.js'
+export { authorizationOf, type NodeLikeRequest } from './http/node-headers.js'
 export type { JWTClaims } from './jwt/claims.js'
 export type { JWTHeader } from './jwt/decode.js'
 export { createTokenVerifier, type TokenVerifier } from './jwt/verifier.js'
@@ -44,4 +45,4 @@ export {
 } from './keys/remote-jwks.js'
 export type { HttpOptions } from './lib/fetch-json.js'
 export { createResourceServer, type ResourceServer, type ResourceServerOptions } from './resource-server.js'
-export { requireScopes, scopesOf } from './scopes.js'
+export { requireScopes, scopeNames, scopesOf } from './scopes.js'

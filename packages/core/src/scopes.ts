@@ -1,4 +1,4 @@
-import { InsufficientScopeError } from './errors.js'
+import { ConfigurationError, InsufficientScopeError } from './errors.js'
 import type { JWTClaims } from './jwt/claims.js'
 
 const EMPTY: readonly string[] = Object.freeze([])
@@ -24,4 +24,17 @@ export function requireScopes(claims: JWTClaims, required: readonly string[]): v
   for (const scope of required) {
     if (!granted.includes(scope)) throw new InsufficientScopeError(required)
   }
+}
+
+/**
+ * Validates scope names given to a route guard, at start-up: each a non-empty string without
+ * spaces (RFC 6749 §3.3 scope-token). Returns a frozen copy.
+ */
+export function scopeNames(scopes: readonly string[]): readonly string[] {
+  for (const scope of scopes) {
+    if (typeof scope !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope)) {
+      throw new ConfigurationError(`"${String(scope)}" is not a valid scope name`)
+    }
+  }
+  return Object.freeze([...scopes])
 }

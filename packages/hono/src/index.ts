@@ -1,1 +1,8 @@
-export {}
+export type { AuthContext, BearerVerifier, JWTClaims, TokenVerifierOptions } from '@org/auth-core'
+export {
+  type AuthEnv,
+  type RequireAuthOptions,
+  requireAuth,
+  requireScopes,
+  requireScopesWith,
+} from './require-auth.js'

@@ -1,0 +1,33 @@
+import { type AuthError, describeAuthError, type ErrorResponseOptions, isAuthError } from '@org/auth-core'
+import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express'
+
+export interface AuthErrorHandlerOptions extends ErrorResponseOptions {
+  /**
+   * Called with every auth error before it is answered, e.g. to log `error.code`. Messages never
+   * contain tokens or secrets. Default: none.
+   */
+  onError?: (error: AuthError, req: Request) => void
+}
+
+/**
+ * Answers errors from `requireAuth`/`requireScopes` as RFC 6750 asks: 400/401/403 with
+ * `WWW-Authenticate` and a JSON `{ error, error_description }`, 503 with `Retry-After` when no
+ * verification key can be had. Other errors pass on to the next error handler untouched.
+ */
+export function authErrorHandler(options: AuthErrorHandlerOptions = {}): ErrorRequestHandler {
+  const { onError, ...responseOptions } = options
+  return function authErrorHandlerMiddleware(
+    error: unknown,
+    req: Request,
+    res: Response,
+    next: NextFunction,
+  ): void {
+    if (!isAuthError(error) || res.headersSent) {
+      next(error)
+      return
+    }
+    onError?.(error, req)
+    const { status, headers, body } = describeAuthError(error, responseOptions)
+    res.status(status).set(headers).json(body)
+  }
+}

@@ -1,0 +1,57 @@
+import {
+  type AuthContext,
+  authenticate,
+  authorizationOf,
+  type BearerVerifier,
+  requireScopes as checkScopes,
+  type JWTClaims,
+  MissingTokenError,
+  resolveVerifier,
+  scopeNames,
+  type TokenVerifierOptions,
+} from '@org/auth-core'
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** Set by `requireAuth()`: the verified claims, the token and its scopes. */
+      auth?: AuthContext<JWTClaims>
+    }
+  }
+}
+
+/**
+ * Protects the routes after it with a bearer token (RFC 6750). Pass verifier options (a
+ * verifier is created once, here) or a verifier / resource server from `@org/auth-core`.
+ *
+ * On success `req.auth` holds `{ claims, token, scopes }`. On failure the `AuthError` goes to
+ * `next(err)`; mount {@link authErrorHandler} to answer it.
+ */
+export function requireAuth(verifier: TokenVerifierOptions | BearerVerifier): RequestHandler {
+  const resolved = resolveVerifier(verifier)
+  return function requireAuthMiddleware(req: Request, _res: Response, next: NextFunction): void {
+    authenticate(resolved, authorizationOf(req)).then((auth) => {
+      req.auth = auth
+      next()
+    }, next)
+  }
+}
+
+/**
+ * Requires every listed scope on the authenticated token (after {@link requireAuth}); a token
+ * lacking one gets 403 `insufficient_scope` through the error handler.
+ */
+export function requireScopes(...scopes: string[]): RequestHandler {
+  const required = scopeNames(scopes)
+  return function requireScopesMiddleware(req: Request, _res: Response, next: NextFunction): void {
+    try {
+      if (req.auth === undefined) throw new MissingTokenError()
+      checkScopes(req.auth.claims, required)
+    } catch (error) {
+      next(error)
+      return
+    }
+    next()
+  }
+}

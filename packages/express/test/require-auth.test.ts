@@ -1,0 +1,202 @@
+import { request as httpRequest } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createTokenVerifier, type TokenVerifier } from '@org/auth-core'
+import { type DevIdp, startDevIdp } from '@org/dev-idp'
+import express5 from 'express'
+import express4 from 'express4'
+import supertest from 'supertest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { authErrorHandler, requireAuth, requireScopes } from '../src/index.js'
+
+let idp: DevIdp
+let verifier: TokenVerifier
+let token: string
+
+beforeAll(async () => {
+  idp = await startDevIdp()
+  verifier = createTokenVerifier({
+    issuer: idp.issuer,
+    audience: idp.resource,
+    jwks: idp.jwksUri,
+    tokenType: 'access',
+  })
+  token = await idp.getAccessToken({ scope: 'read' })
+})
+afterAll(async () => {
+  await idp.close()
+})
+
+function buildApp(express: typeof express5, protect = requireAuth(verifier)) {
+  const app = express()
+  app.get('/public', (_req, res) => {
+    res.json({ ok: true })
+  })
+  app.use('/api', protect)
+  app.get('/api/me', (req, res) => {
+    res.json({ sub: req.auth?.claims.sub, scopes: req.auth?.scopes, sameToken: req.auth?.token === token })
+  })
+  app.get('/api/admin', requireScopes('admin'), (_req, res) => {
+    res.json({ admin: true })
+  })
+  app.use(authErrorHandler({ realm: 'api' }))
+  return app
+}
+
+describe.each([
+  ['Express 5', express5],
+  ['Express 4', express4 as unknown as typeof express5],
+])('%s', (_name, express) => {
+  const app = () => buildApp(express)
+
+  it('200: sets req.auth with claims, token and scopes', async () => {
+    const res = await supertest(app()).get('/api/me').set('Authorization', `Bearer ${token}`)
+    expect(res.status).toBe(200)
+    expect(res.body).toEqual({ sub: idp.client.clientId, scopes: ['read'], sameToken: true })
+  })
+
+  it('200: the scheme is case-insensitive', async () => {
+    const res = await supertest(app()).get('/api/me').set('Authorization', `bearer ${token}`)
+    expect(res.status).toBe(200)
+  })
+
+  it('401 without a token: a bare challenge, no error code', async () => {
+    const res = await supertest(app()).get('/api/me')
+    expect(res.status).toBe(401)
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="api"')
+    expect(res.body).toEqual({ error: 'unauthorized', error_description: 'A bearer token is required' })
+    expect((await supertest(app()).get('/public')).status).toBe(200)
+  })
+
+  it('400 invalid_request for an empty header, two tokens, extra spaces, another scheme', async () => {
+    for (const header of ['', `Bearer ${token} ${token}`, `Bearer  ${token}`, 'Basic dXNlcjpwYXNz']) {
+      const res = await supertest(app()).get('/api/me').set('Authorization', header)
+      expect(res.status, header.slice(0, 12)).toBe(400)
+      expect(res.headers['www-authenticate']).toMatch(
+        /^Bearer realm="api", error="invalid_request", error_description="/,
+      )
+      expect(res.body.error).toBe('invalid_request')
+      expect(JSON.stringify(res.body)).not.toContain(token)
+    }
+  })
+
+  it('400 for two Authorization headers (Node would silently keep the first)', async () => {
+    const server = app().listen(0, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    const { port } = server.address() as AddressInfo
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/api/me',
+          headers: { authorization: [`Bearer ${token}`, `Bearer ${token}`] },
+        },
+        (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        },
+      )
+      req.on('error', reject)
+      req.end()
+    })
+    server.close()
+    expect(status).toBe(400)
+  })
+
+  it('401 invalid_token for a bad signature, with the reason in the challenge and no token echoed', async () => {
+    const [header, payload] = token.split('.')
+    const forged = `${header}.${payload}.${'A'.repeat(342)}`
+    const res = await supertest(app()).get('/api/me').set('Authorization', `Bearer ${forged}`)
+    expect(res.status).toBe(401)
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer realm="api", error="invalid_token", error_description="The token signature is invalid"',
+    )
+    expect(res.headers['cache-control']).toBe('no-store')
+    expect(res.text).not.toContain(payload)
+  })
+
+  it('401 for a token meant for another audience', async () => {
+    const other = await idp.getAccessToken({ resource: 'https://other.example.test' })
+    const res = await supertest(app()).get('/api/me').set('Authorization', `Bearer ${other}`)
+    expect(res.status).toBe(401)
+    expect(res.body).toEqual({
+      error: 'invalid_token',
+      error_description: 'The token is not meant for this audience',
+    })
+  })
+
+  it('403 insufficient_scope with the required scope in the challenge', async () => {
+    const res = await supertest(app()).get('/api/admin').set('Authorization', `Bearer ${token}`)
+    expect(res.status).toBe(403)
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer realm="api", error="insufficient_scope", error_description="The token lacks a required scope", scope="admin"',
+    )
+    const admin = await idp.getAccessToken({ scope: 'read admin' })
+    expect((await supertest(app()).get('/api/admin').set('Authorization', `Bearer ${admin}`)).body).toEqual({
+      admin: true,
+    })
+  })
+
+  it('503 with Retry-After when no verification key can be had', async () => {
+    const down = await startDevIdp()
+    down.setJwksMode('down')
+    const fresh = createTokenVerifier({ issuer: down.issuer, audience: down.resource, jwks: down.jwksUri })
+    const downToken = await down.getAccessToken()
+    const res = await supertest(buildApp(express, requireAuth(fresh)))
+      .get('/api/me')
+      .set('Authorization', `Bearer ${downToken}`)
+    await down.close()
+    expect(res.status).toBe(503)
+    expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1)
+    expect(res.headers['www-authenticate']).toBeUndefined()
+    expect(res.body.error).toBe('temporarily_unavailable')
+  })
+
+  it('accepts verifier options and creates the verifier once', async () => {
+    const protect = requireAuth({ issuer: idp.issuer, audience: idp.resource, jwks: idp.jwksUri })
+    const res = await supertest(buildApp(express, protect))
+      .get('/api/me')
+      .set('Authorization', `Bearer ${token}`)
+    expect(res.status).toBe(200)
+  })
+
+  it('leaves non-auth errors to the next error handler', async () => {
+    const appWithError = express()
+    appWithError.get('/boom', () => {
+      throw new Error('boom')
+    })
+    appWithError.use(authErrorHandler())
+    appWithError.use(
+      (
+        _err: unknown,
+        _req: unknown,
+        res: { status(n: number): { send(b: string): void } },
+        _next: unknown,
+      ) => {
+        res.status(599).send('handled elsewhere')
+      },
+    )
+    const res = await supertest(appWithError).get('/boom')
+    expect(res.status).toBe(599)
+  })
+})
+
+describe('configuration errors', () => {
+  it('fails at start-up, not per request', () => {
+    expect(() => requireAuth({ issuer: '', audience: 'x', jwks: { keys: [] } })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+    )
+    expect(() => requireScopes('read write')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }))
+  })
+  it('reports each auth error to onError with its code, never the token', async () => {
+    const seen: string[] = []
+    const app = express5()
+    app.use(requireAuth(verifier))
+    app.get('/', (_req, res) => {
+      res.send('ok')
+    })
+    app.use(authErrorHandler({ onError: (error) => seen.push(`${error.code}:${error.message}`) }))
+    await supertest(app).get('/').set('Authorization', 'Bearer not-a-jwt')
+    expect(seen).toEqual(['ERR_JWT_MALFORMED:The token must have three dot-separated segments'])
+  })
+})

@@ -1,0 +1,84 @@
+import {
+  type AuthContext,
+  type AuthError,
+  authErrorResponse,
+  authenticate,
+  type BearerVerifier,
+  requireScopes as checkScopes,
+  type ErrorResponseOptions,
+  isAuthError,
+  type JWTClaims,
+  MissingTokenError,
+  resolveVerifier,
+  scopeNames,
+  type TokenVerifierOptions,
+} from '@org/auth-core'
+import type { MiddlewareHandler } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+/** The Hono environment `requireAuth` provides: `c.var.auth`. */
+export interface AuthEnv<C extends JWTClaims = JWTClaims> {
+  Variables: { auth: AuthContext<C> }
+}
+
+export interface RequireAuthOptions extends ErrorResponseOptions {}
+
+/**
+ * Turns an {@link AuthError} into an `HTTPException` that carries the prebuilt RFC 6750 response,
+ * so `app.onError` can still see (and log) it while the client gets the right status and headers.
+ */
+function toHttpException(error: AuthError, options: ErrorResponseOptions): HTTPException {
+  return new HTTPException(error.status as ContentfulStatusCode, {
+    res: authErrorResponse(error, options),
+    cause: error,
+  })
+}
+
+/**
+ * Protects the routes after it with a bearer token (RFC 6750). Pass verifier options (a
+ * verifier is created once, here) or a verifier / resource server from `@org/auth-core`.
+ * On success `c.var.auth` holds `{ claims, token, scopes }`.
+ */
+export function requireAuth<C extends JWTClaims = JWTClaims>(
+  verifier: TokenVerifierOptions | BearerVerifier<C>,
+  options: RequireAuthOptions = {},
+): MiddlewareHandler<AuthEnv<C>> {
+  const resolved = resolveVerifier<C>(verifier)
+  return async function requireAuthMiddleware(c, next) {
+    let auth: AuthContext<C>
+    try {
+      auth = await authenticate(resolved, c.req.header('authorization'))
+    } catch (error) {
+      throw isAuthError(error) ? toHttpException(error, options) : error
+    }
+    c.set('auth', auth)
+    await next()
+  }
+}
+
+/**
+ * Requires every listed scope (after {@link requireAuth}); otherwise 403 `insufficient_scope`.
+ * The challenge carries no `realm`: pass `requireAuth`'s options to `requireScopesWith` for one.
+ */
+export function requireScopes(...scopes: string[]): MiddlewareHandler<AuthEnv> {
+  return requireScopesWith(scopes, {})
+}
+
+/** {@link requireScopes} with error-response options (a `realm`). */
+export function requireScopesWith(
+  scopes: readonly string[],
+  options: RequireAuthOptions,
+): MiddlewareHandler<AuthEnv> {
+  const required = scopeNames(scopes)
+  return async function requireScopesMiddleware(c, next) {
+    const auth = c.get('auth') as AuthContext | undefined
+    try {
+      if (auth === undefined) throw new MissingTokenError()
+      checkScopes(auth.claims, required)
+    } catch (error) {
+      throw isAuthError(error) ? toHttpException(error, options) : error
+    }
+    await next()
+  }
+}

@@ -1,0 +1,152 @@
+import { createResourceServer, createTokenVerifier, type TokenVerifier } from '@org/auth-core'
+import { type DevIdp, startDevIdp } from '@org/dev-idp'
+import { Hono } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type AuthEnv, requireAuth, requireScopes, requireScopesWith } from '../src/index.js'
+
+let idp: DevIdp
+let verifier: TokenVerifier
+let token: string
+
+beforeAll(async () => {
+  idp = await startDevIdp({ accessTokenAlg: 'ES256' })
+  verifier = createTokenVerifier({
+    issuer: idp.issuer,
+    audience: idp.resource,
+    jwks: idp.jwksUri,
+    tokenType: 'access',
+  })
+  token = await idp.getAccessToken({ scope: 'read write' })
+})
+afterAll(async () => {
+  await idp.close()
+})
+
+function buildApp(protect = requireAuth(verifier, { realm: 'api' })) {
+  const app = new Hono<AuthEnv>()
+  app.get('/public', (c) => c.json({ ok: true }))
+  app.use('/api/*', protect)
+  app.get('/api/me', (c) =>
+    c.json({ sub: c.var.auth.claims.sub, scopes: c.var.auth.scopes, same: c.var.auth.token === token }),
+  )
+  app.get('/api/admin', requireScopes('admin'), (c) => c.json({ admin: true }))
+  app.get('/api/write', requireScopesWith(['write'], { realm: 'api' }), (c) => c.json({ write: true }))
+  return app
+}
+
+function get(path: string, authorization?: string, app = buildApp()) {
+  return app.request(path, authorization === undefined ? {} : { headers: { authorization } })
+}
+
+describe('requireAuth (Hono)', () => {
+  it('200: sets c.var.auth from an ES256 access token issued by a real OpenID Provider', async () => {
+    const res = await get('/api/me', `Bearer ${token}`)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ sub: idp.client.clientId, scopes: ['read', 'write'], same: true })
+  })
+
+  it('401 without a token: a bare challenge with the realm', async () => {
+    const res = await get('/api/me')
+    expect(res.status).toBe(401)
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+    expect(await res.json()).toEqual({
+      error: 'unauthorized',
+      error_description: 'A bearer token is required',
+    })
+    expect((await get('/public')).status).toBe(200)
+  })
+
+  it('400 invalid_request for malformed headers, including two headers joined by fetch', async () => {
+    for (const header of [
+      '',
+      `Bearer ${token}, Bearer ${token}`,
+      `Bearer  ${token}`,
+      'Basic dXNlcjpwYXNz',
+      'Bearer',
+    ]) {
+      const res = await get('/api/me', header)
+      expect(res.status, header.slice(0, 12)).toBe(400)
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="api", error="invalid_request"/)
+      expect(await res.text()).not.toContain(token)
+    }
+  })
+
+  it('401 invalid_token for an expired-looking forgery and for garbage', async () => {
+    const [header, payload] = token.split('.')
+    const res = await get('/api/me', `Bearer ${header}.${payload}.AAAA`)
+    expect(res.status).toBe(401)
+    expect(res.headers.get('www-authenticate')).toBe(
+      'Bearer realm="api", error="invalid_token", error_description="The token signature is invalid"',
+    )
+    expect((await get('/api/me', 'Bearer abc.def.ghi')).status).toBe(401)
+  })
+
+  it('401 for an ID token presented as an access token', async () => {
+    const { idToken } = await idp.getIdToken()
+    const idVerifier = createTokenVerifier({
+      issuer: idp.issuer,
+      audience: [idp.resource, idp.client.clientId],
+      jwks: idp.jwksUri,
+      tokenType: 'access',
+    })
+    const res = await get('/api/me', `Bearer ${idToken}`, buildApp(requireAuth(idVerifier)))
+    expect(res.status).toBe(401)
+    expect(await res.json()).toEqual({
+      error: 'invalid_token',
+      error_description: 'An access token (typ "at+jwt") is required',
+    })
+  })
+
+  it('403 insufficient_scope, with the realm when requireScopesWith is given one', async () => {
+    const res = await get('/api/admin', `Bearer ${token}`)
+    expect(res.status).toBe(403)
+    expect(res.headers.get('www-authenticate')).toBe(
+      'Bearer error="insufficient_scope", error_description="The token lacks a required scope", scope="admin"',
+    )
+    expect((await get('/api/write', `Bearer ${token}`)).status).toBe(200)
+    const readOnly = await idp.getAccessToken({ scope: 'read' })
+    const denied = await get('/api/write', `Bearer ${readOnly}`)
+    expect(denied.headers.get('www-authenticate')).toMatch(/^Bearer realm="api", error="insufficient_scope"/)
+  })
+
+  it('503 with Retry-After when the JWKS is unreachable from the start', async () => {
+    const down = await startDevIdp()
+    down.setJwksMode('down')
+    const fresh = createTokenVerifier({ issuer: down.issuer, audience: down.resource, jwks: down.jwksUri })
+    const res = await get('/api/me', `Bearer ${await down.getAccessToken()}`, buildApp(requireAuth(fresh)))
+    await down.close()
+    expect(res.status).toBe(503)
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+    expect(res.headers.get('www-authenticate')).toBeNull()
+  })
+
+  it('lets app.onError see the AuthError behind the HTTPException', async () => {
+    const codes: string[] = []
+    const app = buildApp()
+    app.onError((error, c) => {
+      if (error instanceof HTTPException) {
+        codes.push((error.cause as { code: string }).code)
+        return error.getResponse()
+      }
+      return c.text('unexpected', 500)
+    })
+    const res = await app.request('/api/me', { headers: { authorization: 'Bearer a.b.c' } })
+    expect(res.status).toBe(401)
+    expect(codes).toEqual(['ERR_JWT_MALFORMED'])
+  })
+
+  it('accepts a resource server and verifier options', async () => {
+    const server = createResourceServer({ verifiers: [verifier] })
+    expect((await get('/api/me', `Bearer ${token}`, buildApp(requireAuth(server)))).status).toBe(200)
+    const fromOptions = requireAuth({ issuer: idp.issuer, audience: idp.resource, jwks: idp.jwksUri })
+    expect((await get('/api/me', `Bearer ${token}`, buildApp(fromOptions))).status).toBe(200)
+  })
+
+  it('rejects bad configuration at start-up', () => {
+    expect(() => requireAuth({ issuer: idp.issuer, audience: [], jwks: idp.jwksUri })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+    )
+    expect(() => requireScopes('')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }))
+  })
+})
