@@ -6,7 +6,13 @@ let key: TestKey
 const NOW = 1_900_000_000
 
 function verifier(options: Partial<TokenVerifierOptions> = {}) {
-  return createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [key.publicJwk] }, cache: false, ...options })
+  return createTokenVerifier({
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    jwks: { keys: [key.publicJwk] },
+    cache: false,
+    ...options,
+  })
 }
 
 function claimError(code: string, claim: string) {
@@ -29,7 +35,10 @@ describe('exp', () => {
   it('treats exp == now as expired when there is no leeway', async () => {
     freeze()
     const token = await sign(key, { iat: NOW - 10, exp: NOW })
-    await expect(verifier({ leeway: 0 }).verify(token)).rejects.toMatchObject({ code: 'ERR_JWT_EXPIRED', name: 'JWTExpiredError' })
+    await expect(verifier({ leeway: 0 }).verify(token)).rejects.toMatchObject({
+      code: 'ERR_JWT_EXPIRED',
+      name: 'JWTExpiredError',
+    })
   })
   it('accepts exp one second ahead', async () => {
     freeze()
@@ -49,28 +58,36 @@ describe('exp', () => {
   })
   it('accepts a token without exp when exp is not required, and rejects a non-numeric exp', async () => {
     freeze()
-    await expect(verifier({ requiredClaims: [] }).verify(await sign(key, { exp: undefined }))).resolves.toMatchObject({ sub: 'alice' })
-    await expect(verifier().verify(await sign(key, { exp: '2100-01-01' as unknown as number }))).rejects.toEqual(
-      claimError('ERR_JWT_CLAIM_INVALID', 'exp'),
-    )
+    await expect(
+      verifier({ requiredClaims: [] }).verify(await sign(key, { exp: undefined })),
+    ).resolves.toMatchObject({ sub: 'alice' })
+    await expect(
+      verifier().verify(await sign(key, { exp: '2100-01-01' as unknown as number })),
+    ).rejects.toEqual(claimError('ERR_JWT_CLAIM_INVALID', 'exp'))
   })
 })
 
 describe('nbf and iat', () => {
   it('accepts nbf == now and nbf within leeway, refuses beyond', async () => {
     freeze()
-    await expect(verifier({ leeway: 0 }).verify(await sign(key, { nbf: NOW, iat: NOW }))).resolves.toBeTruthy()
-    await expect(verifier({ leeway: 5 }).verify(await sign(key, { nbf: NOW + 5, iat: NOW }))).resolves.toBeTruthy()
+    await expect(
+      verifier({ leeway: 0 }).verify(await sign(key, { nbf: NOW, iat: NOW })),
+    ).resolves.toBeTruthy()
+    await expect(
+      verifier({ leeway: 5 }).verify(await sign(key, { nbf: NOW + 5, iat: NOW })),
+    ).resolves.toBeTruthy()
     await expect(verifier({ leeway: 5 }).verify(await sign(key, { nbf: NOW + 6, iat: NOW }))).rejects.toEqual(
       claimError('ERR_JWT_NOT_YET_VALID', 'nbf'),
     )
   })
   it('refuses iat in the future beyond leeway', async () => {
     freeze()
-    await expect(verifier({ leeway: 5 }).verify(await sign(key, { iat: NOW + 5, exp: NOW + 60 }))).resolves.toBeTruthy()
-    await expect(verifier({ leeway: 5 }).verify(await sign(key, { iat: NOW + 6, exp: NOW + 60 }))).rejects.toEqual(
-      claimError('ERR_JWT_ISSUED_IN_FUTURE', 'iat'),
-    )
+    await expect(
+      verifier({ leeway: 5 }).verify(await sign(key, { iat: NOW + 5, exp: NOW + 60 })),
+    ).resolves.toBeTruthy()
+    await expect(
+      verifier({ leeway: 5 }).verify(await sign(key, { iat: NOW + 6, exp: NOW + 60 })),
+    ).rejects.toEqual(claimError('ERR_JWT_ISSUED_IN_FUTURE', 'iat'))
   })
   it('applies maxTokenAge from iat, and then requires iat', async () => {
     freeze()
@@ -88,16 +105,24 @@ describe('nbf and iat', () => {
 describe('iss', () => {
   it('compares the issuer exactly', async () => {
     const v = verifier()
-    await expect(v.verify(await sign(key, { iss: `${ISSUER}/` }))).rejects.toEqual(claimError('ERR_JWT_ISSUER_INVALID', 'iss'))
-    await expect(v.verify(await sign(key, { iss: ISSUER.toUpperCase() }))).rejects.toEqual(claimError('ERR_JWT_ISSUER_INVALID', 'iss'))
+    await expect(v.verify(await sign(key, { iss: `${ISSUER}/` }))).rejects.toEqual(
+      claimError('ERR_JWT_ISSUER_INVALID', 'iss'),
+    )
+    await expect(v.verify(await sign(key, { iss: ISSUER.toUpperCase() }))).rejects.toEqual(
+      claimError('ERR_JWT_ISSUER_INVALID', 'iss'),
+    )
     await expect(v.verify(await sign(key, { iss: [ISSUER] as unknown as string }))).rejects.toEqual(
       claimError('ERR_JWT_ISSUER_INVALID', 'iss'),
     )
-    await expect(v.verify(await sign(key, { iss: undefined }))).rejects.toEqual(claimError('ERR_JWT_ISSUER_INVALID', 'iss'))
+    await expect(v.verify(await sign(key, { iss: undefined }))).rejects.toEqual(
+      claimError('ERR_JWT_ISSUER_INVALID', 'iss'),
+    )
   })
   it('a configured issuer with a trailing slash needs tokens with one', async () => {
     const v = verifier({ issuer: `${ISSUER}/` })
-    await expect(v.verify(await sign(key, { iss: `${ISSUER}/` }))).resolves.toMatchObject({ iss: `${ISSUER}/` })
+    await expect(v.verify(await sign(key, { iss: `${ISSUER}/` }))).resolves.toMatchObject({
+      iss: `${ISSUER}/`,
+    })
     await expect(v.verify(await sign(key))).rejects.toEqual(claimError('ERR_JWT_ISSUER_INVALID', 'iss'))
   })
 })
@@ -105,7 +130,9 @@ describe('iss', () => {
 describe('aud', () => {
   it('refuses a missing or other audience', async () => {
     const v = verifier()
-    await expect(v.verify(await sign(key, { aud: undefined }))).rejects.toEqual(claimError('ERR_JWT_AUDIENCE_INVALID', 'aud'))
+    await expect(v.verify(await sign(key, { aud: undefined }))).rejects.toEqual(
+      claimError('ERR_JWT_AUDIENCE_INVALID', 'aud'),
+    )
     await expect(v.verify(await sign(key, { aud: 'https://other.example' }))).rejects.toEqual(
       claimError('ERR_JWT_AUDIENCE_INVALID', 'aud'),
     )
@@ -114,7 +141,9 @@ describe('aud', () => {
     )
   })
   it('accepts an array containing ours, and any of several configured audiences', async () => {
-    await expect(verifier().verify(await sign(key, { aud: ['https://other.example', AUDIENCE] }))).resolves.toBeTruthy()
+    await expect(
+      verifier().verify(await sign(key, { aud: ['https://other.example', AUDIENCE] })),
+    ).resolves.toBeTruthy()
     const multi = verifier({ audience: ['https://a.example', 'https://b.example'] })
     await expect(multi.verify(await sign(key, { aud: 'https://b.example' }))).resolves.toBeTruthy()
   })
@@ -130,11 +159,15 @@ describe('token type', () => {
     const v = verifier({ tokenType: 'access' })
     const idToken = await sign(key, { nonce: 'n', auth_time: 1 }, { typ: 'JWT' })
     await expect(v.verify(idToken)).rejects.toEqual(claimError('ERR_JWT_TYPE_INVALID', 'typ'))
-    await expect(v.verify(await sign(key, {}, { typ: undefined }))).rejects.toEqual(claimError('ERR_JWT_TYPE_INVALID', 'typ'))
+    await expect(v.verify(await sign(key, {}, { typ: undefined }))).rejects.toEqual(
+      claimError('ERR_JWT_TYPE_INVALID', 'typ'),
+    )
   })
   it('id refuses access tokens and requires sub and iat', async () => {
     const v = verifier({ tokenType: 'id' })
-    await expect(v.verify(await sign(key, {}, { typ: 'at+jwt' }))).rejects.toEqual(claimError('ERR_JWT_TYPE_INVALID', 'typ'))
+    await expect(v.verify(await sign(key, {}, { typ: 'at+jwt' }))).rejects.toEqual(
+      claimError('ERR_JWT_TYPE_INVALID', 'typ'),
+    )
     await expect(v.verify(await sign(key, { sub: undefined }, { typ: 'JWT' }))).rejects.toEqual(
       claimError('ERR_JWT_CLAIM_MISSING', 'sub'),
     )
@@ -164,13 +197,22 @@ describe('algorithms', () => {
     const declaredRs256 = { ...pss.publicJwk, alg: 'RS256' }
     const v = createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [declaredRs256] } })
     await expect(v.verify(await sign(pss))).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' })
-    const undeclared = createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [{ ...pss.publicJwk, alg: undefined }] } })
+    const undeclared = createTokenVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      jwks: { keys: [{ ...pss.publicJwk, alg: undefined }] },
+    })
     await expect(undeclared.verify(await sign(pss))).resolves.toMatchObject({ sub: 'alice' })
   })
   it('rejects HMAC and none in the algorithms option', () => {
     for (const alg of ['HS256', 'none', 'RSA-OAEP']) {
       expect(() =>
-        createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [key.publicJwk] }, algorithms: [alg as 'RS256'] }),
+        createTokenVerifier({
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          jwks: { keys: [key.publicJwk] },
+          algorithms: [alg as 'RS256'],
+        }),
       ).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }))
     }
   })

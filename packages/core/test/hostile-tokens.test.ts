@@ -1,6 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createTokenVerifier, type TokenVerifier } from '../src/index.js'
-import { AUDIENCE, forge, hmacForge, ISSUER, makeKey, nowSeconds, sign, type TestKey } from './helpers/keys.js'
+import {
+  AUDIENCE,
+  forge,
+  hmacForge,
+  ISSUER,
+  makeKey,
+  nowSeconds,
+  sign,
+  type TestKey,
+} from './helpers/keys.js'
 
 let rsa: TestKey
 let verifier: TokenVerifier
@@ -11,12 +20,21 @@ function claims(extra: Record<string, unknown> = {}) {
 }
 
 async function rejects(token: unknown, code: string, target: TokenVerifier = verifier) {
-  await expect(target.verify(token as string)).rejects.toMatchObject({ code, status: 401, oauthError: 'invalid_token' })
+  await expect(target.verify(token as string)).rejects.toMatchObject({
+    code,
+    status: 401,
+    oauthError: 'invalid_token',
+  })
 }
 
 beforeAll(async () => {
   rsa = await makeKey('RS256', 'rsa-1')
-  verifier = createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [rsa.publicJwk] }, cache: false })
+  verifier = createTokenVerifier({
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    jwks: { keys: [rsa.publicJwk] },
+    cache: false,
+  })
 })
 
 describe('a valid token', () => {
@@ -40,29 +58,51 @@ describe('alg none', () => {
 
 describe('HMAC signed with the public key (key confusion)', () => {
   it('refuses HS256 keyed by the PEM', async () => {
-    await rejects(await hmacForge({ alg: 'HS256', kid: 'rsa-1' }, claims(), rsa.publicPem), 'ERR_JWT_ALG_NOT_ALLOWED')
+    await rejects(
+      await hmacForge({ alg: 'HS256', kid: 'rsa-1' }, claims(), rsa.publicPem),
+      'ERR_JWT_ALG_NOT_ALLOWED',
+    )
   })
   it('refuses HS256 keyed by the PEM with leading whitespace and a trailing newline', async () => {
     const secret = `\n  ${rsa.publicPem}\n`
-    await rejects(await hmacForge({ alg: 'HS256', kid: 'rsa-1' }, claims(), secret), 'ERR_JWT_ALG_NOT_ALLOWED')
+    await rejects(
+      await hmacForge({ alg: 'HS256', kid: 'rsa-1' }, claims(), secret),
+      'ERR_JWT_ALG_NOT_ALLOWED',
+    )
   })
   it('refuses HS256 keyed by the JWK JSON', async () => {
     const secret = JSON.stringify(rsa.publicJwk)
-    await rejects(await hmacForge({ alg: 'HS256', kid: 'rsa-1' }, claims(), secret), 'ERR_JWT_ALG_NOT_ALLOWED')
+    await rejects(
+      await hmacForge({ alg: 'HS256', kid: 'rsa-1' }, claims(), secret),
+      'ERR_JWT_ALG_NOT_ALLOWED',
+    )
   })
   it('refuses an HMAC signature under a header claiming RS256', async () => {
-    await rejects(await hmacForge({ alg: 'RS256', kid: 'rsa-1' }, claims(), rsa.publicPem), 'ERR_JWT_SIGNATURE_INVALID')
+    await rejects(
+      await hmacForge({ alg: 'RS256', kid: 'rsa-1' }, claims(), rsa.publicPem),
+      'ERR_JWT_SIGNATURE_INVALID',
+    )
   })
   it('refuses HS256 even from a verifier configured with the PEM directly', async () => {
-    const pemVerifier = createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, publicKey: rsa.publicPem, cache: false })
-    await rejects(await hmacForge({ alg: 'HS256' }, claims(), rsa.publicPem), 'ERR_JWT_ALG_NOT_ALLOWED', pemVerifier)
+    const pemVerifier = createTokenVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      publicKey: rsa.publicPem,
+      cache: false,
+    })
+    await rejects(
+      await hmacForge({ alg: 'HS256' }, claims(), rsa.publicPem),
+      'ERR_JWT_ALG_NOT_ALLOWED',
+      pemVerifier,
+    )
   })
 })
 
 describe('key-carrying headers', () => {
   for (const name of ['jwk', 'jku', 'x5u', 'x5c']) {
     it(`refuses a token whose header carries "${name}"`, async () => {
-      const value = name === 'jwk' ? rsa.publicJwk : name === 'x5c' ? ['MIIB'] : 'https://attacker.example/keys'
+      const value =
+        name === 'jwk' ? rsa.publicJwk : name === 'x5c' ? ['MIIB'] : 'https://attacker.example/keys'
       await rejects(await sign(rsa, {}, { [name]: value }), 'ERR_JWT_HEADER_FORBIDDEN')
     })
   }
@@ -93,10 +133,16 @@ describe('kid', () => {
 
 describe('critical headers', () => {
   it('refuses an unknown crit extension', async () => {
-    await rejects(forge({ alg: 'RS256', kid: 'rsa-1', crit: ['exp'], exp: 1 }, claims()), 'ERR_JWT_CRIT_UNSUPPORTED')
+    await rejects(
+      forge({ alg: 'RS256', kid: 'rsa-1', crit: ['exp'], exp: 1 }, claims()),
+      'ERR_JWT_CRIT_UNSUPPORTED',
+    )
   })
   it('refuses b64:false (unencoded payload)', async () => {
-    await rejects(forge({ alg: 'RS256', kid: 'rsa-1', b64: false, crit: ['b64'] }, claims()), 'ERR_JWT_CRIT_UNSUPPORTED')
+    await rejects(
+      forge({ alg: 'RS256', kid: 'rsa-1', b64: false, crit: ['b64'] }, claims()),
+      'ERR_JWT_CRIT_UNSUPPORTED',
+    )
   })
 })
 

@@ -52,7 +52,7 @@ export async function discoverIssuer(
 ): Promise<AuthorizationServerMetadata> {
   const issuerUrl = secureUrl(issuer, 'issuer', options.allowInsecureRequests)
   const http = { ...options, maxResponseBytes: options.maxResponseBytes ?? MAX_METADATA_BYTES }
-  let lastError: unknown
+  const errors: RemoteResponseError[] = []
   for (const url of discoveryUrls(issuerUrl)) {
     try {
       const { json } = await fetchJson(url, 'The discovery endpoint', http)
@@ -68,12 +68,13 @@ export async function discoverIssuer(
       }
       return metadata
     } catch (error) {
-      lastError = error
+      errors.push(error as RemoteResponseError)
       // An issuer mismatch is an answer, not an absence: do not try the other location.
       if ((error as RemoteResponseError).code === 'ERR_DISCOVERY_ISSUER_MISMATCH') break
     }
   }
-  throw lastError
+  // Report what the issuer actually answered rather than the fallback's likely 404.
+  throw errors.find((error) => error.code !== 'ERR_HTTP_STATUS') ?? errors[0]
 }
 
 export interface DiscoveredKeysOptions extends DiscoveryOptions, Omit<RemoteJwksOptions, 'snapshot'> {

@@ -1,5 +1,5 @@
 import type { JWK } from 'jose'
-import { ConfigurationError, KeysUnavailableError } from '../errors.js'
+import { ConfigurationError, KeysUnavailableError, RemoteResponseError } from '../errors.js'
 import { fetchJson, type HttpOptions } from '../lib/fetch-json.js'
 import { secureUrl } from '../lib/url.js'
 import type { KeyEntry } from './key-entry.js'

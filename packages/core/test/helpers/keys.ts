@@ -17,7 +17,13 @@ let counter = 0
 export async function makeKey(alg = 'RS256', kid = `key-${++counter}`): Promise<TestKey> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
   const jwk = await exportJWK(publicKey)
-  return { alg, kid, privateKey, publicJwk: { ...jwk, kid, alg, use: 'sig' }, publicPem: await exportSPKI(publicKey) }
+  return {
+    alg,
+    kid,
+    privateKey,
+    publicJwk: { ...jwk, kid, alg, use: 'sig' },
+    publicPem: await exportSPKI(publicKey),
+  }
 }
 
 export function nowSeconds(): number {
@@ -31,7 +37,15 @@ export function sign(
   header: Record<string, unknown> = {},
 ): Promise<string> {
   const now = nowSeconds()
-  return new SignJWT({ iss: ISSUER, aud: AUDIENCE, sub: 'alice', iat: now, exp: now + 300, scope: 'read write', ...claims })
+  return new SignJWT({
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: 'alice',
+    iat: now,
+    exp: now + 300,
+    scope: 'read write',
+    ...claims,
+  })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...header })
     .sign(key.privateKey)
 }
@@ -44,10 +58,20 @@ export function forge(header: unknown, payload: unknown, signature = 'c2lnbmF0dX
 }
 
 /** Re-signs `token`'s header+payload with HMAC-SHA256 keyed by `secret`: the classic key-confusion forgery. */
-export async function hmacForge(header: Record<string, unknown>, payload: JWTPayload, secret: string): Promise<string> {
+export async function hmacForge(
+  header: Record<string, unknown>,
+  payload: JWTPayload,
+  secret: string,
+): Promise<string> {
   const encoder = new TextEncoder()
   const input = `${base64url.encode(encoder.encode(JSON.stringify(header)))}.${base64url.encode(encoder.encode(JSON.stringify(payload)))}`
-  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  const key = await crypto.subtle.importKey(
+    'raw',
+    encoder.encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  )
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(input)))
   return `${input}.${base64url.encode(mac)}`
 }

@@ -1,0 +1,199 @@
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { createTokenVerifier, type TokenVerifierOptions } from '../src/index.js'
+import { AUDIENCE, ISSUER, makeKey, sign, type TestKey } from './helpers/keys.js'
+
+const NOW = 1_900_000_000
+
+let key: TestKey
+
+function verifier(options: Partial<TokenVerifierOptions> = {}) {
+  return createTokenVerifier({
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    jwks: { keys: [key.publicJwk] },
+    ...options,
+  })
+}
+
+function freeze(seconds = NOW) {
+  vi.useFakeTimers({ toFake: ['Date'] })
+  vi.setSystemTime(seconds * 1000)
+}
+
+beforeAll(async () => {
+  key = await makeKey('ES256', 'cache-1')
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('cache hits', () => {
+  it('returns the identical claims object on the second verify, and from cached()', async () => {
+    const v = verifier()
+    const token = await sign(key, { sub: 'cached-user' })
+    expect(v.cached(token)).toBeUndefined()
+    const first = await v.verify(token)
+    expect(first).toMatchObject({ sub: 'cached-user', iss: ISSUER })
+    const second = await v.verify(token)
+    expect(second).toBe(first)
+    expect(v.cached(token)).toBe(first)
+    expect(Object.isFrozen(first)).toBe(true)
+  })
+  it('keys the cache by the exact token string', async () => {
+    const v = verifier()
+    const a = await sign(key, { sub: 'a' })
+    const b = await sign(key, { sub: 'b' })
+    const claimsA = await v.verify(a)
+    expect(v.cached(b)).toBeUndefined()
+    const claimsB = await v.verify(b)
+    expect(claimsB).not.toBe(claimsA)
+    expect(v.cached(a)).toMatchObject({ sub: 'a' })
+    expect(v.cached(b)).toMatchObject({ sub: 'b' })
+  })
+  it('with cache: false, cached() is always undefined and every verify re-verifies', async () => {
+    const v = verifier({ cache: false })
+    const token = await sign(key)
+    expect(v.cached(token)).toBeUndefined()
+    const first = await v.verify(token)
+    expect(v.cached(token)).toBeUndefined()
+    const second = await v.verify(token)
+    expect(second).not.toBe(first)
+    expect(second).toEqual(first)
+    expect(v.cached(token)).toBeUndefined()
+  })
+})
+
+describe('expiry', () => {
+  it('stops serving an entry once exp passes; verify then rejects the token (leeway 0)', async () => {
+    freeze()
+    const v = verifier({ leeway: 0 })
+    const token = await sign(key, { iat: NOW - 10, exp: NOW + 60 })
+    const claims = await v.verify(token)
+    expect(v.cached(token)).toBe(claims)
+
+    vi.setSystemTime((NOW + 59) * 1000)
+    expect(v.cached(token)).toBe(claims)
+    await expect(v.verify(token)).resolves.toBe(claims)
+
+    vi.setSystemTime((NOW + 60) * 1000)
+    expect(v.cached(token)).toBeUndefined()
+    await expect(v.verify(token)).rejects.toMatchObject({ code: 'ERR_JWT_EXPIRED', status: 401 })
+    expect(v.cached(token)).toBeUndefined()
+
+    vi.setSystemTime((NOW + 3600) * 1000)
+    expect(v.cached(token)).toBeUndefined()
+    await expect(v.verify(token)).rejects.toMatchObject({ code: 'ERR_JWT_EXPIRED' })
+  })
+  it('after exp, within leeway, re-verifies instead of serving the cached entry', async () => {
+    freeze()
+    const v = verifier({ leeway: 5 })
+    const token = await sign(key, { iat: NOW - 10, exp: NOW + 60 })
+    const claims = await v.verify(token)
+    vi.setSystemTime((NOW + 62) * 1000)
+    expect(v.cached(token)).toBeUndefined()
+    const again = await v.verify(token)
+    expect(again).not.toBe(claims)
+    expect(again).toEqual(claims)
+    // Still past exp: the fresh result is not served from the cache either.
+    expect(v.cached(token)).toBeUndefined()
+    vi.setSystemTime((NOW + 65) * 1000)
+    await expect(v.verify(token)).rejects.toMatchObject({ code: 'ERR_JWT_EXPIRED' })
+  })
+  it('does not serve an entry once the token is older than maxTokenAge', async () => {
+    freeze()
+    const v = verifier({ leeway: 0, maxTokenAge: 60 })
+    const token = await sign(key, { iat: NOW, exp: NOW + 3600 })
+    const claims = await v.verify(token)
+    expect(v.cached(token)).toBe(claims)
+    vi.setSystemTime((NOW + 61) * 1000)
+    // The same token, never seen before by a fresh verifier with the same options, is refused...
+    await expect(verifier({ leeway: 0, maxTokenAge: 60 }).verify(token)).rejects.toMatchObject({
+      code: 'ERR_JWT_TOO_OLD',
+    })
+    // ...so the verifier that cached it must refuse it too.
+    expect(v.cached(token)).toBeUndefined()
+    await expect(v.verify(token)).rejects.toMatchObject({ code: 'ERR_JWT_TOO_OLD' })
+  })
+})
+
+describe('LRU eviction', () => {
+  it('maxEntries: 2 evicts the least recently used entry', async () => {
+    const v = verifier({ cache: { maxEntries: 2 } })
+    const t1 = await sign(key, { sub: 't1' })
+    const t2 = await sign(key, { sub: 't2' })
+    const t3 = await sign(key, { sub: 't3' })
+    const c1 = await v.verify(t1)
+    const c2 = await v.verify(t2)
+    expect(v.cached(t1)).toBe(c1) // reading t1 makes t2 the least recently used
+    const c3 = await v.verify(t3)
+    expect(v.cached(t2)).toBeUndefined()
+    expect(v.cached(t1)).toBe(c1)
+    expect(v.cached(t3)).toBe(c3)
+    // t2 is verified afresh (a new object), and now evicts t1, the least recently read.
+    const c2again = await v.verify(t2)
+    expect(c2again).not.toBe(c2)
+    expect(c2again).toEqual(c2)
+    expect(v.cached(t1)).toBeUndefined()
+    expect(v.cached(t3)).toBe(c3)
+    expect(v.cached(t2)).toBe(c2again)
+  })
+  it('a verify() hit also refreshes recency', async () => {
+    const v = verifier({ cache: { maxEntries: 2 } })
+    const t1 = await sign(key, { sub: 't1' })
+    const t2 = await sign(key, { sub: 't2' })
+    const t3 = await sign(key, { sub: 't3' })
+    const c1 = await v.verify(t1)
+    await v.verify(t2)
+    await expect(v.verify(t1)).resolves.toBe(c1)
+    await v.verify(t3)
+    expect(v.cached(t2)).toBeUndefined()
+    expect(v.cached(t1)).toBe(c1)
+  })
+  it('maxEntries: 1 keeps only the latest token', async () => {
+    const v = verifier({ cache: { maxEntries: 1 } })
+    const t1 = await sign(key, { sub: 't1' })
+    const t2 = await sign(key, { sub: 't2' })
+    await v.verify(t1)
+    const c2 = await v.verify(t2)
+    expect(v.cached(t1)).toBeUndefined()
+    expect(v.cached(t2)).toBe(c2)
+  })
+  it('refuses maxEntries that is not a positive integer', () => {
+    for (const maxEntries of [0, -1, 1.5, Number.NaN]) {
+      expect(() => verifier({ cache: { maxEntries } })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+      )
+    }
+  })
+})
+
+describe('what is never cached', () => {
+  it('a token with a bad signature fails every time with the same code', async () => {
+    const v = verifier()
+    const impostor = await makeKey('ES256', 'cache-1') // same kid, different key
+    const token = await sign(impostor)
+    await expect(v.verify(token)).rejects.toMatchObject({ code: 'ERR_JWT_SIGNATURE_INVALID', status: 401 })
+    expect(v.cached(token)).toBeUndefined()
+    await expect(v.verify(token)).rejects.toMatchObject({ code: 'ERR_JWT_SIGNATURE_INVALID', status: 401 })
+    expect(v.cached(token)).toBeUndefined()
+  })
+  it('a token refused for its claims fails every time', async () => {
+    const v = verifier()
+    const token = await sign(key, { aud: 'https://other.example' })
+    await expect(v.verify(token)).rejects.toMatchObject({ code: 'ERR_JWT_AUDIENCE_INVALID' })
+    await expect(v.verify(token)).rejects.toMatchObject({ code: 'ERR_JWT_AUDIENCE_INVALID' })
+    expect(v.cached(token)).toBeUndefined()
+  })
+  it('a token without exp (requiredClaims: []) is verified but not cached', async () => {
+    const v = verifier({ requiredClaims: [] })
+    const token = await sign(key, { exp: undefined, sub: 'no-exp' })
+    const first = await v.verify(token)
+    expect(first).toMatchObject({ sub: 'no-exp' })
+    expect(first.exp).toBeUndefined()
+    expect(v.cached(token)).toBeUndefined()
+    const second = await v.verify(token)
+    expect(second).not.toBe(first)
+    expect(second).toEqual(first)
+    expect(v.cached(token)).toBeUndefined()
+  })
+})
