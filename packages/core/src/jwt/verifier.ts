@@ -167,8 +167,12 @@ export function createTokenVerifier<C extends JWTClaims = JWTClaims>(
     const claims = parsePayloadBytes(await verifySignature(token, header.alg, candidates))
     validateClaims(claims, rules, Math.floor(Date.now() / 1000))
     deepFreeze(claims)
-    if (cache !== undefined && typeof claims.exp === 'number')
-      cache.set(token, { claims, expiresAt: claims.exp * 1000 })
+    if (cache !== undefined && typeof claims.exp === 'number') {
+      // An entry lives no longer than the token would pass a full check: its exp, or its maximum age.
+      const maxAgeEnd =
+        rules.maxTokenAge === undefined ? claims.exp : (claims.iat as number) + rules.maxTokenAge
+      cache.set(token, { claims, expiresAt: Math.min(claims.exp, maxAgeEnd) * 1000 })
+    }
     return claims as C
   }
 

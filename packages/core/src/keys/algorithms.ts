@@ -27,8 +27,6 @@ export interface KeyShape {
   kty: 'RSA' | 'EC' | 'OKP'
   /** Curve for EC and OKP keys. */
   crv?: string
-  /** RSA keys whose SPKI says RSASSA-PSS may only verify PS* signatures. */
-  pssOnly?: boolean
   /** The key's declared `alg`, which narrows the set to exactly one algorithm. */
   alg?: string
 }
@@ -40,7 +38,7 @@ const RSA_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']
 export function algorithmsForKey(shape: KeyShape): ReadonlySet<string> | string {
   let candidates: string[]
   if (shape.kty === 'RSA') {
-    candidates = shape.pssOnly ? RSA_ALGORITHMS.filter((alg) => alg.startsWith('PS')) : RSA_ALGORITHMS
+    candidates = RSA_ALGORITHMS
   } else if (shape.kty === 'EC') {
     const alg = shape.crv === undefined ? undefined : EC_ALGORITHM[shape.crv]
     if (alg === undefined) return `unsupported EC curve "${String(shape.crv)}"`

@@ -64,7 +64,6 @@ function fromPem(text: string): KeyEntry {
   const shape = {
     kty: info.kty,
     ...(info.crv === undefined ? {} : { crv: info.crv }),
-    ...(info.pssOnly ? { pssOnly: true } : {}),
   }
   const entry = keyEntryFromSpki(toPem(info.spki), shape)
   if (typeof entry === 'string')

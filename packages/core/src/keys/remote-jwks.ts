@@ -97,7 +97,7 @@ export function createRemoteJwks(url: string | URL, options: RemoteJwksOptions =
       const { json } = await fetchJson(uri, 'The JWKS endpoint', http)
       const entries = parseJwks(json, maxKeys)
       if (typeof entries === 'string')
-        throw new KeysUnavailableError('ERR_JWKS_INVALID', `The JWKS is unusable: ${entries}`, 1)
+        throw new RemoteResponseError('ERR_JWKS_INVALID', `The JWKS is unusable: ${entries}`)
       held = { entries, fetchedAt: Date.now() }
       lastFailure = undefined
     } catch (error) {

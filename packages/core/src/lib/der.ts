@@ -59,9 +59,9 @@ function hex(bytes: Uint8Array, element: Element): string {
   return out
 }
 
-const KEY_ALGORITHMS: Record<string, { kty: 'RSA' | 'EC' | 'OKP'; crv?: string; pssOnly?: boolean }> = {
+const RSASSA_PSS_OID = '2a864886f70d01010a'
+const KEY_ALGORITHMS: Record<string, { kty: 'RSA' | 'EC' | 'OKP'; crv?: string }> = {
   '2a864886f70d010101': { kty: 'RSA' },
-  '2a864886f70d01010a': { kty: 'RSA', pssOnly: true },
   '2a8648ce3d0201': { kty: 'EC' },
   '2b6570': { kty: 'OKP', crv: 'Ed25519' },
   '2b6571': { kty: 'OKP', crv: 'Ed448' },
@@ -75,7 +75,6 @@ const CURVES: Record<string, string> = {
 export interface SpkiInfo {
   kty: 'RSA' | 'EC' | 'OKP'
   crv?: string
-  pssOnly?: boolean
   /** RSA modulus length in bits. */
   modulusBits?: number
   /** The SubjectPublicKeyInfo bytes, ready for `importSPKI`. */
@@ -85,7 +84,11 @@ export interface SpkiInfo {
 function parseSpkiElement(bytes: Uint8Array, spki: Element): SpkiInfo {
   const [algorithm, publicKey] = children(bytes, expect(spki, SEQUENCE, 'SubjectPublicKeyInfo'))
   const [oid, parameters] = children(bytes, expect(algorithm, SEQUENCE, 'AlgorithmIdentifier'))
-  const known = KEY_ALGORITHMS[hex(bytes, expect(oid, OID, 'algorithm OID'))]
+  const oidHex = hex(bytes, expect(oid, OID, 'algorithm OID'))
+  // Web Crypto cannot import id-RSASSA-PSS SPKI: refuse it here rather than fail every request.
+  if (oidHex === RSASSA_PSS_OID)
+    throw new DerError('id-RSASSA-PSS keys are unsupported; export it as rsaEncryption SPKI')
+  const known = KEY_ALGORITHMS[oidHex]
   if (known === undefined) throw new DerError('unsupported key algorithm')
   const info: SpkiInfo = { ...known, spki: bytes.slice(spki.offset, spki.end) }
   const bits = expect(publicKey, BIT_STRING, 'subjectPublicKey')
