@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// The README's two commands land here: `npm run demo` and `npm test`. On a fresh machine with
+// only Node and npm, this finds (or fetches) pnpm 10, installs the workspace, then runs the demo
+// or every check. It uses nothing but Node built-ins, since nothing else is installed yet.
+import { spawnSync } from 'node:child_process'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+
+const [major, minor] = process.versions.node.split('.').map(Number)
+if (major < 20 || (major === 20 && minor < 19)) {
+  console.error(`Node ${process.versions.node} is too old: Node >= 20.19 is required.`)
+  process.exit(1)
+}
+
+const root = new URL('..', import.meta.url).pathname
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' }
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: 'inherit', cwd: root, env, ...options })
+  if (result.error) throw result.error
+  return result.status ?? 1
+}
+
+function pnpmCommand() {
+  const probe = spawnSync('pnpm', ['--version'], { encoding: 'utf8', env })
+  if (probe.status === 0 && probe.stdout.trim().startsWith('10.')) return ['pnpm', []]
+  console.log('pnpm 10 not found on PATH: using it through npx (corepack is not needed).')
+  return ['npx', ['--yes', 'pnpm@10']]
+}
+
+const [pnpm, prefix] = pnpmCommand()
+const pnpmRun = (...args) => run(pnpm, [...prefix, ...args])
+
+const task = process.argv[2]
+if (pnpmRun('install', '--frozen-lockfile', '--reporter=append-only') !== 0) process.exit(1)
+
+if (task === 'demo') {
+  console.log(
+    '\nStarting the dev identity provider (:4000), the Express demo (:3001) and the Hono demo (:3002).',
+  )
+  console.log('Stop with Ctrl-C.\n')
+  process.exit(pnpmRun('--parallel', '--filter', '@org/dev-idp', '--filter', './apps/*-demo', 'start'))
+}
+
+if (task === 'test') {
+  const projects = ['packages', 'apps'].flatMap((dir) =>
+    readdirSync(join(root, dir)).map((name) => join(root, dir, name)),
+  )
+  for (const project of projects) rmSync(join(project, '.vitest'), { recursive: true, force: true })
+  // Every step runs even when an earlier one fails, so one run shows every problem.
+  const lint = pnpmRun('exec', 'biome', 'check', '.')
+  const checks = pnpmRun(
+    'exec',
+    'turbo',
+    'run',
+    'typecheck',
+    'test',
+    'check-package',
+    '--continue',
+    '--output-logs=errors-only',
+  )
+  const status = lint || checks
+  // One closing line for CI, summed over every package's vitest JSON report.
+  let passed = 0
+  let failed = 0
+  for (const project of projects) {
+    try {
+      const report = JSON.parse(readFileSync(join(project, '.vitest', 'results.json'), 'utf8'))
+      passed += report.numPassedTests
+      failed += report.numFailedTests
+    } catch {
+      // A project without tests (or whose run never started) has no report.
+    }
+  }
+  if (status !== 0 && failed === 0) failed = 1 // a failed typecheck, lint or package check counts too
+  console.log(`\ntests: ${passed} passed, ${failed} failed`)
+  process.exit(status)
+}
+
+console.error('usage: node scripts/bootstrap.mjs demo|test')
+process.exit(2)
