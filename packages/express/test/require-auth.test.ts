@@ -89,7 +89,8 @@ describe.each([
           host: '127.0.0.1',
           port,
           path: '/api/me',
-          headers: { authorization: [`Bearer ${token}`, `Bearer ${token}`] },
+          // The flat raw form sends each name/value pair as its own header line.
+          headers: ['Authorization', `Bearer ${token}`, 'Authorization', `Bearer ${token}`],
         },
         (res) => {
           res.resume()
