@@ -25,14 +25,24 @@ export interface AuthEnv<C extends JWTClaims = JWTClaims> {
 export interface RequireAuthOptions extends ErrorResponseOptions {}
 
 /**
- * Turns an {@link AuthError} into an `HTTPException` that carries the prebuilt RFC 6750 response,
- * so `app.onError` can still see (and log) it while the client gets the right status and headers.
+ * The `HTTPException` an auth failure is thrown as: `app.onError` sees it (its `cause` is the
+ * {@link AuthError}), and `getResponse()` answers RFC 6750. It builds a fresh string-bodied
+ * response on each call instead of carrying a prebuilt `res`, because `HTTPException` re-wraps a
+ * prebuilt body as a stream, which costs a multiple of the request on Node.
  */
-function toHttpException(error: AuthError, options: ErrorResponseOptions): HTTPException {
-  return new HTTPException(error.status as ContentfulStatusCode, {
-    res: authErrorResponse(error, options),
-    cause: error,
-  })
+export class AuthHTTPException extends HTTPException {
+  override readonly cause: AuthError
+  readonly #options: ErrorResponseOptions
+
+  constructor(error: AuthError, options: ErrorResponseOptions) {
+    super(error.status as ContentfulStatusCode, { message: error.message, cause: error })
+    this.cause = error
+    this.#options = options
+  }
+
+  override getResponse(): Response {
+    return authErrorResponse(this.cause, this.#options)
+  }
 }
 
 /**
@@ -50,7 +60,7 @@ export function requireAuth<C extends JWTClaims = JWTClaims>(
     try {
       auth = await authenticate(resolved, c.req.header('authorization'))
     } catch (error) {
-      throw isAuthError(error) ? toHttpException(error, options) : error
+      throw isAuthError(error) ? new AuthHTTPException(error, options) : error
     }
     c.set('auth', auth)
     await next()
@@ -77,7 +87,7 @@ export function requireScopesWith(
       if (auth === undefined) throw new MissingTokenError()
       checkScopes(auth.claims, required)
     } catch (error) {
-      throw isAuthError(error) ? toHttpException(error, options) : error
+      throw isAuthError(error) ? new AuthHTTPException(error, options) : error
     }
     await next()
   }

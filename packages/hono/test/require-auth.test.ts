@@ -3,7 +3,13 @@ import { type DevIdp, startDevIdp } from '@org/dev-idp'
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type AuthEnv, requireAuth, requireScopes, requireScopesWith } from '../src/index.js'
+import {
+  type AuthEnv,
+  AuthHTTPException,
+  requireAuth,
+  requireScopes,
+  requireScopesWith,
+} from '../src/index.js'
 
 let idp: DevIdp
 let verifier: TokenVerifier
@@ -134,6 +140,28 @@ describe('requireAuth (Hono)', () => {
     const res = await app.request('/api/me', { headers: { authorization: 'Bearer a.b.c' } })
     expect(res.status).toBe(401)
     expect(codes).toEqual(['ERR_JWT_MALFORMED'])
+  })
+
+  it('throws an AuthHTTPException whose response can be built more than once', async () => {
+    const app = buildApp()
+    let thrown: unknown
+    app.onError((error) => {
+      thrown = error
+      return (error as HTTPException).getResponse()
+    })
+    await app.request('/api/me')
+    expect(thrown).toBeInstanceOf(AuthHTTPException)
+    const exception = thrown as AuthHTTPException
+    expect(exception.status).toBe(401)
+    expect(exception.cause.code).toBe('ERR_BEARER_MISSING')
+    for (let i = 0; i < 2; i++) {
+      const res = exception.getResponse()
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+      expect(await res.json()).toEqual({
+        error: 'unauthorized',
+        error_description: 'A bearer token is required',
+      })
+    }
   })
 
   it('accepts a resource server and verifier options', async () => {
