@@ -13,7 +13,7 @@ import {
   scopeNames,
   type TokenVerifierOptions,
 } from '@org/auth-core'
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
@@ -22,7 +22,16 @@ export interface AuthEnv<C extends JWTClaims = JWTClaims> {
   Variables: { auth: AuthContext<C> }
 }
 
-export interface RequireAuthOptions extends ErrorResponseOptions {}
+export interface RequireAuthOptions extends ErrorResponseOptions {
+  /**
+   * Throw an {@link AuthHTTPException} for `app.onError` instead of answering directly.
+   * Default: `false`: the RFC 6750 response is returned at once and the `AuthError` is set on
+   * `c.error` for outer middleware. Hono's default error handler re-streams a thrown response's
+   * body, which costs several times a plain answer under a flood of bad requests; with this on,
+   * have `app.onError` return `error.getResponse()` to stay on the fast path.
+   */
+  throwHttpException?: boolean
+}
 
 /**
  * The `HTTPException` an auth failure is thrown as: `app.onError` sees it (its `cause` is the
@@ -45,6 +54,14 @@ export class AuthHTTPException extends HTTPException {
   }
 }
 
+/** Answers an auth failure (or rethrows anything else), per {@link RequireAuthOptions.throwHttpException}. */
+function answer(error: unknown, c: Context, options: RequireAuthOptions): Response {
+  if (!isAuthError(error)) throw error
+  if (options.throwHttpException) throw new AuthHTTPException(error, options)
+  c.error = error
+  return authErrorResponse(error, options)
+}
+
 /**
  * Protects the routes after it with a bearer token (RFC 6750). Pass verifier options (a
  * verifier is created once, here) or a verifier / resource server from `@org/auth-core`.
@@ -60,7 +77,7 @@ export function requireAuth<C extends JWTClaims = JWTClaims>(
     try {
       auth = await authenticate(resolved, c.req.header('authorization'))
     } catch (error) {
-      throw isAuthError(error) ? new AuthHTTPException(error, options) : error
+      return answer(error, c, options)
     }
     c.set('auth', auth)
     await next()
@@ -87,7 +104,7 @@ export function requireScopesWith(
       if (auth === undefined) throw new MissingTokenError()
       checkScopes(auth.claims, required)
     } catch (error) {
-      throw isAuthError(error) ? new AuthHTTPException(error, options) : error
+      return answer(error, c, options)
     }
     await next()
   }

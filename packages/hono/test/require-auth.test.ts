@@ -127,9 +127,29 @@ describe('requireAuth (Hono)', () => {
     expect(res.headers.get('www-authenticate')).toBeNull()
   })
 
-  it('lets app.onError see the AuthError behind the HTTPException', async () => {
+  it('by default answers directly and exposes the AuthError on c.error to outer middleware', async () => {
+    const seen: string[] = []
+    const app = new Hono<AuthEnv>()
+    app.use(async (c, next) => {
+      await next()
+      if (c.error !== undefined) seen.push((c.error as { code?: string }).code ?? 'not an AuthError')
+    })
+    app.use('/api/*', requireAuth(verifier))
+    app.get('/api/me', (c) => c.text('ok'))
+    let onErrorCalls = 0
+    app.onError((_error, c) => {
+      onErrorCalls++
+      return c.text('unexpected', 500)
+    })
+    const res = await app.request('/api/me', { headers: { authorization: 'Bearer a.b.c' } })
+    expect(res.status).toBe(401)
+    expect(seen).toEqual(['ERR_JWT_MALFORMED'])
+    expect(onErrorCalls).toBe(0)
+  })
+
+  it('with throwHttpException, lets app.onError see the AuthError behind the HTTPException', async () => {
     const codes: string[] = []
-    const app = buildApp()
+    const app = buildApp(requireAuth(verifier, { realm: 'api', throwHttpException: true }))
     app.onError((error, c) => {
       if (error instanceof HTTPException) {
         codes.push((error.cause as { code: string }).code)
@@ -143,7 +163,7 @@ describe('requireAuth (Hono)', () => {
   })
 
   it('throws an AuthHTTPException whose response can be built more than once', async () => {
-    const app = buildApp()
+    const app = buildApp(requireAuth(verifier, { realm: 'api', throwHttpException: true }))
     let thrown: unknown
     app.onError((error) => {
       thrown = error
@@ -151,6 +171,7 @@ describe('requireAuth (Hono)', () => {
     })
     await app.request('/api/me')
     expect(thrown).toBeInstanceOf(AuthHTTPException)
+    expect(thrown).toBeInstanceOf(HTTPException)
     const exception = thrown as AuthHTTPException
     expect(exception.status).toBe(401)
     expect(exception.cause.code).toBe('ERR_BEARER_MISSING')
@@ -162,6 +183,17 @@ describe('requireAuth (Hono)', () => {
         error_description: 'A bearer token is required',
       })
     }
+  })
+
+  it("through Hono's default error handler, a thrown failure still answers RFC 6750", async () => {
+    const app = buildApp(requireAuth(verifier, { realm: 'api', throwHttpException: true }))
+    const res = await app.request('/api/me')
+    expect(res.status).toBe(401)
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+    expect(await res.json()).toEqual({
+      error: 'unauthorized',
+      error_description: 'A bearer token is required',
+    })
   })
 
   it('accepts a resource server and verifier options', async () => {
