@@ -13,6 +13,16 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
  *   rejected: which one would be authoritative is ambiguous.
  */
 export function extractBearerToken(headerValue: string | readonly string[] | null | undefined): string {
+  return checkTokenCharacters(splitBearer(headerValue))
+}
+
+/**
+ * The scheme and shape half of {@link extractBearerToken}, without the per-character scan:
+ * callers that find the result among already-verified tokens may skip that scan, since a
+ * verified token is made of base64url characters. Anything else must go through
+ * {@link checkTokenCharacters} before use.
+ */
+export function splitBearer(headerValue: string | readonly string[] | null | undefined): string {
   let value = headerValue
   if (typeof value !== 'string') {
     if (value === undefined || value === null || value.length === 0) throw new MissingTokenError()
@@ -21,7 +31,11 @@ export function extractBearerToken(headerValue: string | readonly string[] | nul
   }
   if (value.length === 0) throw new MalformedAuthorizationError('The Authorization header is empty')
   // The fast path: one comparison for the common exact spelling.
-  const token = value.startsWith('Bearer ') ? value.slice(7) : withScheme(value)
+  return value.startsWith('Bearer ') ? value.slice(7) : withScheme(value)
+}
+
+/** Refuses a token with characters outside RFC 6750 b64token (spaces, commas, quotes…). */
+export function checkTokenCharacters(token: string): string {
   if (!B64TOKEN.test(token)) {
     throw new MalformedAuthorizationError('The Authorization header must be "Bearer" followed by one token')
   }

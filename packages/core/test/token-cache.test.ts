@@ -63,6 +63,35 @@ describe('cache hits', () => {
   })
 })
 
+describe('cache key', () => {
+  it("a forged token sharing a cached token's signature is never served from the cache", async () => {
+    const v = verifier()
+    const token = await sign(key, { sub: 'alice' })
+    await v.verify(token)
+    const [header, , signature] = token.split('.')
+    const payload = Buffer.from(
+      JSON.stringify({ iss: ISSUER, aud: AUDIENCE, sub: 'admin', exp: 4_000_000_000 }),
+    ).toString('base64url')
+    const forged = `${header}.${payload}.${signature}`
+    expect(v.cached(forged)).toBeUndefined()
+    await expect(v.verify(forged)).rejects.toMatchObject({ code: 'ERR_JWT_SIGNATURE_INVALID' })
+    expect(v.cached(token)).toMatchObject({ sub: 'alice' })
+  })
+
+  it('a malformed header around a cached token is still refused (authenticate)', async () => {
+    const { authenticate } = await import('../src/index.js')
+    const v = verifier()
+    const token = await sign(key)
+    await expect(authenticate(v, `Bearer ${token}`)).resolves.toMatchObject({ token })
+    for (const header of [`Bearer ${token} ${token}`, `Bearer ${token},x`, `Bearer  ${token}`]) {
+      await expect(authenticate(v, header)).rejects.toMatchObject({
+        code: 'ERR_BEARER_MALFORMED',
+        status: 400,
+      })
+    }
+  })
+})
+
 describe('expiry', () => {
   it('stops serving an entry once exp passes; verify then rejects the token (leeway 0)', async () => {
     freeze()

@@ -3,12 +3,14 @@ import {
   type AuthError,
   authErrorResponse,
   authenticate,
+  authorizationOf,
   type BearerVerifier,
   requireScopes as checkScopes,
   type ErrorResponseOptions,
   isAuthError,
   type JWTClaims,
   MissingTokenError,
+  type NodeLikeRequest,
   resolveVerifier,
   scopeNames,
   type TokenVerifierOptions,
@@ -54,6 +56,20 @@ export class AuthHTTPException extends HTTPException {
   }
 }
 
+/**
+ * The `Authorization` header. On `@hono/node-server` it is read from the Node request in
+ * `c.env.incoming`: touching `c.req.header()` there first builds a full WHATWG `Headers` from
+ * every raw header, a cost no bare route pays. Node also keeps repeated `Authorization` headers
+ * apart, which `authorizationOf` turns into a refusal. Elsewhere, the Fetch API header is used.
+ */
+function authorizationHeader(c: Context): string | string[] | null | undefined {
+  const incoming = (c.env as { incoming?: NodeLikeRequest } | undefined)?.incoming
+  if (incoming !== undefined && typeof incoming.headers === 'object' && Array.isArray(incoming.rawHeaders)) {
+    return authorizationOf(incoming)
+  }
+  return c.req.header('authorization')
+}
+
 /** Answers an auth failure (or rethrows anything else), per {@link RequireAuthOptions.throwHttpException}. */
 function answer(error: unknown, c: Context, options: RequireAuthOptions): Response {
   if (!isAuthError(error)) throw error
@@ -75,7 +91,7 @@ export function requireAuth<C extends JWTClaims = JWTClaims>(
   return async function requireAuthMiddleware(c, next) {
     let auth: AuthContext<C>
     try {
-      auth = await authenticate(resolved, c.req.header('authorization'))
+      auth = await authenticate(resolved, authorizationHeader(c))
     } catch (error) {
       return answer(error, c, options)
     }

@@ -33,11 +33,17 @@ export interface TokenVerifier<C extends JWTClaims = JWTClaims> {
 }
 
 interface CachedToken {
+  /** The whole token: a hit must match it exactly, not just the key. */
+  token: string
   claims: JWTClaims
   /** Epoch milliseconds: the token's `exp`. */
   expiresAt: number
 }
 
+// The cache is keyed by the token's last characters (its signature): hashing a whole token costs
+// more than verifying a cached one otherwise would. A hit is confirmed against the whole token, so
+// a colliding key can only cause a miss.
+const CACHE_KEY_LENGTH = 32
 // A token without `kid` is tried against at most this many keys, bounding the work one token can cause.
 const MAX_CANDIDATES = 8
 const ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'application/at+jwt'])
@@ -143,10 +149,12 @@ export function createTokenVerifier<C extends JWTClaims = JWTClaims>(
     options.cache === false ? undefined : new LruCache<CachedToken>(options.cache?.maxEntries ?? 1000)
 
   function cached(token: string): C | undefined {
-    const hit = cache?.get(token)
-    if (hit === undefined) return undefined
+    if (cache === undefined || typeof token !== 'string') return undefined
+    const key = token.slice(-CACHE_KEY_LENGTH)
+    const hit = cache.get(key)
+    if (hit === undefined || hit.token !== token) return undefined
     if (hit.expiresAt > Date.now()) return hit.claims as C
-    cache?.delete(token)
+    cache.delete(key)
     return undefined
   }
 
@@ -171,7 +179,11 @@ export function createTokenVerifier<C extends JWTClaims = JWTClaims>(
       // An entry lives no longer than the token would pass a full check: its exp, or its maximum age.
       const maxAgeEnd =
         rules.maxTokenAge === undefined ? claims.exp : (claims.iat as number) + rules.maxTokenAge
-      cache.set(token, { claims, expiresAt: Math.min(claims.exp, maxAgeEnd) * 1000 })
+      cache.set(token.slice(-CACHE_KEY_LENGTH), {
+        token,
+        claims,
+        expiresAt: Math.min(claims.exp, maxAgeEnd) * 1000,
+      })
     }
     return claims as C
   }
