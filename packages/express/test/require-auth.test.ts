@@ -83,25 +83,35 @@ describe.each([
     const server = app().listen(0, '127.0.0.1')
     await new Promise((resolve) => server.once('listening', resolve))
     const { port } = server.address() as AddressInfo
-    const status = await new Promise<number>((resolve, reject) => {
+    const answer = await new Promise<{ status: number; challenge: string | undefined }>((resolve, reject) => {
       const req = httpRequest(
         {
           host: '127.0.0.1',
           port,
           path: '/api/me',
           // The flat raw form sends each name/value pair as its own header line.
-          headers: ['Authorization', `Bearer ${token}`, 'Authorization', `Bearer ${token}`],
+          headers: [
+            'Host',
+            `127.0.0.1:${port}`,
+            'Authorization',
+            `Bearer ${token}`,
+            'Authorization',
+            `Bearer ${token}`,
+          ],
         },
         (res) => {
           res.resume()
-          resolve(res.statusCode ?? 0)
+          resolve({ status: res.statusCode ?? 0, challenge: res.headers['www-authenticate'] })
         },
       )
       req.on('error', reject)
       req.end()
     })
     server.close()
-    expect(status).toBe(400)
+    expect(answer.status).toBe(400)
+    expect(answer.challenge).toBe(
+      'Bearer realm="api", error="invalid_request", error_description="Only one Authorization header is allowed"',
+    )
   })
 
   it('401 invalid_token for a bad signature, with the reason in the challenge and no token echoed', async () => {
