@@ -4,6 +4,7 @@
 // or every check. It uses nothing but Node built-ins, since nothing else is installed yet.
 import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 
 const [major, minor] = process.versions.node.split('.').map(Number)
@@ -57,6 +58,8 @@ if (task === 'test') {
     'test',
     'check-package',
     '--continue',
+    // One task per core: test suites start servers and sign keys, and starve each other beyond that.
+    `--concurrency=${Math.max(2, availableParallelism())}`,
     '--output-logs=errors-only',
   )
   const status = lint || checks

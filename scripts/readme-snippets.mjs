@@ -9,6 +9,9 @@ rmSync('test/readme', { recursive: true, force: true })
 mkdirSync('test/readme', { recursive: true })
 blocks.forEach((code, index) => {
   // `export {}` keeps each snippet a module of its own (top-level await, no shared names).
-  writeFileSync(`test/readme/snippet-${index + 1}.ts`, `// Generated from README.md: do not edit.\n${code}export {}\n`)
+  writeFileSync(
+    `test/readme/snippet-${index + 1}.ts`,
+    `// Generated from README.md: do not edit.\n${code}export {}\n`,
+  )
 })
 console.log(`readme: ${blocks.length} TypeScript snippets extracted`)

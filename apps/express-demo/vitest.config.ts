@@ -4,6 +4,8 @@ export default defineProject({
   test: {
     name: 'express-demo',
     include: ['test/**/*.test.ts'],
-    testTimeout: 20_000,
+    testTimeout: 30_000,
+    // Starting an OpenID Provider (RSA key generation) can take seconds on a loaded 2-core machine.
+    hookTimeout: 60_000,
   },
 })

@@ -1,0 +1,64 @@
+/**
+ * How much CPU other processes used during a run (Linux `/proc` only), so a run disturbed by
+ * something else on the machine is visible in the table instead of silently skewing a ratio.
+ */
+import { readFileSync } from 'node:fs'
+
+export interface CpuSample {
+  /** user + nice + system ticks, all CPUs. */
+  busy: number
+  /** All ticks, all CPUs. */
+  total: number
+  /** utime + stime ticks of the watched processes (all their threads). */
+  ours: number
+}
+
+function readTicks(path: string): number[] | undefined {
+  try {
+    return readFileSync(path, 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number)
+  } catch {
+    return undefined
+  }
+}
+
+function processTicks(pid: number): number {
+  try {
+    // Fields after the `(comm)`: state is field 3, utime 14, stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return Number(fields[11]) + Number(fields[12])
+  } catch {
+    return 0
+  }
+}
+
+/** Above this (percent of one core), a run is flagged as disturbed. */
+export const OTHER_CPU_WARNING = 10
+
+/** `undefined` where `/proc` is not available. */
+export function sampleCpu(pids: readonly number[]): CpuSample | undefined {
+  const ticks = readTicks('/proc/stat')
+  if (ticks === undefined || ticks.length < 4) return undefined
+  const [user = 0, nice = 0, system = 0] = ticks
+  return {
+    busy: user + nice + system,
+    total: ticks.reduce((sum, value) => sum + value, 0),
+    ours: pids.reduce((sum, pid) => sum + processTicks(pid), 0),
+  }
+}
+
+/**
+ * CPU used by every process other than the watched ones between two samples, in percent of one
+ * core (100 = one whole core taken from the benchmark).
+ */
+export function otherCpuPercent(
+  before: CpuSample | undefined,
+  after: CpuSample | undefined,
+  cores: number,
+): number | undefined {
+  if (before === undefined || after === undefined) return undefined
+  const elapsedPerCore = (after.total - before.total) / cores
+  if (elapsedPerCore <= 0) return undefined
+  const other = after.busy - before.busy - (after.ours - before.ours)
+  return Math.max(0, (other / elapsedPerCore) * 100)
+}
