@@ -27,6 +27,8 @@ export interface AuthErrorOptions {
 }
 
 const AUTH_ERROR = Symbol.for('@org/auth-core/AuthError')
+// `stackTraceLimit` is a V8/JSC extension; elsewhere it is undefined and left alone.
+const V8Error = Error as ErrorConstructor & { stackTraceLimit?: number }
 const OAUTH_ERROR_VALUE = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,64}$/
 const OAUTH_DESCRIPTION_VALUE = /^[\x20\x21\x23-\x5B\x5D-\x7E]{0,300}$/
 
@@ -38,6 +40,13 @@ export class AuthError extends Error {
   /** RFC 6750 / RFC 6749 error code, when the failure maps to one. */
   readonly oauthError: OAuthErrorCode | undefined
 
+  /**
+   * Whether instances capture a stack trace. Failures caused by the client's request (no token, a
+   * bad token, a missing scope) say nothing a stack would explain, and capturing one is the
+   * largest cost of refusing a request; configuration errors keep theirs.
+   */
+  static captureStack = true
+
   constructor(
     code: string,
     message: string,
@@ -45,7 +54,10 @@ export class AuthError extends Error {
     oauthError?: OAuthErrorCode,
     options?: AuthErrorOptions,
   ) {
+    const limit = V8Error.stackTraceLimit
+    if (!new.target.captureStack && limit !== undefined) V8Error.stackTraceLimit = 0
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    if (limit !== undefined) V8Error.stackTraceLimit = limit
     this.name = new.target.name
     this.code = code
     this.status = options?.status ?? status
@@ -71,6 +83,7 @@ export class ConfigurationError extends AuthError {
 
 /** The request carries no bearer token at all (RFC 6750 §3.1: no error code in the challenge). */
 export class MissingTokenError extends AuthError {
+  static override captureStack = false
   constructor() {
     super('ERR_BEARER_MISSING', 'A bearer token is required', 401)
   }
@@ -78,6 +91,7 @@ export class MissingTokenError extends AuthError {
 
 /** The Authorization header is present but is not a well-formed `Bearer <token>`. */
 export class MalformedAuthorizationError extends AuthError {
+  static override captureStack = false
   constructor(message: string) {
     super('ERR_BEARER_MALFORMED', message, 400, 'invalid_request')
   }
@@ -85,6 +99,7 @@ export class MalformedAuthorizationError extends AuthError {
 
 /** The token failed verification: format, signature, algorithm or claims. Always 401 `invalid_token`. */
 export class JWTVerificationError extends AuthError {
+  static override captureStack = false
   constructor(code: string, message: string, options?: AuthErrorOptions) {
     super(code, message, 401, 'invalid_token', options)
   }
@@ -108,6 +123,7 @@ export class JWTClaimValidationError extends JWTVerificationError {
 
 /** The token is valid but lacks a scope the route requires. */
 export class InsufficientScopeError extends AuthError {
+  static override captureStack = false
   /** The scopes the route requires, for the `scope` attribute of the challenge. */
   readonly requiredScopes: readonly string[]
   constructor(requiredScopes: readonly string[]) {

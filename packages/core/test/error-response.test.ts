@@ -320,3 +320,25 @@ describe('no token leaks', () => {
     }
   })
 })
+
+describe('stack traces', () => {
+  it('are not captured for failures caused by the request, and are for configuration errors', async () => {
+    const {
+      ConfigurationError,
+      JWTExpiredError,
+      MalformedAuthorizationError,
+      MissingTokenError,
+      InsufficientScopeError,
+    } = await import('../src/index.js')
+    for (const error of [
+      new MissingTokenError(),
+      new MalformedAuthorizationError('x'),
+      new JWTExpiredError(),
+      new InsufficientScopeError(['a']),
+    ]) {
+      expect(error.stack?.split('\n').filter((line) => line.trim().startsWith('at ')) ?? []).toEqual([])
+    }
+    expect(new ConfigurationError('bad option').stack).toMatch(/\n\s+at /)
+    expect(Error.stackTraceLimit).toBeGreaterThan(0)
+  })
+})

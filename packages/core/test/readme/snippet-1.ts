@@ -2,10 +2,10 @@
 import { authenticate, createTokenVerifier, describeAuthError, isAuthError } from '@org/auth-core'
 
 const verifier = createTokenVerifier({
-  issuer: 'https://idp.example.com',          // exact `iss`
-  audience: 'https://api.example.com',        // `aud` must contain it
-  discovery: true,                            // or jwks: 'https://…/jwks', or publicKey: PEM / JWK
-  tokenType: 'access',                        // RFC 9068: require typ "at+jwt"
+  issuer: 'https://idp.example.com', // exact `iss`
+  audience: 'https://api.example.com', // `aud` must contain it
+  discovery: true, // or jwks: 'https://…/jwks', or publicKey: PEM / JWK
+  tokenType: 'access', // RFC 9068: require typ "at+jwt"
 })
 
 export async function handle(request: Request): Promise<Response> {
