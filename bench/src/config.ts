@@ -96,6 +96,8 @@ export interface BenchSettings {
   servers: readonly string[] | undefined
   /** Exact scenario names to run (comma-separated `BENCH_SCENARIOS`), for a focused rerun. */
   scenarios: readonly string[] | undefined
+  /** Times the whole sequence runs; the table shows each row's median round. */
+  rounds: number
   /** Re-measurements of a run during which other processes used over 10% of a core. */
   retries: number
   /** Pin this process to CPU 0 and each server to CPU 1 (Linux, `taskset`). `BENCH_PIN=0` turns it off. */
@@ -129,6 +131,7 @@ export function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
     only: only === 'express' || only === 'hono' ? only : undefined,
     servers: list(env['BENCH_SERVERS']),
     scenarios: list(env['BENCH_SCENARIOS']),
+    rounds: Math.max(1, Math.round(positiveNumber(env, 'BENCH_ROUNDS', 1))),
     retries: Math.round(positiveNumber(env, 'BENCH_RETRIES', 2)),
     pin: env['BENCH_PIN'] !== '0',
     cpuProfDir: env['BENCH_CPU_PROF'] || undefined,

@@ -21,8 +21,13 @@ export interface LoadStats {
   non2xx: number
   /** Every response counted by status code. */
   statusCounts: Record<string, number>
-  /** Responses with another status than expected, plus connection errors and timeouts. */
+  /**
+   * Responses with another status than expected, plus connection errors and timeouts; a run
+   * with no response at all counts every request sent.
+   */
   unexpected: number
+  /** Requests sent but not answered when the run ended (at most one per connection is normal). */
+  unanswered: number
   errors: number
   timeouts: number
 }
@@ -45,11 +50,15 @@ export async function fire(options: LoadOptions): Promise<autocannon.Result> {
 export function summarize(result: autocannon.Result, expectedStatus: number): LoadStats {
   const statusCounts: Record<string, number> = {}
   let unexpected = result.errors + result.timeouts
+  let answered = 0
   for (const [status, stats] of Object.entries(result.statusCodeStats ?? {})) {
     const count = stats?.count ?? 0
     statusCounts[status] = count
+    answered += count
     if (Number(status) !== expectedStatus) unexpected += count
   }
+  const unanswered = Math.max(0, result.requests.sent - answered)
+  if (answered === 0) unexpected += Math.max(1, result.requests.sent)
   return {
     requestsPerSecond: result.requests.mean,
     latencyMeanMs: result.latency.mean,
@@ -58,6 +67,7 @@ export function summarize(result: autocannon.Result, expectedStatus: number): Lo
     non2xx: result.non2xx,
     statusCounts,
     unexpected,
+    unanswered,
     errors: result.errors,
     timeouts: result.timeouts,
   }

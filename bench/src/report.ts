@@ -9,6 +9,8 @@ export interface RunRecord extends LoadStats {
   framework: Framework
   bare: boolean
   scenario: ScenarioName
+  /** 1-based round (`BENCH_ROUNDS`). */
+  round: number
   expectedStatus: number
   /** JWKS requests the issuer served during the measured run. */
   jwksFetches: number
@@ -16,6 +18,8 @@ export interface RunRecord extends LoadStats {
   otherCpuPercent: number | undefined
   /** Measured runs made; above 1, the least disturbed one is kept. */
   attempts: number
+  /** req/s of this server and scenario in every round; the record itself is the median round. */
+  roundsRequestsPerSecond: number[]
   preflight: Preflight
 }
 

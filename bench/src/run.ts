@@ -1,25 +1,16 @@
 /**
  * `pnpm bench`: starts a local issuer, then each server under test as a child process, one at a
- * time, and measures it with autocannon from this process. Prints one table and the targets,
- * and writes the raw results to `results/latest.json`.
+ * time, and measures it with autocannon from this process (`BENCH_ROUNDS` times, interleaved).
+ * Prints one table and the targets, and writes the raw results to `results/latest.json`.
  */
+import { spawnSync } from 'node:child_process'
 import { cpus, loadavg, platform, release } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { CORES, pinToCpu, startServer } from './child.js'
-import {
-  ANONYMOUS,
-  AUDIENCE,
-  expectedStatus,
-  readSettings,
-  type ScenarioName,
-  SERVERS,
-  type ServerSpec,
-  SUBJECT,
-  scenariosFor,
-} from './config.js'
-import { OTHER_CPU_WARNING, otherCpuPercent, sampleCpu } from './cpu.js'
-import { type BenchTokens, startIssuer } from './issuer.js'
-import { fire, type LoadOptions, type LoadStats, preflight, summarize } from './load.js'
+import { CORES, pinToCpu } from './child.js'
+import { AUDIENCE, readSettings, SERVERS, type ServerSpec, scenariosFor } from './config.js'
+import { OTHER_CPU_WARNING } from './cpu.js'
+import { startIssuer } from './issuer.js'
+import { type BenchContext, benchServer } from './measure.js'
 import {
   evaluateTargets,
   formatServers,
@@ -32,44 +23,32 @@ import {
 
 const RESULTS_FILE = fileURLToPath(new URL('../results/latest.json', import.meta.url))
 
-function tokenFor(tokens: BenchTokens, scenario: ScenarioName): string | undefined {
-  switch (scenario) {
-    case 'valid-rs256':
-      return tokens.rs256
-    case 'valid-es256':
-      return tokens.es256
-    case 'invalid':
-      return tokens.invalid
-    case 'no-token':
-      return undefined
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`)
+}
+const formatLoad = (load: number[]): string => load.map((value) => value.toFixed(2)).join(' ')
+
+/** The commit measured, and whether the packages differ from it. */
+function gitState(): { commit: string; packagesDirty: boolean } | undefined {
+  const git = (...args: string[]) => spawnSync('git', args, { encoding: 'utf8' })
+  const head = git('rev-parse', '--short', 'HEAD')
+  if (head.status !== 0) return undefined
+  const status = git('status', '--porcelain', '--', '../packages')
+  return { commit: head.stdout.trim(), packagesDirty: status.stdout.trim() !== '' }
+}
+
+/** Per server and scenario, the round with the median req/s (the lower middle for an even count). */
+function medianRuns(all: readonly RunRecord[]): RunRecord[] {
+  const groups = new Map<string, RunRecord[]>()
+  for (const run of all) {
+    const key = `${run.server}\u0000${run.scenario}`
+    groups.set(key, [...(groups.get(key) ?? []), run])
   }
-}
-
-interface Measured {
-  stats: LoadStats
-  otherCpu: number | undefined
-  jwksFetches: number
-}
-
-/** One measured run, with the JWKS fetches and the CPU other processes used meanwhile. */
-async function measure(
-  load: Omit<LoadOptions, 'duration'>,
-  expected: number,
-  serverPid: number,
-): Promise<Measured> {
-  const jwksBefore = issuer.counts.jwks
-  const cpuBefore = sampleCpu([process.pid, serverPid])
-  const result = await fire({ ...load, duration: settings.duration })
-  const otherCpu = otherCpuPercent(cpuBefore, sampleCpu([process.pid, serverPid]), CORES)
-  return {
-    stats: summarize(result, expected),
-    otherCpu,
-    jwksFetches: issuer.counts.jwks - jwksBefore,
-  }
-}
-
-function disturbed(otherCpu: number | undefined): otherCpu is number {
-  return otherCpu !== undefined && otherCpu > OTHER_CPU_WARNING
+  return [...groups.values()].map((group) => {
+    const sorted = [...group].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)
+    const median = sorted[Math.floor((sorted.length - 1) / 2)] as RunRecord
+    return { ...median, roundsRequestsPerSecond: group.map((run) => run.requestsPerSecond) }
+  })
 }
 
 const settings = readSettings(process.env)
@@ -78,18 +57,15 @@ const servers = SERVERS.filter(
     (settings.only === undefined || s.framework === settings.only) &&
     (settings.servers === undefined || settings.servers.includes(s.name)),
 )
-const scenariosToRun = (spec: ServerSpec): ScenarioName[] =>
+const scenarios = (spec: ServerSpec) =>
   scenariosFor(spec).filter((name) => settings.scenarios === undefined || settings.scenarios.includes(name))
-const runCount = servers.reduce((n, s) => n + scenariosToRun(s).length, 0)
+const runCount = servers.reduce((n, s) => n + scenarios(s).length, 0)
+const git = gitState()
 const loadAtStart = loadavg()
-const formatLoad = (load: number[]): string => load.map((value) => value.toFixed(2)).join(' ')
-const log = (line: string): void => {
-  process.stderr.write(`${line}\n`)
-}
 
 log(
-  `bench: ${servers.length} servers, ${runCount} runs of ${settings.duration}s (+${settings.warmup}s warm-up), ` +
-    `${settings.connections} connections, pipelining ${settings.pipelining}; ` +
+  `bench: ${servers.length} servers, ${settings.rounds} × ${runCount} runs of ${settings.duration}s ` +
+    `(+${settings.warmup}s warm-up), ${settings.connections} connections, pipelining ${settings.pipelining}; ` +
     `node ${process.version}, ${CORES} cores; load average ${formatLoad(loadAtStart)}`,
 )
 if ((loadAtStart[0] ?? 0) > 1)
@@ -97,80 +73,46 @@ if ((loadAtStart[0] ?? 0) > 1)
 const pinned = settings.pin && pinToCpu(process.pid, 0)
 log(pinned ? '  load generator and issuer pinned to CPU 0, servers to CPU 1' : '  no CPU pinning')
 const issuer = await startIssuer(AUDIENCE)
-const runs: RunRecord[] = []
-const serverRecords: ServerRecord[] = []
+const ctx: BenchContext = { issuer, settings, serverCpu: pinned ? 1 : undefined, scenarios, log }
+const allRuns: RunRecord[] = []
+const serverRecords = new Map<string, ServerRecord>()
 
 try {
-  for (const spec of servers) {
-    const jwksAtStart = issuer.counts.jwks
-    const discoveryAtStart = issuer.counts.discovery
-    const server = await startServer(
-      { name: spec.name, issuer: issuer.url, jwksUri: issuer.jwksUri, audience: AUDIENCE },
-      { cpuProfDir: settings.cpuProfDir, cpu: pinned ? 1 : undefined },
-    )
-    try {
-      for (const scenario of scenariosToRun(spec)) {
-        const url = `${server.url}/protected`
-        const token = tokenFor(issuer.tokens, scenario)
-        const expected = expectedStatus(spec, scenario)
-        const check = await preflight(url, token, expected, spec.bare ? ANONYMOUS : SUBJECT)
-        if (check.problem !== undefined) log(`  ! ${spec.name} ${scenario} preflight: ${check.problem}`)
-        const load = { url, token, connections: settings.connections, pipelining: settings.pipelining }
-        if (settings.warmup > 0) await fire({ ...load, duration: settings.warmup })
-        let measured = await measure(load, expected, server.pid)
-        let attempts = 1
-        for (let retry = 1; retry <= settings.retries && disturbed(measured.otherCpu); retry++) {
-          attempts++
-          log(
-            `  ~ ${spec.name} ${scenario}: other processes used ${measured.otherCpu?.toFixed(0)}% of a core, retry ${retry}`,
-          )
-          const again = await measure(load, expected, server.pid)
-          if ((again.otherCpu ?? 0) < (measured.otherCpu ?? 0)) measured = again
-        }
-        const { stats, otherCpu, jwksFetches } = measured
-        runs.push({
-          server: spec.name,
-          framework: spec.framework,
-          bare: spec.bare,
-          scenario,
-          expectedStatus: expected,
-          jwksFetches,
-          otherCpuPercent: otherCpu,
-          attempts,
-          preflight: check,
-          ...stats,
-        })
-        let flag = stats.unexpected > 0 ? `  ! ${stats.unexpected} unexpected` : ''
-        if (disturbed(otherCpu)) {
-          flag += `  ! other processes used ${otherCpu.toFixed(0)}% of a core`
-        }
-        log(
-          `  ${spec.name.padEnd(26)} ${scenario.padEnd(12)} ${stats.requestsPerSecond.toFixed(0).padStart(7)} req/s` +
-            `  p99 ${stats.latencyP99Ms} ms  other CPU ${otherCpu?.toFixed(0) ?? '?'}%  statuses ${JSON.stringify(stats.statusCounts)}${flag}`,
-        )
-      }
-    } finally {
-      await server.stop()
+  for (let round = 1; round <= settings.rounds; round++) {
+    if (settings.rounds > 1) log(`round ${round} of ${settings.rounds}`)
+    for (const spec of servers) {
+      const { runs, record } = await benchServer(ctx, spec, round)
+      allRuns.push(...runs)
+      const seen = serverRecords.get(spec.name)
+      serverRecords.set(
+        spec.name,
+        seen === undefined
+          ? record
+          : {
+              ...seen,
+              jwksFetches: seen.jwksFetches + record.jwksFetches,
+              discoveryFetches: seen.discoveryFetches + record.discoveryFetches,
+              stderr: seen.stderr + record.stderr,
+            },
+      )
     }
-    serverRecords.push({
-      server: spec.name,
-      jwksFetches: issuer.counts.jwks - jwksAtStart,
-      discoveryFetches: issuer.counts.discovery - discoveryAtStart,
-      stderr: server.stderr(),
-    })
   }
 } finally {
   await issuer.close()
 }
 
+const runs = medianRuns(allRuns)
 const loadAtEnd = loadavg()
 const targets = evaluateTargets(runs)
 const cpu = cpus()[0]?.model ?? 'unknown CPU'
+const measured =
+  git === undefined ? '' : `; commit ${git.commit}${git.packagesDirty ? ' + uncommitted packages/' : ''}`
 console.log(
   `\nResults: ${settings.duration}s per run after ${settings.warmup}s warm-up, ${settings.connections} connections, ` +
-    `pipelining ${settings.pipelining}; node ${process.version}, ${CORES} cores (${cpu}); ` +
+    `pipelining ${settings.pipelining}${settings.rounds > 1 ? `, median of ${settings.rounds} rounds` : ''}; ` +
+    `node ${process.version}, ${CORES} cores (${cpu}); ` +
     `${pinned ? 'autocannon + issuer on CPU 0, server on CPU 1' : 'no CPU pinning'}; ` +
-    `load average ${formatLoad(loadAtStart)} before, ${formatLoad(loadAtEnd)} after\n`,
+    `load average ${formatLoad(loadAtStart)} before, ${formatLoad(loadAtEnd)} after${measured}\n`,
 )
 console.log(formatTable(runs))
 console.log(
@@ -180,7 +122,7 @@ console.log(
     '\nother CPU: CPU used by other processes during the measured run, in % of one core' +
     ` (above ${OTHER_CPU_WARNING}%, the run was disturbed).\n`,
 )
-console.log(formatServers(serverRecords))
+console.log(formatServers([...serverRecords.values()]))
 console.log(`\nTargets:\n${formatTargets(targets)}`)
 
 await writeJson(RESULTS_FILE, {
@@ -190,14 +132,16 @@ await writeJson(RESULTS_FILE, {
     platform: `${platform()} ${release()}`,
     cores: CORES,
     cpu,
+    git,
     loadAverage: { start: loadAtStart, end: loadAtEnd },
     pinned,
     settings,
   },
   issuer: { url: issuer.url, jwksUri: issuer.jwksUri, counts: issuer.counts },
-  servers: serverRecords,
+  servers: [...serverRecords.values()],
   runs,
+  allRuns,
   targets,
 })
 console.log(`\nRaw results: ${RESULTS_FILE}`)
-if (runs.some((run) => run.unexpected > 0 || run.preflight.problem !== undefined)) process.exitCode = 1
+if (allRuns.some((run) => run.unexpected > 0 || run.preflight.problem !== undefined)) process.exitCode = 1
