@@ -1,4 +1,4 @@
-import { ConfigurationError, JWTClaimValidationError, JWTVerificationError } from './errors.js'
+import { ConfigurationError, JWTClaimValidationError } from './errors.js'
 import type { JWTClaims } from './jwt/claims.js'
 import { decodePayload, splitCompact } from './jwt/decode.js'
 import type { TokenVerifier } from './jwt/verifier.js'
@@ -53,8 +53,6 @@ export function createResourceServer<C extends JWTClaims = JWTClaims>(
       const hit = cached(token)
       if (hit !== undefined) return Promise.resolve(hit)
       try {
-        if (typeof token !== 'string')
-          throw new JWTVerificationError('ERR_JWT_MALFORMED', 'The token must be a string')
         const [, payload] = splitCompact(token, maxTokenLength)
         const iss = decodePayload(payload).iss
         const verifier = typeof iss === 'string' ? byIssuer.get(iss) : undefined

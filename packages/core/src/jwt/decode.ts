@@ -37,6 +37,8 @@ function decodeJsonObject(segment: string, what: string): Record<string, unknown
 
 /** The three segments of a compact JWS, checked for shape only (no JSON parsed yet). */
 export function splitCompact(token: string, maxLength: number): [string, string, string] {
+  // Callers outside TypeScript can pass anything; every entry point reaches this check first.
+  if (typeof token !== 'string') throw malformed('The token must be a string')
   if (token.length > maxLength) {
     throw new JWTVerificationError('ERR_JWT_TOO_LARGE', `The token is longer than ${maxLength} characters`)
   }

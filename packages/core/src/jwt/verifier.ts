@@ -159,8 +159,6 @@ export function createTokenVerifier<C extends JWTClaims = JWTClaims>(
   }
 
   async function verifyUncached(token: string): Promise<C> {
-    if (typeof token !== 'string')
-      throw new JWTVerificationError('ERR_JWT_MALFORMED', 'The token must be a string')
     const [headerSegment] = splitCompact(token, maxTokenLength)
     const header = decodeHeader(headerSegment)
     if (!allowed.has(header.alg)) {
