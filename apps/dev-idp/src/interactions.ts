@@ -10,9 +10,26 @@ function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []
 }
 
-function requestedSub(interaction: Interaction): string {
+/**
+ * Request headers by which the user-side drivers (authorize(), approveDevice()) steer one
+ * interaction. Headers travel with that driver's own requests only, so concurrent flows cannot
+ * pick up each other's choices, and a real browser (demo) simply never sends them.
+ */
+export const DIRECTIVE_HEADERS = {
+  /** Account to log in, overriding `login_hint`. */
+  sub: 'x-dev-idp-sub',
+  /** '1': refuse consent (access_denied) instead of granting it. */
+  deny: 'x-dev-idp-deny',
+} as const
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name]
+  return typeof value === 'string' && value.length > 0 ? value : undefined
+}
+
+function requestedSub(req: IncomingMessage, interaction: Interaction): string {
   const hint = interaction.params['login_hint']
-  return typeof hint === 'string' && hint.length > 0 ? hint : DEFAULT_SUB
+  return header(req, DIRECTIVE_HEADERS.sub) ?? (typeof hint === 'string' && hint.length > 0 ? hint : DEFAULT_SUB)
 }
 
 /** Grants everything the consent prompt reports missing: OIDC scopes and claims, and resource scopes. */
@@ -40,8 +57,9 @@ async function grantConsent(provider: OidcProvider, interaction: Interaction): P
 }
 
 /**
- * Handles `/interaction/:uid`: an auto-completing login (as the `login_hint` account, default
- * 'alice') and consent to everything requested. No HTML, no user input: for tests and demos only.
+ * Handles `/interaction/:uid`: an auto-completing login (as the DIRECTIVE_HEADERS.sub account, else
+ * the `login_hint` one, default 'alice') and consent to everything requested, unless
+ * DIRECTIVE_HEADERS.deny refuses it. No HTML, no user input: for tests and demos only.
  */
 export function createInteractionHandler(getProvider: () => OidcProvider) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -59,11 +77,21 @@ export function createInteractionHandler(getProvider: () => OidcProvider) {
           await provider.interactionFinished(
             req,
             res,
-            { login: { accountId: requestedSub(interaction) } },
+            { login: { accountId: requestedSub(req, interaction) } },
             { mergeWithLastSubmission: false },
           )
           return
         case 'consent': {
+          if (header(req, DIRECTIVE_HEADERS.deny) === '1') {
+            // The error travels back to the client's redirect URI (or onto the device code).
+            await provider.interactionFinished(
+              req,
+              res,
+              { error: 'access_denied', error_description: 'End-User denied the authorization request' },
+              { mergeWithLastSubmission: false },
+            )
+            return
+          }
           const grantId = await grantConsent(provider, interaction)
           await provider.interactionFinished(
             req,

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { browse, CookieJar, failure } from './browser.js'
 
 export interface FlowClient {
   clientId: string
@@ -18,27 +19,12 @@ export interface TokenResponse {
   refreshToken?: string
 }
 
-/** Follows at most this many redirects between /auth, /interaction and back. */
-const MAX_REDIRECTS = 10
-
 const randomToken = (): string => randomBytes(32).toString('base64url')
 
 function basicAuth(client: FlowClient): string {
   const id = encodeURIComponent(client.clientId)
   const secret = encodeURIComponent(client.clientSecret)
   return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`
-}
-
-/** Describes a failed endpoint response without echoing anything token-like. */
-async function failure(what: string, response: Response): Promise<Error> {
-  let detail = ''
-  try {
-    const body = (await response.json()) as { error?: unknown; error_description?: unknown }
-    detail = [body.error, body.error_description].filter((part) => typeof part === 'string').join(': ')
-  } catch {
-    // not JSON
-  }
-  return new Error(`dev-idp: ${what} failed with HTTP ${response.status}${detail ? ` (${detail})` : ''}`)
 }
 
 async function postToken(
@@ -81,28 +67,6 @@ export async function clientCredentialsToken(
   return requireString(body, 'access_token')
 }
 
-/** A minimal cookie jar: name=value pairs from Set-Cookie, sent back on every request (one origin). */
-class CookieJar {
-  readonly #cookies = new Map<string, string>()
-
-  store(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const pair = line.split(';', 1)[0] ?? ''
-      const eq = pair.indexOf('=')
-      if (eq <= 0) continue
-      const name = pair.slice(0, eq).trim()
-      const value = pair.slice(eq + 1).trim()
-      const expired = /;\s*expires=Thu, 01 Jan 1970/i.test(line) || /;\s*max-age=0\b/i.test(line)
-      if (!value || expired) this.#cookies.delete(name)
-      else this.#cookies.set(name, value)
-    }
-  }
-
-  header(): string {
-    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ')
-  }
-}
-
 export interface AuthorizationCodeParams {
   sub: string
   scope: string
@@ -139,22 +103,15 @@ export async function authorizationCodeFlow(
   for (const [name, value] of Object.entries(query))
     if (value !== undefined) authorize.searchParams.set(name, value)
 
-  const jar = new CookieJar()
-  let url = authorize
-  let callback: URL | undefined
-  for (let hop = 0; hop < MAX_REDIRECTS && !callback; hop += 1) {
-    const response = await fetch(url, { redirect: 'manual', headers: { cookie: jar.header() } })
-    jar.store(response)
-    const location = response.headers.get('location')
-    if (response.status < 300 || response.status >= 400 || !location) {
-      throw await failure(`authorization request (${url.pathname})`, response)
-    }
-    await response.body?.cancel()
-    const next = new URL(location, url)
-    if (`${next.origin}${next.pathname}` === new URL(client.redirectUri).href) callback = next
-    else url = next
+  const redirectUri = new URL(client.redirectUri).href
+  const outcome = await browse(authorize, {
+    jar: new CookieJar(),
+    isDone: (next) => `${next.origin}${next.pathname}` === redirectUri,
+  })
+  if (outcome.kind === 'page') {
+    throw await failure(`authorization request (${outcome.url.pathname})`, outcome.response)
   }
-  if (!callback) throw new Error('dev-idp: authorization flow did not return to the redirect URI')
+  const callback = outcome.url
 
   const result = callback.searchParams
   const error = result.get('error')

@@ -160,8 +160,9 @@ export class RemoteResponseError extends AuthError {
 }
 
 /**
- * The token endpoint refused a code exchange or grant. `error` is the RFC 6749 §5.2 code it
- * answered with; the raw body is never kept.
+ * The authorization server refused a request: a code exchange or any other grant at the token
+ * endpoint, or a PAR, device-authorization, MFA, revocation or introspection call. `error` is the
+ * RFC 6749 §5.2 code it answered with; the raw body is never kept.
  */
 export class OAuthExchangeError extends AuthError {
   readonly error: string
@@ -169,8 +170,40 @@ export class OAuthExchangeError extends AuthError {
   constructor(error: string, errorDescription?: string, options?: AuthErrorOptions) {
     // The values come from a remote server: keep only RFC 6749 §5.2 characters, bounded.
     const safeError = OAUTH_ERROR_VALUE.test(error) ? error : 'invalid_response'
-    super('ERR_OAUTH_EXCHANGE', `The token endpoint answered "${safeError}"`, 400, undefined, options)
+    super('ERR_OAUTH_EXCHANGE', `The authorization server answered "${safeError}"`, 400, undefined, options)
     this.error = safeError
+    this.errorDescription =
+      errorDescription !== undefined && OAUTH_DESCRIPTION_VALUE.test(errorDescription)
+        ? errorDescription
+        : undefined
+  }
+}
+
+/**
+ * The password grant answered Auth0's `mfa_required`: continue with the password-MFA steps
+ * (`mfaAuthenticators`, then an OTP or OOB challenge) using `mfaToken`.
+ */
+export class MfaRequiredError extends OAuthExchangeError {
+  /** Opaque, short-lived token that authorizes the MFA steps. A secret: never log it. */
+  readonly mfaToken: string
+  constructor(mfaToken: string, errorDescription?: string) {
+    super('mfa_required', errorDescription)
+    this.mfaToken = mfaToken
+  }
+}
+
+/**
+ * An authorization response (the redirect back to the client) is unusable: state or `iss`
+ * missing or wrong, no code, or the server answered with an `error`. Checked before any token
+ * request. `code` names the failure (`ERR_STATE_MISMATCH`, `ERR_AUTHORIZATION_DENIED`...).
+ */
+export class AuthorizationResponseError extends AuthError {
+  /** The `error` parameter of the response (RFC 6749 §4.1.2.1), when the server sent one. */
+  readonly error: string | undefined
+  readonly errorDescription: string | undefined
+  constructor(code: string, message: string, error?: string, errorDescription?: string) {
+    super(code, message, 400)
+    this.error = error !== undefined && OAUTH_ERROR_VALUE.test(error) ? error : undefined
     this.errorDescription =
       errorDescription !== undefined && OAUTH_DESCRIPTION_VALUE.test(errorDescription)
         ? errorDescription

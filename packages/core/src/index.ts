@@ -3,6 +3,7 @@ export { extractBearerToken } from './bearer.js'
 export {
   AuthError,
   type AuthErrorOptions,
+  AuthorizationResponseError,
   ConfigurationError,
   InsufficientScopeError,
   InvalidPublicKeyError,
@@ -12,6 +13,7 @@ export {
   JWTVerificationError,
   KeysUnavailableError,
   MalformedAuthorizationError,
+  MfaRequiredError,
   MissingTokenError,
   type OAuthErrorCode,
   OAuthExchangeError,
@@ -44,5 +46,46 @@ export {
   type RemoteJwksOptions,
 } from './keys/remote-jwks.js'
 export type { HttpOptions } from './lib/fetch-json.js'
+export type {
+  AuthorizationRequest,
+  AuthorizationUrlParams,
+  EndSessionParams,
+  ExpectedAuthorization,
+} from './oauth/authorization-code.js'
+export { OAuthClient } from './oauth/client.js'
+export {
+  type ClientAuthentication,
+  ClientSecretBasic,
+  ClientSecretPost,
+  None,
+  PrivateKeyJwt,
+  type PrivateKeyJwtOptions,
+} from './oauth/client-auth.js'
+export type { DiscoverOAuthClientOptions, OAuthClientOptions } from './oauth/client-options.js'
+export type { DeviceAuthorization, DeviceAuthorizationParams, PollOptions } from './oauth/device.js'
+export {
+  areValidFlows,
+  flowNames,
+  isValidFlow,
+  type OAuthFlow,
+  OAuthFlowNames,
+  OAuthFlows,
+} from './oauth/flows.js'
+export type { ClientCredentialsParams, PasswordParams, RefreshParams, ScopeInput } from './oauth/grants.js'
+export {
+  createIdTokenValidator,
+  type IdTokenExpectations,
+  type IdTokenValidator,
+  type IdTokenValidatorOptions,
+} from './oauth/id-token.js'
+export type { MfaAuthenticator, MfaChallenge } from './oauth/mfa.js'
+export { createPkcePair, type PkcePair } from './oauth/pkce.js'
+export {
+  type IntrospectionResponse,
+  skipSubjectCheck,
+  type TokenTypeHint,
+  type UserinfoClaims,
+} from './oauth/token-endpoints.js'
+export type { IdTokenClaims, TokenSet } from './oauth/token-set.js'
 export { createResourceServer, type ResourceServer, type ResourceServerOptions } from './resource-server.js'
 export { requireScopes, scopeNames, scopesOf } from './scopes.js'

@@ -18,6 +18,8 @@ export interface JsonRequest {
   method?: 'GET' | 'POST'
   body?: string | URLSearchParams
   headers?: Record<string, string>
+  /** An empty body (of any content type) is a valid answer: `json` is then `undefined`. */
+  allowEmpty?: boolean
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i
@@ -88,6 +90,15 @@ export async function fetchJson(
       throw fail('ERR_HTTP_STATUS', `${what} answered HTTP ${response.status}`)
     }
     const type = response.headers.get('content-type') ?? ''
+    if (request.allowEmpty && !JSON_TYPE.test(type)) {
+      // RFC 7009 §2.2: a revocation endpoint answers 200 with no body at all.
+      const empty = await readCapped(response, 0, what).then(
+        () => true,
+        () => false,
+      )
+      if (empty) return { json: undefined, response }
+      throw fail('ERR_HTTP_CONTENT_TYPE', `${what} did not answer JSON`)
+    }
     if (!JSON_TYPE.test(type)) {
       await response.body?.cancel().catch(() => {})
       throw fail('ERR_HTTP_CONTENT_TYPE', `${what} did not answer JSON`)

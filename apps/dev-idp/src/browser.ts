@@ -1,0 +1,115 @@
+/**
+ * A tiny scripted "browser" for the user-side drivers (code flow, authorize(), device approval):
+ * a cookie jar plus manual redirect following, so every hop stays observable and nothing leaves
+ * 127.0.0.1 (the final redirect to the client is reported, never fetched).
+ */
+import { DIRECTIVE_HEADERS } from './interactions.js'
+
+/** Follows at most this many redirects between /auth, /device, /interaction and back. */
+const MAX_REDIRECTS = 20
+
+/** A minimal cookie jar: name=value pairs from Set-Cookie, sent back on every request (one origin). */
+export class CookieJar {
+  readonly #cookies = new Map<string, string>()
+
+  store(response: Response): void {
+    for (const line of response.headers.getSetCookie()) {
+      const pair = line.split(';', 1)[0] ?? ''
+      const eq = pair.indexOf('=')
+      if (eq <= 0) continue
+      const name = pair.slice(0, eq).trim()
+      const value = pair.slice(eq + 1).trim()
+      const expired = /;\s*expires=Thu, 01 Jan 1970/i.test(line) || /;\s*max-age=0\b/i.test(line)
+      if (!value || expired) this.#cookies.delete(name)
+      else this.#cookies.set(name, value)
+    }
+  }
+
+  header(): string {
+    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ')
+  }
+}
+
+export interface BrowseOptions {
+  jar: CookieJar
+  /** Extra request headers on every hop (the interaction handler reads dev-idp directives from them). */
+  headers?: Record<string, string>
+  /** Form fields: the first request becomes a urlencoded POST (like submitting an HTML form). */
+  form?: Record<string, string>
+  /** Stop (without fetching) at the first redirect whose target satisfies this, e.g. the client callback. */
+  isDone?: (url: URL) => boolean
+}
+
+/** Where browsing stopped: a redirect that `isDone` accepted, or a non-redirect page. */
+export type BrowseResult =
+  | { kind: 'redirect'; url: URL }
+  | { kind: 'page'; url: URL; response: Response }
+
+/**
+ * Requests `start` and follows redirects with GET (303 semantics, as browsers do after a form
+ * POST), storing cookies on the way. The caller owns the returned page's body.
+ */
+export async function browse(start: string | URL, options: BrowseOptions): Promise<BrowseResult> {
+  let url = new URL(start)
+  let form = options.form
+  for (let hop = 0; hop <= MAX_REDIRECTS; hop += 1) {
+    const headers: Record<string, string> = { ...options.headers, cookie: options.jar.header() }
+    if (form) headers['content-type'] = 'application/x-www-form-urlencoded'
+    const response = await fetch(url, {
+      method: form ? 'POST' : 'GET',
+      redirect: 'manual',
+      headers,
+      ...(form ? { body: new URLSearchParams(form) } : {}),
+    })
+    form = undefined
+    options.jar.store(response)
+    const location = response.headers.get('location')
+    if (response.status < 300 || response.status >= 400 || !location) return { kind: 'page', url, response }
+    await response.body?.cancel()
+    const next = new URL(location, url)
+    if (options.isDone?.(next)) return { kind: 'redirect', url: next }
+    url = next
+  }
+  throw new Error(`dev-idp: more than ${MAX_REDIRECTS} redirects starting at ${new URL(start).pathname}`)
+}
+
+/** Describes a failed endpoint response without echoing anything token-like. */
+export async function failure(what: string, response: Response): Promise<Error> {
+  let detail = ''
+  try {
+    const body = (await response.json()) as { error?: unknown; error_description?: unknown }
+    detail = [body.error, body.error_description].filter((part) => typeof part === 'string').join(': ')
+  } catch {
+    // not JSON
+  }
+  return new Error(`dev-idp: ${what} failed with HTTP ${response.status}${detail ? ` (${detail})` : ''}`)
+}
+
+/** How `authorize()` plays the user. */
+export interface AuthorizeAs {
+  /** Account to log in; overrides the request's `login_hint` (default 'alice'). */
+  sub?: string
+  /** Refuse consent: the client gets `error=access_denied`. */
+  denyConsent?: boolean
+}
+
+/**
+ * Plays the browser for an authorization URL built by a client under test (plain or PAR
+ * `request_uri`): fresh cookie jar, auto-completing interactions, and the first redirect that
+ * leaves the IdP's origin is returned unfetched. So the callback must not be on the IdP's origin.
+ */
+export async function authorizeAsUser(
+  issuer: string,
+  url: string | URL,
+  as: AuthorizeAs,
+): Promise<URL> {
+  const { origin } = new URL(issuer)
+  const headers: Record<string, string> = {}
+  if (as.sub) headers[DIRECTIVE_HEADERS.sub] = as.sub
+  if (as.denyConsent) headers[DIRECTIVE_HEADERS.deny] = '1'
+  const outcome = await browse(url, { jar: new CookieJar(), headers, isDone: (next) => next.origin !== origin })
+  if (outcome.kind === 'page') {
+    throw await failure(`authorization request (${outcome.url.pathname})`, outcome.response)
+  }
+  return outcome.url
+}

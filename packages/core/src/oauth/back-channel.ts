@@ -1,0 +1,116 @@
+import { MfaRequiredError, OAuthExchangeError, RemoteResponseError } from '../errors.js'
+import type { AuthorizationServerMetadata } from '../keys/discovery.js'
+import { fetchJson, type HttpOptions } from '../lib/fetch-json.js'
+import type { ClientAuthentication } from './client-auth.js'
+
+/** What every back-channel call of one client shares; built once by `OAuthClient`. */
+export interface ClientContext {
+  readonly metadata: AuthorizationServerMetadata
+  readonly clientId: string
+  readonly auth: ClientAuthentication
+  readonly http: HttpOptions
+  /** Token requests as `application/x-www-form-urlencoded` (RFC 6749) or JSON (some servers). */
+  readonly requestFormat: 'form' | 'json'
+}
+
+export interface EndpointCall {
+  /** The endpoint's URL. */
+  url: string
+  /** Names the endpoint in error messages ("The token endpoint"); never the URL. */
+  what: string
+  /** Parameters; `undefined` values are left out. */
+  params?: Record<string, string | readonly string[] | undefined>
+  /** Authenticate the client (default true). */
+  authenticate?: boolean
+  /** Send `Authorization: Bearer` with this token instead (userinfo, MFA authenticators). */
+  bearer?: string
+  method?: 'GET' | 'POST'
+  /** Statuses that carry a successful answer. Default: [200]. */
+  okStatus?: readonly number[]
+  /** Overrides the client's request format (PAR, revocation and introspection are always forms). */
+  format?: 'form' | 'json'
+  /** An empty successful body is acceptable (revocation answers 200 with nothing). */
+  emptyOk?: boolean
+}
+
+// Token responses carry JWTs, sometimes large ones, but nothing legitimate comes near this.
+const MAX_RESPONSE_BYTES = 256 * 1024
+
+/** Form encoding with a repeated key for each value of a list (RFC 8707 `resource`). */
+export function formBody(params: Record<string, string | readonly string[]>): string {
+  const form = new URLSearchParams()
+  for (const [name, value] of Object.entries(params)) {
+    if (typeof value === 'string') form.append(name, value)
+    else for (const item of value) form.append(name, item)
+  }
+  return form.toString()
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/**
+ * Calls an authorization server endpoint with client authentication and turns the answer into
+ * data or a typed error: a JSON object on a success status; {@link OAuthExchangeError} (or
+ * {@link MfaRequiredError}) for an RFC 6749 §5.2 error body on a 4xx; {@link RemoteResponseError}
+ * for anything else (HTML, 5xx, a redirect, a JSON array, a huge or slow answer). Raw bodies are
+ * never kept in errors.
+ */
+export async function callEndpoint(ctx: ClientContext, call: EndpointCall): Promise<Record<string, unknown>> {
+  const ok = call.okStatus ?? [200]
+  const params: Record<string, string | readonly string[]> = {}
+  for (const [name, value] of Object.entries(call.params ?? {})) if (value !== undefined) params[name] = value
+  const headers: Record<string, string> = {}
+  if (call.bearer !== undefined) headers['authorization'] = `Bearer ${call.bearer}`
+  else if (call.authenticate !== false) {
+    await ctx.auth.apply({ clientId: ctx.clientId, issuer: ctx.metadata.issuer, params, headers })
+  }
+  const method = call.method ?? 'POST'
+  let url = call.url
+  let body: string | undefined
+  if (method === 'GET') {
+    const query = formBody(params)
+    if (query) url = `${url}${url.includes('?') ? '&' : '?'}${query}`
+  } else if ((call.format ?? ctx.requestFormat) === 'json') {
+    headers['content-type'] = 'application/json'
+    body = JSON.stringify(params)
+  } else {
+    headers['content-type'] = 'application/x-www-form-urlencoded'
+    body = formBody(params)
+  }
+  const http = { ...ctx.http, maxResponseBytes: ctx.http.maxResponseBytes ?? MAX_RESPONSE_BYTES }
+  const accept = (status: number) => ok.includes(status) || (status >= 400 && status < 500)
+  const request = {
+    method,
+    headers,
+    allowEmpty: call.emptyOk === true,
+    ...(body === undefined ? {} : { body }),
+  }
+  const { json, response } = await fetchJson(url, call.what, http, request, accept)
+  if (ok.includes(response.status)) {
+    if (isObject(json)) return json
+    if (json === undefined && call.emptyOk) return {}
+    throw new RemoteResponseError(
+      'ERR_OAUTH_RESPONSE_INVALID',
+      `${call.what} answered JSON that is not an object`,
+    )
+  }
+  if (isObject(json) && typeof json['error'] === 'string') {
+    const description = typeof json['error_description'] === 'string' ? json['error_description'] : undefined
+    if (json['error'] === 'mfa_required' && typeof json['mfa_token'] === 'string') {
+      throw new MfaRequiredError(json['mfa_token'], description)
+    }
+    throw new OAuthExchangeError(json['error'], description)
+  }
+  throw new RemoteResponseError('ERR_HTTP_STATUS', `${call.what} answered HTTP ${response.status}`)
+}
+
+/** The URL of a metadata endpoint, or a clear error when the server does not advertise it. */
+export function endpointOf(ctx: ClientContext, field: keyof AuthorizationServerMetadata & string): string {
+  const value = ctx.metadata[field]
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new RemoteResponseError('ERR_ENDPOINT_UNSUPPORTED', `The authorization server has no "${field}"`)
+  }
+  return value
+}

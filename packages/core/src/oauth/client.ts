@@ -1,0 +1,322 @@
+import { ConfigurationError } from '../errors.js'
+import { type AuthorizationServerMetadata, discoverIssuer } from '../keys/discovery.js'
+import { createRemoteJwks } from '../keys/remote-jwks.js'
+import type { HttpOptions } from '../lib/fetch-json.js'
+import { secureUrl } from '../lib/url.js'
+import {
+  type AuthorizationContext,
+  type AuthorizationRequest,
+  type AuthorizationUrlParams,
+  buildAuthorizationUrl,
+  buildEndSessionUrl,
+  type EndSessionParams,
+  type ExpectedAuthorization,
+  handleAuthorizationCallback,
+} from './authorization-code.js'
+import { type ClientAuthentication, ClientSecretBasic, None } from './client-auth.js'
+import type { DiscoverOAuthClientOptions, OAuthClientOptions } from './client-options.js'
+import {
+  type DeviceAuthorization,
+  type DeviceAuthorizationParams,
+  type PollOptions,
+  pollDeviceToken,
+  startDeviceAuthorization,
+} from './device.js'
+import {
+  ClientCredentialsGrant,
+  type ClientCredentialsParams,
+  type PasswordParams,
+  passwordGrant,
+  type RefreshParams,
+  refreshGrant,
+  type ScopeInput,
+} from './grants.js'
+import { createIdTokenValidator, type IdTokenValidator, type IdTokenValidatorOptions } from './id-token.js'
+import {
+  type MfaAuthenticator,
+  type MfaChallenge,
+  type MfaContext,
+  mfaAuthenticators,
+  mfaChallenge,
+  mfaOobComplete,
+  mfaOtpComplete,
+} from './mfa.js'
+import {
+  fetchUserinfo,
+  type IntrospectionResponse,
+  introspectToken,
+  revokeToken,
+  type skipSubjectCheck,
+  type TokenTypeHint,
+  type UserinfoClaims,
+} from './token-endpoints.js'
+import type { TokenSet } from './token-set.js'
+
+const KNOWN_OPTIONS = new Set<string>([
+  'metadata',
+  'clientId',
+  'clientAuthentication',
+  'clientSecret',
+  'redirectUri',
+  'tokenRequestFormat',
+  'pushedAuthorizationRequests',
+  'idTokenAlgorithms',
+  'idTokenKeys',
+  'jwks',
+  'leeway',
+  'maxIdTokenAge',
+  'trustedAudiences',
+  'tokenCache',
+  'mfaEndpoints',
+  'allowInsecureRequests',
+  'fetch',
+  'timeout',
+  'signal',
+  'maxResponseBytes',
+  'headers',
+])
+
+const ENDPOINT_FIELDS = [
+  'authorization_endpoint',
+  'token_endpoint',
+  'userinfo_endpoint',
+  'revocation_endpoint',
+  'introspection_endpoint',
+  'end_session_endpoint',
+  'device_authorization_endpoint',
+  'pushed_authorization_request_endpoint',
+  'jwks_uri',
+] as const
+
+function clientAuthentication(options: OAuthClientOptions): ClientAuthentication {
+  if (options.clientAuthentication !== undefined) {
+    if (options.clientSecret !== undefined) {
+      throw new ConfigurationError('Pass either "clientAuthentication" or "clientSecret", not both')
+    }
+    return options.clientAuthentication
+  }
+  return options.clientSecret === undefined ? None() : ClientSecretBasic(options.clientSecret)
+}
+
+function idTokenValidator(options: OAuthClientOptions): IdTokenValidator | undefined {
+  const { metadata, idTokenKeys } = options
+  const base: IdTokenValidatorOptions = {
+    issuer: metadata.issuer,
+    clientId: options.clientId,
+    ...(options.idTokenAlgorithms ? { algorithms: options.idTokenAlgorithms } : {}),
+    ...(options.leeway === undefined ? {} : { leeway: options.leeway }),
+    ...(options.maxIdTokenAge === undefined ? {} : { maxIdTokenAge: options.maxIdTokenAge }),
+    ...(options.trustedAudiences ? { trustedAudiences: options.trustedAudiences } : {}),
+  }
+  if (idTokenKeys !== undefined) {
+    const isKeySet = typeof idTokenKeys === 'object' && !(idTokenKeys instanceof URL) && 'keys' in idTokenKeys
+    const isUrl =
+      idTokenKeys instanceof URL || (typeof idTokenKeys === 'string' && /^https?:\/\//i.test(idTokenKeys))
+    return createIdTokenValidator(
+      isKeySet || isUrl
+        ? { ...base, jwks: idTokenKeys as string | URL }
+        : { ...base, publicKey: idTokenKeys as Exclude<typeof idTokenKeys, URL> },
+    )
+  }
+  if (typeof metadata.jwks_uri !== 'string') return undefined
+  const jwks = createRemoteJwks(metadata.jwks_uri, {
+    ...httpOptions(options),
+    ...options.jwks,
+    ...(options.allowInsecureRequests ? { allowInsecureRequests: true } : {}),
+  })
+  return createIdTokenValidator({ ...base, jwks })
+}
+
+function httpOptions(options: OAuthClientOptions): HttpOptions {
+  const { fetch, timeout, signal, maxResponseBytes, headers } = options
+  return {
+    ...(fetch ? { fetch } : {}),
+    ...(timeout === undefined ? {} : { timeout }),
+    ...(signal ? { signal } : {}),
+    ...(maxResponseBytes === undefined ? {} : { maxResponseBytes }),
+    ...(headers ? { headers } : {}),
+  }
+}
+
+function checkOptions(options: OAuthClientOptions): void {
+  if (typeof options !== 'object' || options === null)
+    throw new ConfigurationError('OAuthClient options are required')
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new ConfigurationError(`Unknown OAuthClient option "${key}"`)
+  }
+  const { metadata, clientId } = options
+  if (typeof metadata !== 'object' || metadata === null || typeof metadata.issuer !== 'string') {
+    throw new ConfigurationError(
+      '"metadata" is required, with at least "issuer" (or use OAuthClient.discover)',
+    )
+  }
+  if (typeof clientId !== 'string' || clientId.length === 0)
+    throw new ConfigurationError('"clientId" is required')
+  for (const field of ENDPOINT_FIELDS) {
+    if (metadata[field] !== undefined)
+      secureUrl(metadata[field], `metadata.${field}`, options.allowInsecureRequests)
+  }
+  if (options.redirectUri !== undefined) secureUrl(options.redirectUri, 'redirectUri', true)
+  const format = options.tokenRequestFormat
+  if (format !== undefined && format !== 'form' && format !== 'json') {
+    throw new ConfigurationError('"tokenRequestFormat" must be "form" or "json"')
+  }
+  if (
+    options.pushedAuthorizationRequests &&
+    typeof metadata.pushed_authorization_request_endpoint !== 'string'
+  ) {
+    throw new ConfigurationError(
+      '"pushedAuthorizationRequests" is on but the server advertises no "pushed_authorization_request_endpoint"',
+    )
+  }
+}
+
+/**
+ * An OAuth 2 / OpenID Connect client of one authorization server: every grant, ID-token
+ * verification, PAR, device flow, password-MFA, userinfo, revocation and introspection.
+ * Options are checked here; network calls happen per method.
+ */
+export class OAuthClient {
+  readonly #ctx: AuthorizationContext & MfaContext
+  readonly #clientCredentials: ClientCredentialsGrant
+
+  constructor(options: OAuthClientOptions) {
+    checkOptions(options)
+    const { metadata } = options
+    const issuer = metadata.issuer.replace(/\/$/, '')
+    this.#ctx = {
+      metadata: Object.freeze({ ...metadata }),
+      clientId: options.clientId,
+      auth: clientAuthentication(options),
+      http: httpOptions(options),
+      requestFormat: options.tokenRequestFormat ?? 'form',
+      idTokens: idTokenValidator(options),
+      redirectUri: options.redirectUri,
+      pushedAuthorizationRequests:
+        options.pushedAuthorizationRequests ?? metadata['require_pushed_authorization_requests'] === true,
+      mfaEndpoints: {
+        authenticators: options.mfaEndpoints?.authenticators ?? `${issuer}/mfa/authenticators`,
+        challenge: options.mfaEndpoints?.challenge ?? `${issuer}/mfa/challenge`,
+      },
+    }
+    this.#clientCredentials = new ClientCredentialsGrant(this.#ctx, options.tokenCache)
+  }
+
+  /** Fetches the issuer's metadata (OpenID Connect Discovery, then RFC 8414) and creates the client. */
+  static async discover(issuer: string, options: DiscoverOAuthClientOptions): Promise<OAuthClient> {
+    const metadata = await discoverIssuer(issuer, {
+      ...httpOptions(options as OAuthClientOptions),
+      ...(options.allowInsecureRequests ? { allowInsecureRequests: true } : {}),
+    })
+    return new OAuthClient({ ...options, metadata })
+  }
+
+  /** The server's metadata, as given or discovered. */
+  get metadata(): Readonly<AuthorizationServerMetadata> {
+    return this.#ctx.metadata
+  }
+
+  get clientId(): string {
+    return this.#ctx.clientId
+  }
+
+  /** Builds the authorization request (through PAR when enabled): the URL and the values to keep. */
+  authorizationUrl(params: AuthorizationUrlParams = {}): Promise<AuthorizationRequest> {
+    return buildAuthorizationUrl(this.#ctx, params)
+  }
+
+  /**
+   * Validates the redirect back from the authorization server (RFC 9207 `iss`, `state`, `error`)
+   * before anything else, then exchanges the code (with the PKCE verifier) and verifies the ID token.
+   */
+  handleCallback(input: URL | string | Request, expected: ExpectedAuthorization): Promise<TokenSet> {
+    return handleAuthorizationCallback(this.#ctx, input, expected)
+  }
+
+  /** RP-initiated logout URL (OpenID Connect RP-Initiated Logout 1.0). */
+  endSessionUrl(params: EndSessionParams = {}): URL {
+    return buildEndSessionUrl(this.#ctx, params)
+  }
+
+  /** Client-credentials grant, served from the client-side cache while the token is fresh. */
+  clientCredentials(params: ClientCredentialsParams = {}): Promise<TokenSet> {
+    return this.#clientCredentials.request(params)
+  }
+
+  /**
+   * Refresh grant. Pass the whole token set to keep its ID-token claims as the reference a
+   * refreshed ID token must match; the result carries the rotated refresh token, or the old one.
+   */
+  refresh(tokens: string | TokenSet, params: RefreshParams = {}): Promise<TokenSet> {
+    if (typeof tokens === 'string') return refreshGrant(this.#ctx, tokens, params)
+    if (tokens.refreshToken === undefined) throw new ConfigurationError('The token set has no refresh token')
+    const idTokenClaims = params.idTokenClaims ?? tokens.claims
+    return refreshGrant(this.#ctx, tokens.refreshToken, {
+      ...params,
+      ...(idTokenClaims ? { idTokenClaims } : {}),
+    })
+  }
+
+  /**
+   * Resource-owner password grant: legacy (RFC 9700 §2.4), for first-party migrations. Rejects
+   * with `MfaRequiredError` (carrying `mfaToken`) when the server asks for a second factor.
+   */
+  password(username: string, password: string, params: PasswordParams = {}): Promise<TokenSet> {
+    return passwordGrant(this.#ctx, username, password, params)
+  }
+
+  /** Password-MFA: the user's enrolled authenticators. */
+  mfaAuthenticators(mfaToken: string): Promise<MfaAuthenticator[]> {
+    return mfaAuthenticators(this.#ctx, mfaToken)
+  }
+
+  /** Password-MFA: asks for an OTP challenge on an authenticator. */
+  mfaOtpRequest(mfaToken: string, authenticatorId?: string): Promise<MfaChallenge> {
+    return mfaChallenge(this.#ctx, mfaToken, 'otp', authenticatorId)
+  }
+
+  /** Password-MFA: completes with the OTP the user typed. */
+  mfaOtpComplete(mfaToken: string, otp: string, scope?: ScopeInput): Promise<TokenSet> {
+    return mfaOtpComplete(this.#ctx, mfaToken, otp, scope)
+  }
+
+  /** Password-MFA: starts an out-of-band challenge (SMS, push, email). */
+  mfaOobRequest(mfaToken: string, authenticatorId?: string): Promise<MfaChallenge> {
+    return mfaChallenge(this.#ctx, mfaToken, 'oob', authenticatorId)
+  }
+
+  /** Password-MFA: completes an out-of-band challenge, with the binding code when one was prompted. */
+  mfaOobComplete(
+    mfaToken: string,
+    oobCode: string,
+    bindingCode?: string,
+    scope?: ScopeInput,
+  ): Promise<TokenSet> {
+    return mfaOobComplete(this.#ctx, mfaToken, oobCode, bindingCode, scope)
+  }
+
+  /** Device authorization (RFC 8628 §3.1): the codes to show the user. */
+  deviceAuthorization(params: DeviceAuthorizationParams = {}): Promise<DeviceAuthorization> {
+    return startDeviceAuthorization(this.#ctx, params)
+  }
+
+  /** Polls the token endpoint until the user approves, denies or the codes expire (RFC 8628 §3.4). */
+  pollDeviceToken(device: DeviceAuthorization, options: PollOptions = {}): Promise<TokenSet> {
+    return pollDeviceToken(this.#ctx, device, options)
+  }
+
+  /** Userinfo; its `sub` must equal `expectedSub` (the ID token's), or pass `skipSubjectCheck`. */
+  userinfo(accessToken: string, expectedSub: string | typeof skipSubjectCheck): Promise<UserinfoClaims> {
+    return fetchUserinfo(this.#ctx, accessToken, expectedSub)
+  }
+
+  /** Token revocation (RFC 7009). */
+  revoke(token: string, hint?: TokenTypeHint): Promise<void> {
+    return revokeToken(this.#ctx, token, hint)
+  }
+
+  /** Token introspection (RFC 7662). */
+  introspect(token: string, hint?: TokenTypeHint): Promise<IntrospectionResponse> {
+    return introspectToken(this.#ctx, token, hint)
+  }
+}
