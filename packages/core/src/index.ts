@@ -1,4 +1,11 @@
-export { type AuthContext, authenticate, type BearerVerifier, resolveVerifier } from './authenticate.js'
+export {
+  type AuthContext,
+  authenticate,
+  authenticateNow,
+  type BearerVerifier,
+  isPending,
+  resolveVerifier,
+} from './authenticate.js'
 export { extractBearerToken } from './bearer.js'
 export {
   AuthError,

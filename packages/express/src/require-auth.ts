@@ -1,9 +1,10 @@
 import {
   type AuthContext,
-  authenticate,
+  authenticateNow,
   authorizationOf,
   type BearerVerifier,
   requireScopes as checkScopes,
+  isPending,
   type JWTClaims,
   MissingTokenError,
   resolveVerifier,
@@ -31,7 +32,20 @@ declare global {
 export function requireAuth(verifier: TokenVerifierOptions | BearerVerifier): RequestHandler {
   const resolved = resolveVerifier(verifier)
   return function requireAuthMiddleware(req: Request, _res: Response, next: NextFunction): void {
-    authenticate(resolved, authorizationOf(req)).then((auth) => {
+    let result: AuthContext | Promise<AuthContext>
+    try {
+      result = authenticateNow(resolved, authorizationOf(req))
+    } catch (error) {
+      next(error)
+      return
+    }
+    // A cached token (or a refused header) is settled at once: no promise, no microtask turn.
+    if (!isPending(result)) {
+      req.auth = result
+      next()
+      return
+    }
+    result.then((auth) => {
       req.auth = auth
       next()
     }, next)

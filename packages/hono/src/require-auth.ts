@@ -2,12 +2,13 @@ import {
   type AuthContext,
   type AuthError,
   authErrorResponse,
-  authenticate,
+  authenticateNow,
   authorizationOf,
   type BearerVerifier,
   requireScopes as checkScopes,
   type ErrorResponseOptions,
   isAuthError,
+  isPending,
   type JWTClaims,
   MissingTokenError,
   type NodeLikeRequest,
@@ -15,7 +16,7 @@ import {
   scopeNames,
   type TokenVerifierOptions,
 } from '@org/auth-core'
-import type { Context, MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler, Next } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
@@ -88,15 +89,27 @@ export function requireAuth<C extends JWTClaims = JWTClaims>(
   options: RequireAuthOptions = {},
 ): MiddlewareHandler<AuthEnv<C>> {
   const resolved = resolveVerifier<C>(verifier)
-  return async function requireAuthMiddleware(c, next) {
+  async function afterVerification(pending: Promise<AuthContext<C>>, c: Context<AuthEnv<C>>, next: Next) {
     let auth: AuthContext<C>
     try {
-      auth = await authenticate(resolved, authorizationHeader(c))
+      auth = await pending
     } catch (error) {
       return answer(error, c, options)
     }
     c.set('auth', auth)
     await next()
+  }
+  // Not `async`: a cached token or a refused header is settled without a promise of ours.
+  return function requireAuthMiddleware(c, next) {
+    let result: AuthContext<C> | Promise<AuthContext<C>>
+    try {
+      result = authenticateNow(resolved, authorizationHeader(c))
+    } catch (error) {
+      return Promise.resolve(answer(error, c, options))
+    }
+    if (isPending(result)) return afterVerification(result, c, next)
+    c.set('auth', result)
+    return next()
   }
 }
 
