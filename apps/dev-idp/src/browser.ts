@@ -41,9 +41,7 @@ export interface BrowseOptions {
 }
 
 /** Where browsing stopped: a redirect that `isDone` accepted, or a non-redirect page. */
-export type BrowseResult =
-  | { kind: 'redirect'; url: URL }
-  | { kind: 'page'; url: URL; response: Response }
+export type BrowseResult = { kind: 'redirect'; url: URL } | { kind: 'page'; url: URL; response: Response }
 
 /**
  * Requests `start` and follows redirects with GET (303 semantics, as browsers do after a form
@@ -98,16 +96,16 @@ export interface AuthorizeAs {
  * `request_uri`): fresh cookie jar, auto-completing interactions, and the first redirect that
  * leaves the IdP's origin is returned unfetched. So the callback must not be on the IdP's origin.
  */
-export async function authorizeAsUser(
-  issuer: string,
-  url: string | URL,
-  as: AuthorizeAs,
-): Promise<URL> {
+export async function authorizeAsUser(issuer: string, url: string | URL, as: AuthorizeAs): Promise<URL> {
   const { origin } = new URL(issuer)
   const headers: Record<string, string> = {}
   if (as.sub) headers[DIRECTIVE_HEADERS.sub] = as.sub
   if (as.denyConsent) headers[DIRECTIVE_HEADERS.deny] = '1'
-  const outcome = await browse(url, { jar: new CookieJar(), headers, isDone: (next) => next.origin !== origin })
+  const outcome = await browse(url, {
+    jar: new CookieJar(),
+    headers,
+    isDone: (next) => next.origin !== origin,
+  })
   if (outcome.kind === 'page') {
     throw await failure(`authorization request (${outcome.url.pathname})`, outcome.response)
   }

@@ -29,10 +29,16 @@ export const DEV_POST_CLIENT = Object.freeze({
 } as const)
 
 /** Public client (`none`), PKCE required: code, refresh, device_code. */
-export const DEV_PUBLIC_CLIENT = Object.freeze({ clientId: 'dev-public-client', redirectUri: REDIRECT_URI } as const)
+export const DEV_PUBLIC_CLIENT = Object.freeze({
+  clientId: 'dev-public-client',
+  redirectUri: REDIRECT_URI,
+} as const)
 
 /** `private_key_jwt` client: code, client_credentials, refresh. Its keys are per IdP (see DevIdpClients.jwt). */
-export const DEV_JWT_CLIENT = Object.freeze({ clientId: 'dev-jwt-client', redirectUri: REDIRECT_URI } as const)
+export const DEV_JWT_CLIENT = Object.freeze({
+  clientId: 'dev-jwt-client',
+  redirectUri: REDIRECT_URI,
+} as const)
 
 const BASIC_GRANTS = [
   'authorization_code',
@@ -107,7 +113,7 @@ export function clientMetadata(clients: DevIdpClients): ClientMetadata[] {
     redirect_uris: [REDIRECT_URI],
     response_types: ['code'],
     id_token_signed_response_alg: 'RS256',
-  } satisfies ClientMetadata
+  } satisfies Partial<ClientMetadata>
   return [
     {
       ...common,

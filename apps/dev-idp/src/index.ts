@@ -1,70 +1,32 @@
 import { randomBytes } from 'node:crypto'
 import { MemoryStore, memoryAdapterFactory } from './adapter.js'
+import { authorizeAsUser } from './browser.js'
+import { clientMetadata, devClients, jwtClientKeys } from './clients.js'
+import { approveDeviceAsUser } from './device.js'
+import { MfaState } from './grants/mfa.js'
+import { createMfaRoutes, MFA_PATH } from './grants/mfa-routes.js'
 import { createInteractionHandler, DEFAULT_SUB } from './interactions.js'
 import { KeyRing } from './keys.js'
 import {
   buildProvider,
-  DEV_CLIENT,
   INTERACTION_PATH,
   JWKS_PATH,
   loadOidcProvider,
   type OidcProvider,
 } from './provider.js'
-import { IdpServer, type JwksMode } from './server.js'
-import {
-  authorizationCodeFlow,
-  clientCredentialsToken,
-  type FlowEndpoints,
-  type TokenResponse,
-} from './tokens.js'
+import { IdpServer } from './server.js'
+import { authorizationCodeFlow, clientCredentialsToken, type FlowEndpoints } from './tokens.js'
+import type { DevIdp, DevIdpEndpoints, DevIdpOptions } from './types.js'
 
-export { DEV_CLIENT } from './provider.js'
+export type { DevUser } from './accounts.js'
+export { DEV_USERS, MFA_AUTHENTICATORS, MFA_OOB_BINDING_CODE, MFA_OTP_CODE } from './accounts.js'
+export type { AuthorizeAs } from './browser.js'
+export type { DevIdpClients } from './clients.js'
+export { DEV_CLIENT, DEV_JWT_CLIENT, DEV_POST_CLIENT, DEV_PUBLIC_CLIENT, GRANT_TYPES } from './clients.js'
+export type { ApproveDeviceAs } from './device.js'
 export type { JwksMode } from './server.js'
 export type { TokenResponse } from './tokens.js'
-
-export interface DevIdpOptions {
-  /** Port on 127.0.0.1; 0 (default) picks a free one. */
-  port?: number
-  /** Audience (resource indicator) of JWT access tokens. Default: 'https://api.example.test' */
-  resource?: string
-  /** Algorithm that signs access tokens: 'RS256' (default) or 'ES256'. ID tokens are RS256. */
-  accessTokenAlg?: 'RS256' | 'ES256'
-  /** Access token lifetime in seconds. Default 300. */
-  accessTokenTtl?: number
-  /** Scopes the resource server accepts. Default ['read', 'write', 'admin']. */
-  scopes?: string[]
-}
-
-export interface DevIdp {
-  /** e.g. 'http://127.0.0.1:41234' (no trailing slash) */
-  readonly issuer: string
-  /** The provider's JWKS endpoint URL (read from its discovery document). */
-  readonly jwksUri: string
-  readonly resource: string
-  /** Confidential client: authorization_code, refresh_token, client_credentials; redirect http://127.0.0.1/callback */
-  readonly client: { clientId: string; clientSecret: string; redirectUri: string }
-  /** Real client_credentials grant with the resource indicator: a JWT access token (header typ 'at+jwt'). */
-  getAccessToken(opts?: { scope?: string; resource?: string }): Promise<string>
-  /**
-   * Drives a real authorization code + PKCE + nonce flow with an auto-completing login and consent
-   * for `sub` (default 'alice'). The access token is a JWT for `resource` when given, else opaque.
-   */
-  getIdToken(opts?: {
-    sub?: string
-    nonce?: string
-    scope?: string
-    resource?: string
-  }): Promise<TokenResponse>
-  /** New RS256 and ES256 keys become primary; old public keys stay published unless `dropOld`. */
-  rotateKeys(opts?: { dropOld?: boolean }): Promise<void>
-  /** 'up' (default) serves the JWKS; 'down' answers 503; 'hang' never answers (until close). */
-  setJwksMode(mode: JwksMode): void
-  /** Number of requests the JWKS endpoint has received. */
-  readonly jwksRequests: number
-  /** The current public JWKS. */
-  publicJwks(): { keys: Record<string, unknown>[] }
-  close(): Promise<void>
-}
+export type { DevIdp, DevIdpEndpoints, DevIdpOptions } from './types.js'
 
 const DEFAULTS = {
   port: 0,
@@ -79,12 +41,35 @@ interface Discovery {
   jwks_uri: string
   authorization_endpoint: string
   token_endpoint: string
+  userinfo_endpoint: string
+  introspection_endpoint: string
+  revocation_endpoint: string
+  device_authorization_endpoint: string
+  pushed_authorization_request_endpoint: string
+  end_session_endpoint: string
 }
 
 async function discover(issuer: string): Promise<Discovery> {
   const response = await fetch(`${issuer}/.well-known/openid-configuration`)
   if (!response.ok) throw new Error(`dev-idp: discovery failed with HTTP ${response.status}`)
   return (await response.json()) as Discovery
+}
+
+function endpointsFrom(discovery: Discovery, provider: OidcProvider): DevIdpEndpoints {
+  return {
+    authorization: discovery.authorization_endpoint,
+    token: discovery.token_endpoint,
+    userinfo: discovery.userinfo_endpoint,
+    introspection: discovery.introspection_endpoint,
+    revocation: discovery.revocation_endpoint,
+    deviceAuthorization: discovery.device_authorization_endpoint,
+    // Not in discovery: it is the verification_uri of device authorization responses.
+    deviceVerification: provider.urlFor('code_verification'),
+    pushedAuthorizationRequest: discovery.pushed_authorization_request_endpoint,
+    endSession: discovery.end_session_endpoint,
+    mfaAuthenticators: new URL(`${MFA_PATH}authenticators`, discovery.issuer).href,
+    mfaChallenge: new URL(`${MFA_PATH}challenge`, discovery.issuer).href,
+  }
 }
 
 /** Starts a local OpenID Provider on 127.0.0.1. For local development and tests only. */
@@ -96,13 +81,17 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
 
   const oidc = await loadOidcProvider()
   const keys = await KeyRing.create()
+  const clients = devClients(await jwtClientKeys(options.privateKeyJwtClientJwks))
   const store = new MemoryStore()
+  // Outside the Provider, like `store`: MFA transactions survive the rebuild in rotateKeys().
+  const mfa = new MfaState()
   const cookieKeys = [randomBytes(32).toString('base64url')]
   const server = await IdpServer.listen(options.port ?? DEFAULTS.port, JWKS_PATH)
   const issuer = `http://127.0.0.1:${server.port}`
 
   let provider: OidcProvider
   const interactions = createInteractionHandler(() => provider)
+  const mfaRoutes = createMfaRoutes(mfa)
   const install = (): void => {
     provider = buildProvider(oidc, {
       issuer,
@@ -113,32 +102,38 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
       jwks: keys.privateJwks(),
       cookieKeys,
       adapter: memoryAdapterFactory(store),
+      clients: clientMetadata(clients),
+      mfa,
     })
     const callback = provider.callback()
     server.setHandler((req, res) => {
       if (req.url?.startsWith(INTERACTION_PATH)) void interactions(req, res)
+      else if (req.url?.startsWith(MFA_PATH)) void mfaRoutes(req, res)
       else void callback(req, res)
     })
   }
 
-  let endpoints: FlowEndpoints
+  let flow: FlowEndpoints
+  let endpoints: DevIdpEndpoints
   let jwksUri: string
   try {
     install()
     const discovery = await discover(issuer)
     jwksUri = discovery.jwks_uri
     server.setJwksPath(new URL(jwksUri).pathname)
-    endpoints = {
+    flow = {
       issuer: discovery.issuer,
       authorizationEndpoint: discovery.authorization_endpoint,
       tokenEndpoint: discovery.token_endpoint,
     }
+    endpoints = endpointsFrom(discovery, provider!)
   } catch (error) {
     await server.close()
     throw error
   }
 
-  const client = { ...DEV_CLIENT }
+  const { clientId, clientSecret, redirectUri, postLogoutRedirectUri } = clients.basic
+  const client = { clientId, clientSecret, redirectUri, postLogoutRedirectUri }
   let closing: Promise<void> | undefined
 
   return {
@@ -146,22 +141,29 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
     jwksUri,
     resource,
     client,
+    clients,
+    endpoints,
     get jwksRequests() {
       return server.jwksRequests
     },
     getAccessToken: (opts = {}) =>
-      clientCredentialsToken(endpoints, client, {
+      clientCredentialsToken(flow, client, {
         scope: opts.scope ?? scopes.join(' '),
         resource: opts.resource ?? resource,
       }),
     getIdToken: (opts = {}) =>
-      authorizationCodeFlow(endpoints, client, {
+      authorizationCodeFlow(flow, client, {
         sub: opts.sub ?? DEFAULT_SUB,
         // With a resource, also ask for all of its scopes so the JWT access token carries them.
         scope: opts.scope ?? ['openid email profile', ...(opts.resource ? scopes : [])].join(' '),
         nonce: opts.nonce ?? randomBytes(16).toString('base64url'),
         resource: opts.resource,
       }),
+    authorize: (url, opts = {}) => authorizeAsUser(issuer, url, opts),
+    approveDevice: (userCode, opts = {}) => approveDeviceAsUser(endpoints.deviceVerification, userCode, opts),
+    setOobPending: (pending) => {
+      mfa.oobPending = pending
+    },
     rotateKeys: async (opts = {}) => {
       await keys.rotate(opts)
       install()
@@ -169,7 +171,10 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
     setJwksMode: (mode) => server.setJwksMode(mode),
     publicJwks: () => keys.publicJwks(),
     close: () => {
-      closing ??= server.close().finally(() => store.clear())
+      closing ??= server.close().finally(() => {
+        store.clear()
+        mfa.clear()
+      })
       return closing
     },
   }

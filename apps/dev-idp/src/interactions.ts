@@ -29,7 +29,9 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 function requestedSub(req: IncomingMessage, interaction: Interaction): string {
   const hint = interaction.params['login_hint']
-  return header(req, DIRECTIVE_HEADERS.sub) ?? (typeof hint === 'string' && hint.length > 0 ? hint : DEFAULT_SUB)
+  return (
+    header(req, DIRECTIVE_HEADERS.sub) ?? (typeof hint === 'string' && hint.length > 0 ? hint : DEFAULT_SUB)
+  )
 }
 
 /** Grants everything the consent prompt reports missing: OIDC scopes and claims, and resource scopes. */

@@ -1,16 +1,13 @@
 import type * as Oidc from 'oidc-provider'
-import type { Account, Configuration, FindAccount, KoaContextWithOIDC, ResourceServer } from 'oidc-provider'
+import type { ClientMetadata, Configuration, KoaContextWithOIDC, ResourceServer } from 'oidc-provider'
+import { findAccount } from './accounts.js'
+import { deviceFlowPages } from './device.js'
+import type { MfaState } from './grants/mfa.js'
+import { registerUserGrants } from './grants/password.js'
 import type { SigningAlg } from './keys.js'
 
 export type OidcModule = typeof Oidc
 export type OidcProvider = Oidc.default
-
-/** Fixed, well-known credentials. For local development and tests only. */
-export const DEV_CLIENT = {
-  clientId: 'dev-client',
-  clientSecret: 'dev-secret',
-  redirectUri: 'http://127.0.0.1/callback',
-} as const
 
 export const JWKS_PATH = '/jwks'
 export const INTERACTION_PATH = '/interaction/'
@@ -26,6 +23,10 @@ export interface ProviderSettings {
   jwks: { keys: Oidc.JWK[] }
   cookieKeys: string[]
   adapter: Oidc.AdapterFactory
+  /** Static client metadata (see clients.ts). */
+  clients: ClientMetadata[]
+  /** MFA transactions, shared across Provider rebuilds. */
+  mfa: MfaState
 }
 
 let loading: Promise<OidcModule> | undefined
@@ -51,16 +52,6 @@ export function loadOidcProvider(): Promise<OidcModule> {
   return loading
 }
 
-const findAccount: FindAccount = (_ctx, sub): Account => ({
-  accountId: sub,
-  claims: () => ({
-    sub,
-    email: `${sub}@example.test`,
-    email_verified: true,
-    name: sub.charAt(0).toUpperCase() + sub.slice(1),
-  }),
-})
-
 function isClientCredentials(ctx: KoaContextWithOIDC): boolean {
   return ctx.oidc.route === 'token' && ctx.oidc.params?.['grant_type'] === 'client_credentials'
 }
@@ -78,19 +69,7 @@ export function buildProvider(oidc: OidcModule, settings: ProviderSettings): Oid
 
   const configuration: Configuration = {
     adapter: settings.adapter,
-    clients: [
-      {
-        client_id: DEV_CLIENT.clientId,
-        client_secret: DEV_CLIENT.clientSecret,
-        // 'native' lets a loopback redirect URI use any port (RFC 8252), handy for demos.
-        application_type: 'native',
-        redirect_uris: [DEV_CLIENT.redirectUri],
-        grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_basic',
-        id_token_signed_response_alg: 'RS256',
-      },
-    ],
+    clients: settings.clients,
     jwks: settings.jwks,
     cookies: { keys: settings.cookieKeys },
     scopes: ['openid', 'offline_access', 'email', 'profile'],
@@ -101,6 +80,9 @@ export function buildProvider(oidc: OidcModule, settings: ProviderSettings): Oid
     // Local development only: any origin may call the CORS-enabled endpoints.
     clientBasedCORS: () => true,
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    // Every refresh returns a new refresh token and invalidates the old one, so clients under
+    // test must store the rotated token (and replaying an old one revokes the grant).
+    rotateRefreshToken: true,
     interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}${interaction.uid}` },
     routes: { jwks: JWKS_PATH },
     ttl: {
@@ -109,6 +91,8 @@ export function buildProvider(oidc: OidcModule, settings: ProviderSettings): Oid
       AuthorizationCode: 60,
       IdToken: 3600,
       RefreshToken: 24 * 3600,
+      DeviceCode: 600,
+      PushedAuthorizationRequest: 60,
       Interaction: 600,
       Session: 24 * 3600,
       Grant: 24 * 3600,
@@ -120,6 +104,11 @@ export function buildProvider(oidc: OidcModule, settings: ProviderSettings): Oid
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      deviceFlow: { enabled: true, ...deviceFlowPages },
+      // Optional PAR (RFC 9126): clients may push, plain authorization requests keep working.
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
+      // Publishes end_session_endpoint; post_logout_redirect_uri must be registered on the client.
+      rpInitiatedLogout: { enabled: true },
       introspection: { enabled: true, allowedPolicy: () => true },
       revocation: {
         enabled: true,
@@ -142,6 +131,7 @@ export function buildProvider(oidc: OidcModule, settings: ProviderSettings): Oid
   }
 
   const provider = new oidc.Provider(settings.issuer, configuration)
+  registerUserGrants(provider, resourceServerInfo, settings.mfa)
   provider.on('server_error', (_ctx: unknown, error: unknown) => {
     console.error('dev-idp: oidc-provider server_error', error)
   })

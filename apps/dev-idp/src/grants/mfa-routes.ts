@@ -79,14 +79,20 @@ async function challenge(req: IncomingMessage, res: ServerResponse, mfa: MfaStat
   const authenticator = params['authenticator_id']
   const known = MFA_AUTHENTICATORS.find((candidate) => candidate.id === authenticator)
   if (authenticator !== undefined && known?.authenticator_type !== type) {
-    sendJson(res, 400, { error: 'invalid_request', error_description: 'Unknown authenticator_id for this challenge_type.' })
+    sendJson(res, 400, {
+      error: 'invalid_request',
+      error_description: 'Unknown authenticator_id for this challenge_type.',
+    })
     return
   }
   if (type === 'otp') sendJson(res, 200, { challenge_type: 'otp' })
   else if (type === 'oob') {
     sendJson(res, 200, { challenge_type: 'oob', oob_code: mfa.challengeOob(token), binding_method: 'prompt' })
   } else {
-    sendJson(res, 400, { error: 'unsupported_challenge_type', error_description: 'challenge_type must be otp or oob.' })
+    sendJson(res, 400, {
+      error: 'unsupported_challenge_type',
+      error_description: 'challenge_type must be otp or oob.',
+    })
   }
 }
 

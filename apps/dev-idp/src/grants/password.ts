@@ -5,7 +5,8 @@ import { type MfaState, mfaOobHandler, mfaOtpHandler } from './mfa.js'
 
 /** Auth0 names the API `audience`; RFC 8707 calls it `resource`. Both are accepted. */
 function requestedResource(ctx: GrantContext): string | undefined {
-  return ctx.oidc.params['resource'] ?? ctx.oidc.params['audience']
+  const value = ctx.oidc.params['resource'] ?? ctx.oidc.params['audience']
+  return typeof value === 'string' ? value : undefined
 }
 
 /**
@@ -16,14 +17,21 @@ export function passwordHandler(resourceServerInfo: ResourceServerInfo, mfa: Mfa
   return async (ctx: GrantContext): Promise<void> => {
     const { username, password } = ctx.oidc.params
     if (!username || !password) {
-      return reply(ctx, 400, { error: 'invalid_request', error_description: 'username and password are required' })
+      return reply(ctx, 400, {
+        error: 'invalid_request',
+        error_description: 'username and password are required',
+      })
     }
     const resource = requestedResource(ctx)
     if (resource !== undefined && !URL.canParse(resource)) {
-      return reply(ctx, 400, { error: 'invalid_target', error_description: 'resource must be an absolute URI' })
+      return reply(ctx, 400, {
+        error: 'invalid_target',
+        error_description: 'resource must be an absolute URI',
+      })
     }
     const user = checkPassword(username, password)
-    if (!user) return reply(ctx, 400, { error: 'invalid_grant', error_description: 'Wrong email or password.' })
+    if (!user)
+      return reply(ctx, 400, { error: 'invalid_grant', error_description: 'Wrong email or password.' })
 
     const scope = ctx.oidc.params['scope'] ?? ''
     if (user.mfa) {
@@ -70,14 +78,13 @@ export function registerUserGrants(
     'audience',
     'resource',
   ])
-  provider.registerGrantType(
-    GRANT_TYPES.mfaOtp,
-    mfaOtpHandler(resourceServerInfo, mfa, GRANT_TYPES.mfaOtp),
-    ['mfa_token', 'otp'],
-  )
-  provider.registerGrantType(
-    GRANT_TYPES.mfaOob,
-    mfaOobHandler(resourceServerInfo, mfa, GRANT_TYPES.mfaOob),
-    ['mfa_token', 'oob_code', 'binding_code'],
-  )
+  provider.registerGrantType(GRANT_TYPES.mfaOtp, mfaOtpHandler(resourceServerInfo, mfa, GRANT_TYPES.mfaOtp), [
+    'mfa_token',
+    'otp',
+  ])
+  provider.registerGrantType(GRANT_TYPES.mfaOob, mfaOobHandler(resourceServerInfo, mfa, GRANT_TYPES.mfaOob), [
+    'mfa_token',
+    'oob_code',
+    'binding_code',
+  ])
 }
