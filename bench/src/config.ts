@@ -12,8 +12,10 @@ export type ScenarioName = 'valid-rs256' | 'valid-es256' | 'invalid' | 'no-token
 export interface ServerSpec {
   name: string
   framework: Framework
-  /** No auth at all: the baseline. */
+  /** No auth at all (answers 200 `anonymous` to everything): the baseline, or a reference built like it. */
   bare: boolean
+  /** Only these scenarios (a reference server that makes sense for one path). Default: by `bare`. */
+  scenarios?: readonly ScenarioName[]
 }
 
 export const SERVERS: readonly ServerSpec[] = [
@@ -27,13 +29,23 @@ export const SERVERS: readonly ServerSpec[] = [
   { name: 'hono-ours-cache', framework: 'hono', bare: false },
   { name: 'hono-ours-nocache', framework: 'hono', bare: false },
   { name: 'hono-jwk', framework: 'hono', bare: false },
+  // References, not peers: the ceiling any middleware can reach on each framework.
+  // One async no-op middleware before the handler (Hono runs a lone handler without compose).
+  { name: 'hono-noop-middleware', framework: 'hono', bare: true },
+  // A middleware that passes a prebuilt error to next(err) and a one-line 401 error handler.
+  { name: 'express-next-error', framework: 'express', bare: false, scenarios: ['no-token'] },
 ]
 
 const PROTECTED_SCENARIOS: readonly ScenarioName[] = ['valid-rs256', 'valid-es256', 'invalid', 'no-token']
 const BARE_SCENARIOS: readonly ScenarioName[] = ['valid-rs256', 'no-token']
 
 export function scenariosFor(server: ServerSpec): readonly ScenarioName[] {
-  return server.bare ? BARE_SCENARIOS : PROTECTED_SCENARIOS
+  return server.scenarios ?? (server.bare ? BARE_SCENARIOS : PROTECTED_SCENARIOS)
+}
+
+/** The framework's bare server: the baseline of every ratio. */
+export function isBaseline(server: { name?: string; server?: string; framework: Framework }): boolean {
+  return (server.name ?? server.server) === `${server.framework}-bare`
 }
 
 /** Bare servers answer 200 to everything; protected ones 200 to a valid token, else 401. */

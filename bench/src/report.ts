@@ -1,7 +1,7 @@
 /** The results table, the issue's targets (PASS/FAIL) and the raw JSON. */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { Framework, ScenarioName } from './config.js'
+import { type Framework, isBaseline, type ScenarioName } from './config.js'
 import type { LoadStats, Preflight } from './load.js'
 
 export interface RunRecord extends LoadStats {
@@ -108,7 +108,7 @@ export function formatTable(runs: readonly RunRecord[]): string {
     integer.format(run.unexpected),
     integer.format(run.jwksFetches),
     run.otherCpuPercent === undefined ? '' : `${run.otherCpuPercent.toFixed(0)}%`,
-    run.bare ? '' : ratio(run, bareBaseline(runs, run)),
+    isBaseline(run) ? '' : ratio(run, bareBaseline(runs, run)),
     run.framework === 'express' && run.server !== 'express-jose' && !run.bare
       ? ratio(run, find(runs, 'express-jose', run.scenario))
       : '',
@@ -140,6 +140,29 @@ export function evaluateTargets(runs: readonly RunRecord[]): TargetResult[] {
     }
     return { target, status, ratio: value, factor, detail }
   })
+}
+
+/** What the framework itself costs a middleware: ours against the reference ceilings, for context. */
+const REFERENCES: readonly Target[] = [
+  { subject: ['hono-noop-middleware', 'no-token'], baseline: ['hono-bare', 'no-token'], factor: 0 },
+  { subject: ['hono-ours-cache', 'no-token'], baseline: ['hono-noop-middleware', 'no-token'], factor: 0 },
+  { subject: ['hono-ours-cache', 'valid-rs256'], baseline: ['hono-noop-middleware', 'valid-rs256'], factor: 0 },
+  { subject: ['express-next-error', 'no-token'], baseline: ['express-bare', 'no-token'], factor: 0 },
+  { subject: ['express-ours-cache', 'no-token'], baseline: ['express-next-error', 'no-token'], factor: 0 },
+]
+
+export function formatReferences(runs: readonly RunRecord[]): string {
+  const lines: string[] = []
+  for (const { subject, baseline } of REFERENCES) {
+    const mine = find(runs, ...subject)
+    const theirs = find(runs, ...baseline)
+    if (mine === undefined || theirs === undefined || theirs.requestsPerSecond === 0) continue
+    const value = mine.requestsPerSecond / theirs.requestsPerSecond
+    lines.push(
+      `INFO  ${subject[0]} ${subject[1]} ÷ ${baseline[0]} ${baseline[1]}: ${value.toFixed(3)} (${integer.format(mine.requestsPerSecond)} vs ${integer.format(theirs.requestsPerSecond)} req/s)`,
+    )
+  }
+  return lines.join('\n')
 }
 
 export function formatTargets(results: readonly TargetResult[]): string {

@@ -15,6 +15,7 @@ import {
   evaluateTargets,
   formatServers,
   formatTable,
+  formatReferences,
   formatTargets,
   type RunRecord,
   type ServerRecord,
@@ -124,6 +125,8 @@ console.log(
 )
 console.log(formatServers([...serverRecords.values()]))
 console.log(`\nTargets:\n${formatTargets(targets)}`)
+const references = formatReferences(runs)
+if (references) console.log(`\nFramework ceilings (for context, not targets):\n${references}`)
 
 await writeJson(RESULTS_FILE, {
   meta: {

@@ -65,7 +65,23 @@ const auth0ErrorHandler: ErrorRequestHandler = (error, _req, res, next) => {
     .json({ error: code ?? 'invalid_token' })
 }
 
+/** The least any `next(err)` middleware costs: a prebuilt error, and a handler answering like ours. */
+function nextErrorReference(): ReturnType<Protect> {
+  const refusal = Object.assign(new Error('A bearer token is required'), { status: 401 })
+  return {
+    middleware: [(_req, _res, next) => next(refusal)],
+    subject: () => undefined,
+    errorHandler: (_error, _req, res, _next) => {
+      res
+        .status(401)
+        .set({ 'cache-control': 'no-store', 'www-authenticate': 'Bearer' })
+        .json({ error: 'unauthorized', error_description: 'A bearer token is required' })
+    },
+  }
+}
+
 const PROTECTED: Record<string, Protect> = {
+  'express-next-error': nextErrorReference,
   'express-ours-cache': (config) => ({
     middleware: [requireAuth({ issuer: config.issuer, audience: config.audience, jwks: config.jwksUri })],
     subject: (req) => req.auth?.claims.sub,

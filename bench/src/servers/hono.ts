@@ -43,6 +43,17 @@ export function createHonoFetch(config: ServerConfig): FetchHandler {
       app.get('/protected', (c) => c.json({ sub: ANONYMOUS }))
       return app.fetch
     }
+    case 'hono-noop-middleware': {
+      const app = new Hono()
+      app.get(
+        '/protected',
+        async (_c, next) => {
+          await next()
+        },
+        (c) => c.json({ sub: ANONYMOUS }),
+      )
+      return app.fetch
+    }
     case 'hono-ours-cache':
       return oursApp(config, true).fetch
     case 'hono-ours-nocache':
