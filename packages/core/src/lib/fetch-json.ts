@@ -1,4 +1,5 @@
 import { RemoteResponseError } from '../errors.js'
+import { readCapped } from './read-capped.js'
 
 /** Network options shared by everything in the core that calls an HTTP endpoint. */
 export interface HttpOptions {
@@ -26,35 +27,6 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i
 
 function fail(code: string, message: string, cause?: unknown): RemoteResponseError {
   return new RemoteResponseError(code, message, cause === undefined ? undefined : { cause })
-}
-
-async function readCapped(response: Response, maxBytes: number, what: string): Promise<Uint8Array> {
-  const declared = Number(response.headers.get('content-length'))
-  if (declared > maxBytes) {
-    await response.body?.cancel().catch(() => {})
-    throw fail('ERR_HTTP_TOO_LARGE', `${what} answered more than ${maxBytes} bytes`)
-  }
-  const reader = response.body?.getReader()
-  if (reader === undefined) return new Uint8Array(0)
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {})
-      throw fail('ERR_HTTP_TOO_LARGE', `${what} answered more than ${maxBytes} bytes`)
-    }
-    chunks.push(value)
-  }
-  const out = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return out
 }
 
 /**
@@ -92,7 +64,7 @@ export async function fetchJson(
     const type = response.headers.get('content-type') ?? ''
     if (request.allowEmpty && !JSON_TYPE.test(type)) {
       // RFC 7009 §2.2: a revocation endpoint answers 200 with no body at all.
-      const empty = await readCapped(response, 0, what).then(
+      const empty = await readCapped(response, 0, () => new Error('not empty')).then(
         () => true,
         () => false,
       )
@@ -103,7 +75,9 @@ export async function fetchJson(
       await response.body?.cancel().catch(() => {})
       throw fail('ERR_HTTP_CONTENT_TYPE', `${what} did not answer JSON`)
     }
-    bytes = await readCapped(response, options.maxResponseBytes, what)
+    bytes = await readCapped(response, options.maxResponseBytes, () =>
+      fail('ERR_HTTP_TOO_LARGE', `${what} answered more than ${options.maxResponseBytes} bytes`),
+    )
   } catch (error) {
     if (error instanceof RemoteResponseError) throw error
     if (timeoutSignal.aborted) throw fail('ERR_HTTP_TIMEOUT', `${what} did not answer in time`, error)

@@ -1,4 +1,5 @@
 import { AuthorizationResponseError, ConfigurationError } from '../errors.js'
+import { readCapped } from '../lib/read-capped.js'
 import type { AuthorizationContext, ExpectedAuthorization } from './authorization-code.js'
 import { timingSafeEqual } from './pkce.js'
 import { requestTokens } from './token-request.js'
@@ -39,36 +40,6 @@ function parseUrl(value: string): URL {
   }
 }
 
-async function readCapped(request: RequestLike): Promise<string> {
-  const tooLarge = () => fail('ERR_CALLBACK_INVALID', 'The callback form body is too large')
-  if (Number(request.headers.get('content-length')) > MAX_FORM_BYTES) throw tooLarge()
-  const reader = request.body?.getReader()
-  if (reader === undefined) {
-    const text = await request.text()
-    if (text.length > MAX_FORM_BYTES) throw tooLarge()
-    return text
-  }
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > MAX_FORM_BYTES) {
-      await reader.cancel().catch(() => {})
-      throw tooLarge()
-    }
-    chunks.push(value)
-  }
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return new TextDecoder().decode(bytes)
-}
-
 /**
  * The response parameters: the query of a redirect (`response_mode=query`), or the body of a
  * form POST (`response_mode=form_post`), never both: with form_post the query is not the server's.
@@ -83,7 +54,14 @@ async function responseParams(input: URL | string | RequestLike): Promise<URLSea
   if (type !== 'application/x-www-form-urlencoded') {
     throw fail('ERR_CALLBACK_INVALID', 'A POST callback must be an application/x-www-form-urlencoded form')
   }
-  return new URLSearchParams(await readCapped(input))
+  const tooLarge = () => fail('ERR_CALLBACK_INVALID', 'The callback form body is too large')
+  if (input.body === undefined || input.body === null) {
+    // A request without a readable stream (a polyfill): its text, checked after the fact.
+    const text = await input.text()
+    if (text.length > MAX_FORM_BYTES) throw tooLarge()
+    return new URLSearchParams(text)
+  }
+  return new URLSearchParams(new TextDecoder().decode(await readCapped(input, MAX_FORM_BYTES, tooLarge)))
 }
 
 function checkExpected(ctx: AuthorizationContext, expected: ExpectedAuthorization): void {
