@@ -71,6 +71,11 @@ export {
 export type { DiscoverOAuthClientOptions, OAuthClientOptions } from './oauth/client-options.js'
 export type { DeviceAuthorization, DeviceAuthorizationParams, PollOptions } from './oauth/device.js'
 export {
+  type ExchangeCodeOptions,
+  type ExchangePublicKey,
+  exchangeCodeForClaims,
+} from './oauth/exchange-code.js'
+export {
   areValidFlows,
   flowNames,
   isValidFlow,

@@ -58,6 +58,21 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * never kept in errors.
  */
 export async function callEndpoint(ctx: ClientContext, call: EndpointCall): Promise<Record<string, unknown>> {
+  const json = await callEndpointJson(ctx, call)
+  if (isObject(json)) return json
+  if (json === undefined && call.emptyOk) return {}
+  throw new RemoteResponseError(
+    'ERR_OAUTH_RESPONSE_INVALID',
+    `${call.what} answered JSON that is not an object`,
+  )
+}
+
+/**
+ * {@link callEndpoint} without the object check: any JSON value on a success status (`undefined`
+ * for an accepted empty body), for the rare endpoint that answers an array (Auth0's
+ * `GET /mfa/authenticators`). Errors are the same.
+ */
+export async function callEndpointJson(ctx: ClientContext, call: EndpointCall): Promise<unknown> {
   const ok = call.okStatus ?? [200]
   const params: Record<string, string | readonly string[]> = {}
   for (const [name, value] of Object.entries(call.params ?? {})) if (value !== undefined) params[name] = value
@@ -88,14 +103,7 @@ export async function callEndpoint(ctx: ClientContext, call: EndpointCall): Prom
     ...(body === undefined ? {} : { body }),
   }
   const { json, response } = await fetchJson(url, call.what, http, request, accept)
-  if (ok.includes(response.status)) {
-    if (isObject(json)) return json
-    if (json === undefined && call.emptyOk) return {}
-    throw new RemoteResponseError(
-      'ERR_OAUTH_RESPONSE_INVALID',
-      `${call.what} answered JSON that is not an object`,
-    )
-  }
+  if (ok.includes(response.status)) return json
   if (isObject(json) && typeof json['error'] === 'string') {
     const description = typeof json['error_description'] === 'string' ? json['error_description'] : undefined
     if (json['error'] === 'mfa_required' && typeof json['mfa_token'] === 'string') {

@@ -1,5 +1,6 @@
 import { importJWK, type JWK, SignJWT } from 'jose'
 import { ConfigurationError } from '../errors.js'
+import { SUPPORTED_ALGORITHMS } from '../keys/algorithms.js'
 import { randomToken } from './pkce.js'
 
 /** What a client authentication strategy adds to one back-channel request. */
@@ -131,8 +132,11 @@ export function PrivateKeyJwt(
     )
   }
   const alg = options.alg ?? inferAlgorithm(privateKey)
-  if (alg === undefined || alg.startsWith('HS') || alg === 'none') {
+  if (alg === undefined) {
     throw new ConfigurationError('PrivateKeyJwt cannot tell the signing algorithm: pass { alg }')
+  }
+  if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(alg)) {
+    throw new ConfigurationError(`PrivateKeyJwt needs an asymmetric JWS algorithm, not "${alg}"`)
   }
   const lifetime = options.lifetime ?? 60
   if (!Number.isInteger(lifetime) || lifetime <= 0 || lifetime > 600) {

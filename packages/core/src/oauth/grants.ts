@@ -75,7 +75,8 @@ export class ClientCredentialsGrant {
     const key = JSON.stringify([
       this.#ctx.metadata.issuer,
       this.#ctx.clientId,
-      resource.resource ?? null,
+      // One indicator asks for the same token as a one-item list.
+      resource.resource === undefined ? null : [resource.resource].flat(),
       params.audience ?? null,
       scope?.split(' ').sort().join(' ') ?? null,
     ])
@@ -98,13 +99,19 @@ export class ClientCredentialsGrant {
         }
         return tokens
       })
-      .finally(() => this.#pending.delete(key))
+      .finally(() => {
+        // A `fresh` call may have replaced this one as the request others join: leave that one.
+        if (this.#pending.get(key) === request) this.#pending.delete(key)
+      })
     this.#pending.set(key, request)
     return request
   }
 }
 
-const KEPT_CLAIMS = ['iss', 'sub', 'azp', 'auth_time'] as const
+// OpenID Connect Core §12.2: `iss` and `sub` are kept; `azp` is the same, or absent both times;
+// `auth_time` may be left out of the new token (oidc-provider omits it unless asked), but if
+// present it is still the time of the original login.
+const KEPT_CLAIMS = ['iss', 'sub', 'azp'] as const
 
 function sameAudience(a: IdTokenClaims['aud'], b: IdTokenClaims['aud']): boolean {
   const left = (Array.isArray(a) ? a : [a]).slice().sort()
@@ -132,8 +139,9 @@ export async function refreshGrant(
   const before = params.idTokenClaims
   const after = tokens.claims
   if (before !== undefined && after !== undefined) {
-    for (const claim of KEPT_CLAIMS) {
-      if (before[claim] !== undefined && after[claim] !== before[claim]) {
+    for (const claim of [...KEPT_CLAIMS, 'auth_time'] as const) {
+      const optional = claim === 'auth_time' && (after[claim] === undefined || before[claim] === undefined)
+      if (!optional && after[claim] !== before[claim]) {
         throw new JWTClaimValidationError(
           'ERR_JWT_REFRESH_MISMATCH',
           claim,
