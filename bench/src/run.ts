@@ -13,9 +13,9 @@ import { startIssuer } from './issuer.js'
 import { type BenchContext, benchServer } from './measure.js'
 import {
   evaluateTargets,
+  formatReferences,
   formatServers,
   formatTable,
-  formatReferences,
   formatTargets,
   type RunRecord,
   type ServerRecord,
