@@ -34,6 +34,8 @@ export const SERVERS: readonly ServerSpec[] = [
   { name: 'hono-noop-middleware', framework: 'hono', bare: true },
   // A middleware that passes a prebuilt error to next(err) and a one-line 401 error handler.
   { name: 'express-next-error', framework: 'express', bare: false, scenarios: ['no-token'] },
+  // A lone handler answering our exact 401 bytes: what the refusal costs the server and the load generator.
+  { name: 'hono-static-401', framework: 'hono', bare: false, scenarios: ['no-token'] },
 ]
 
 const PROTECTED_SCENARIOS: readonly ScenarioName[] = ['valid-rs256', 'valid-es256', 'invalid', 'no-token']

@@ -146,6 +146,8 @@ export function evaluateTargets(runs: readonly RunRecord[]): TargetResult[] {
 const REFERENCES: readonly Target[] = [
   { subject: ['hono-noop-middleware', 'no-token'], baseline: ['hono-bare', 'no-token'], factor: 0 },
   { subject: ['hono-ours-cache', 'no-token'], baseline: ['hono-noop-middleware', 'no-token'], factor: 0 },
+  { subject: ['hono-static-401', 'no-token'], baseline: ['hono-bare', 'no-token'], factor: 0 },
+  { subject: ['hono-ours-cache', 'no-token'], baseline: ['hono-static-401', 'no-token'], factor: 0 },
   {
     subject: ['hono-ours-cache', 'valid-rs256'],
     baseline: ['hono-noop-middleware', 'valid-rs256'],

@@ -54,6 +54,16 @@ export function createHonoFetch(config: ServerConfig): FetchHandler {
       )
       return app.fetch
     }
+    case 'hono-static-401': {
+      const app = new Hono()
+      app.get('/protected', (c) =>
+        c.json({ error: 'unauthorized', error_description: 'A bearer token is required' }, 401, {
+          'cache-control': 'no-store',
+          'www-authenticate': 'Bearer',
+        }),
+      )
+      return app.fetch
+    }
     case 'hono-ours-cache':
       return oursApp(config, true).fetch
     case 'hono-ours-nocache':
