@@ -30,6 +30,10 @@ const AUTH_ERROR = Symbol.for('@org/auth-core/AuthError')
 // `stackTraceLimit` is a V8/JSC extension; elsewhere it is undefined and left alone.
 const V8Error = Error as ErrorConstructor & { stackTraceLimit?: number }
 const OAUTH_ERROR_VALUE = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,64}$/
+/** True for a value RFC 6749 allows as an `error` code (bounded): safe to echo in a message. */
+export function isOAuthErrorValue(value: string): boolean {
+  return OAUTH_ERROR_VALUE.test(value)
+}
 const OAUTH_DESCRIPTION_VALUE = /^[\x20\x21\x23-\x5B\x5D-\x7E]{0,300}$/
 
 export class AuthError extends Error {

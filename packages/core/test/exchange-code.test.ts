@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type DevIdp, startDevIdp } from '@org/dev-idp'
+import type { DevIdp } from '@org/dev-idp'
 import { exportJWK, exportSPKI, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
@@ -16,19 +16,12 @@ import {
   PrivateKeyJwt,
 } from '../src/index.js'
 import { publicKeyFromFile } from '../src/node.js'
+import { devIdps } from './helpers/dev-idps.js'
 import { type FaultServer, startFaultServer } from './helpers/fault-server.js'
 import { makeKey, nowSeconds, type TestKey } from './helpers/keys.js'
 
 // Codes come from oidc-provider, driven through login and consent by the dev IdP's user driver.
-const idps: DevIdp[] = []
-async function idp() {
-  const started = await startDevIdp()
-  idps.push(started)
-  return started
-}
-afterEach(async () => {
-  await Promise.all(idps.splice(0).map((i) => i.close()))
-})
+const idp = devIdps()
 
 let dir: string
 beforeAll(() => {

@@ -1,18 +1,11 @@
-import { type DevIdp, startDevIdp } from '@org/dev-idp'
-import { afterEach, describe, expect, it } from 'vitest'
+import type { DevIdp } from '@org/dev-idp'
+import { describe, expect, it } from 'vitest'
 import { ClientSecretPost, OAuthClient, OAuthExchangeError, skipSubjectCheck } from '../src/index.js'
+import { devIdps } from './helpers/dev-idps.js'
 
 // Userinfo, revocation (RFC 7009) and introspection (RFC 7662) against oidc-provider; tokens come
 // from its real authorization-code flow (login and consent driven by the dev IdP) or client credentials.
-const idps: DevIdp[] = []
-async function idp() {
-  const started = await startDevIdp()
-  idps.push(started)
-  return started
-}
-afterEach(async () => {
-  await Promise.all(idps.splice(0).map((i) => i.close()))
-})
+const idp = devIdps()
 
 async function basicClient(provider: DevIdp): Promise<OAuthClient> {
   const { clientId, clientSecret } = provider.client

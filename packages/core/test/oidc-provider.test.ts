@@ -1,18 +1,10 @@
-import { type DevIdp, startDevIdp } from '@org/dev-idp'
 import { decodeProtectedHeader } from 'jose'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createRemoteJwks, createResourceServer, createTokenVerifier } from '../src/index.js'
+import { devIdps } from './helpers/dev-idps.js'
 
 // Tokens here come from oidc-provider, a certified OpenID Provider, running in-process on 127.0.0.1.
-const idps: DevIdp[] = []
-async function idp(options?: Parameters<typeof startDevIdp>[0]) {
-  const started = await startDevIdp(options)
-  idps.push(started)
-  return started
-}
-afterEach(async () => {
-  await Promise.all(idps.splice(0).map((i) => i.close()))
-})
+const idp = devIdps()
 
 describe('against a real OpenID Provider', () => {
   it('verifies RS256 and ES256 JWT access tokens found through discovery', async () => {

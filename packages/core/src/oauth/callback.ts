@@ -1,4 +1,4 @@
-import { AuthorizationResponseError, ConfigurationError } from '../errors.js'
+import { AuthorizationResponseError, ConfigurationError, isOAuthErrorValue } from '../errors.js'
 import { readCapped } from '../lib/read-capped.js'
 import type { AuthorizationContext, ExpectedAuthorization } from './authorization-code.js'
 import { timingSafeEqual } from './pkce.js'
@@ -18,7 +18,6 @@ interface RequestLike {
 const SINGLE_PARAMS = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri'] as const
 // A form_post body holds a code, a state and an iss: anything near this size is not one.
 const MAX_FORM_BYTES = 64 * 1024
-const OAUTH_ERROR_VALUE = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,64}$/
 
 function fail(code: string, message: string, error?: string, description?: string) {
   return new AuthorizationResponseError(code, message, error, description)
@@ -135,7 +134,7 @@ export async function handleAuthorizationCallback(
     throw fail('ERR_CALLBACK_AMBIGUOUS', 'The authorization response has both "code" and "error"')
   }
   if (error !== null) {
-    const named = OAUTH_ERROR_VALUE.test(error) ? ` with "${error}"` : ''
+    const named = isOAuthErrorValue(error) ? ` with "${error}"` : ''
     throw fail(
       'ERR_AUTHORIZATION_DENIED',
       `The authorization server refused the request${named}`,
