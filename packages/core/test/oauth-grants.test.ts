@@ -71,6 +71,8 @@ describe('client credentials against a real provider', () => {
       first,
     )
     expect(log.calls).toHaveLength(1)
+    // Shared between callers, so frozen: one caller cannot change what the next one gets.
+    expect(Object.isFrozen(first)).toBe(true)
   })
 
   it('misses for another scope or resource, and fresh: true bypasses the cache but refills it', async () => {

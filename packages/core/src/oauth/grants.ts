@@ -95,7 +95,8 @@ export class ClientCredentialsGrant {
       .then((tokens) => {
         if (this.#cache !== undefined && tokens.expiresAt !== undefined) {
           const until = tokens.expiresAt * 1000 - this.#skew
-          if (until > Date.now()) this.#cache.set(key, { tokens, until })
+          // Every caller of this key gets this same object: frozen, so none can change it for the others.
+          if (until > Date.now()) this.#cache.set(key, { tokens: Object.freeze(tokens), until })
         }
         return tokens
       })
