@@ -214,3 +214,16 @@ export class AuthorizationResponseError extends AuthError {
         : undefined
   }
 }
+
+/**
+ * A web-login route refused the request: no session (`ERR_SESSION_MISSING`, 401), a cross-site
+ * request to a state-changing route (`ERR_CROSS_SITE_REQUEST`, 403), a route used with the wrong
+ * method (`ERR_METHOD_NOT_ALLOWED`, 405), or a session too large for its cookies
+ * (`ERR_SESSION_TOO_LARGE`, 500: configure a session store).
+ */
+export class SessionError extends AuthError {
+  static override captureStack = false
+  constructor(code: string, message: string, status: number) {
+    super(code, message, status)
+  }
+}

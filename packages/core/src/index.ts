@@ -25,6 +25,7 @@ export {
   type OAuthErrorCode,
   OAuthExchangeError,
   RemoteResponseError,
+  SessionError,
 } from './errors.js'
 export {
   authErrorResponse,
@@ -101,3 +102,14 @@ export {
 export type { IdTokenClaims, TokenSet } from './oauth/token-set.js'
 export { createResourceServer, type ResourceServer, type ResourceServerOptions } from './resource-server.js'
 export { requireScopes, scopeNames, scopesOf } from './scopes.js'
+export type { AuthOptions, AuthRoutes, SessionOptions } from './web/auth-options.js'
+export { type Auth, createAuth } from './web/create-auth.js'
+export { safeReturnTo } from './web/return-to.js'
+export type { ResolvedSession, Session } from './web/session-resolver.js'
+export {
+  MemorySessionStore,
+  type MemorySessionStoreOptions,
+  type SessionData,
+  type SessionStore,
+  type SessionTokens,
+} from './web/session-store.js'

@@ -1,0 +1,145 @@
+/**
+ * `createAuth` options, checked once at start-up (an error names the option) and resolved to
+ * defaults, plus the per-request "site": the application's origin and the cookie attributes that
+ * follow from it.
+ */
+import { ConfigurationError } from '../errors.js'
+import type { AuthOptions } from './auth-options.js'
+import type { CookieAttributes } from './cookies.js'
+import { checkSecrets } from './seal.js'
+import type { SessionStore } from './session-store.js'
+
+export interface AuthConfig {
+  baseUrl: string | undefined
+  paths: { login: string; callback: string; logout: string; session: string }
+  scopes: string
+  resource: string | readonly string[] | undefined
+  authorizationParams: Record<string, string> | undefined
+  secrets: readonly string[]
+  cookieName: string
+  maxAge: number
+  rolling: boolean
+  absoluteDuration: number
+  store: SessionStore | undefined
+  maxChunks: number
+  transactionMaxAge: number
+  maxConcurrentLogins: number
+  afterLogin: string
+  afterLogout: string
+  idpLogout: boolean | undefined
+  refreshBefore: number
+  now: () => number
+}
+
+/** Where the app is and how its cookies are set, for one request. */
+export interface Site {
+  origin: string
+  cookie: CookieAttributes
+  /** Cookie name prefix: `__Host-` when Secure, else none (http://localhost in development). */
+  prefix: string
+}
+
+const COOKIE_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,64}$/
+
+function integer(value: unknown, option: string, fallback: number, min = 1): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new ConfigurationError(`"${option}" must be an integer >= ${min}`)
+  }
+  return value
+}
+
+function path(value: unknown, option: string, fallback: string): string {
+  if (value === undefined) return fallback
+  if (typeof value !== 'string' || !/^\/[A-Za-z0-9\-._~/]*$/.test(value) || value.includes('//')) {
+    throw new ConfigurationError(`"${option}" must be a path starting with "/"`)
+  }
+  return value
+}
+
+function joinPath(base: string, route: string): string {
+  return `${base === '/' ? '' : base.replace(/\/$/, '')}${route}`
+}
+
+function origin(value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || !URL.canParse(value)) {
+    throw new ConfigurationError('"baseUrl" must be an absolute http(s) URL')
+  }
+  const url = new URL(value)
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigurationError('"baseUrl" must be an absolute http(s) URL')
+  }
+  return url.origin
+}
+
+export function resolveConfig(options: AuthOptions): AuthConfig {
+  if (typeof options !== 'object' || options === null)
+    throw new ConfigurationError('createAuth needs options')
+  const session = options.session
+  if (typeof session !== 'object' || session === null) {
+    throw new ConfigurationError('"session" is required (at least "session.secrets")')
+  }
+  const cookieName = session.cookieName ?? 'auth.session'
+  if (!COOKIE_NAME.test(cookieName) || cookieName.startsWith('__')) {
+    throw new ConfigurationError('"session.cookieName" must be a cookie token without a "__" prefix')
+  }
+  const basePath = path(options.basePath, 'basePath', '/auth')
+  const routes = options.routes ?? {}
+  const paths = {
+    login: joinPath(basePath, path(routes.login, 'routes.login', '/login')),
+    callback: joinPath(basePath, path(routes.callback, 'routes.callback', '/callback')),
+    logout: joinPath(basePath, path(routes.logout, 'routes.logout', '/logout')),
+    session: joinPath(basePath, path(routes.session, 'routes.session', '/session')),
+  }
+  if (new Set(Object.values(paths)).size !== 4)
+    throw new ConfigurationError('"routes" must be four distinct paths')
+  const scopes = options.scopes ?? ['openid', 'profile', 'email']
+  if (!Array.isArray(scopes) || !scopes.includes('openid')) {
+    throw new ConfigurationError('"scopes" must be a list that includes "openid" (a login needs an ID token)')
+  }
+  const maxAge = integer(session.maxAge, 'session.maxAge', 86_400)
+  const absoluteDuration = integer(session.absoluteDuration, 'session.absoluteDuration', 604_800)
+  if (absoluteDuration < maxAge && session.rolling !== false) {
+    throw new ConfigurationError('"session.absoluteDuration" must be at least "session.maxAge"')
+  }
+  return {
+    baseUrl: origin(options.baseUrl),
+    paths,
+    scopes: scopes.join(' '),
+    resource: options.resource,
+    authorizationParams: options.authorizationParams,
+    secrets: checkSecrets(session.secrets, 'session.secrets'),
+    cookieName,
+    maxAge,
+    rolling: session.rolling !== false,
+    absoluteDuration,
+    store: session.store,
+    maxChunks: integer(session.maxChunks, 'session.maxChunks', 4),
+    transactionMaxAge: integer(options.transaction?.maxAge, 'transaction.maxAge', 600),
+    maxConcurrentLogins: integer(options.transaction?.maxConcurrent, 'transaction.maxConcurrent', 3),
+    afterLogin: path(options.afterLogin, 'afterLogin', '/'),
+    afterLogout: path(options.afterLogout, 'afterLogout', '/'),
+    idpLogout: options.idpLogout,
+    refreshBefore: integer(options.refreshBefore, 'refreshBefore', 60, 0),
+    now: options.now ?? Date.now,
+  }
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname)
+}
+
+/**
+ * The site of a request. Cookies are Secure with the `__Host-` prefix everywhere except plain
+ * http on a loopback host (local development), where a browser would drop a Secure cookie.
+ */
+export function siteOf(config: AuthConfig, request: Request): Site {
+  const url = new URL(config.baseUrl ?? request.url)
+  const secure = !(url.protocol === 'http:' && isLoopback(url.hostname))
+  return {
+    origin: url.origin,
+    cookie: { path: '/', secure, httpOnly: true, sameSite: 'Lax' },
+    prefix: secure ? '__Host-' : '',
+  }
+}

@@ -1,0 +1,107 @@
+import type { AuthError } from '../errors.js'
+import type { OAuthClient } from '../oauth/client.js'
+import type { DiscoverOAuthClientOptions } from '../oauth/client-options.js'
+import type { SessionStore } from './session-store.js'
+
+/** Session cookie and lifetime options of {@link AuthOptions}. */
+export interface SessionOptions {
+  /**
+   * Secrets the session and transaction cookies are sealed with (HKDF → A256GCM), at least 32
+   * characters each. A list rotates them: the first seals, every one unseals, and a session sealed
+   * with an older secret is resealed with the first on its next write. Required.
+   */
+  secrets: string | readonly string[]
+  /**
+   * Name of the session cookie. On https (and any host but loopback) it gets the `__Host-`
+   * prefix, which pins it to this exact host, path `/`, and Secure. Default: `auth.session`.
+   */
+  cookieName?: string
+  /** Idle lifetime in seconds: a session unused this long ends. Default: 86,400 (one day). */
+  maxAge?: number
+  /**
+   * Whether activity extends the session by `maxAge` (up to `absoluteDuration`). With `false`
+   * the session ends `maxAge` after login. Default: `true`.
+   */
+  rolling?: boolean
+  /** Longest life of a session in seconds, activity or not. Default: 604,800 (seven days). */
+  absoluteDuration?: number
+  /**
+   * Server-side store. With one, the cookie holds only a sealed session id and the tokens stay on
+   * the server (pass `new MemorySessionStore()` for one process, or the Redis / PostgreSQL store).
+   * Default: none, the whole sealed session travels in the cookie.
+   */
+  store?: SessionStore
+  /**
+   * Most cookies one session may be split into (about 3.8 kB each). A session that needs more
+   * fails the login with `ERR_SESSION_TOO_LARGE`: use a `store` then. Default: 4.
+   */
+  maxChunks?: number
+}
+
+/** Route paths of {@link AuthOptions}, relative to `basePath`. */
+export interface AuthRoutes {
+  /** Starts a login (GET; `?returnTo=/path`). Default: `/login`. */
+  login?: string
+  /** The redirect URI registered at the provider (GET, and POST for `form_post`). Default: `/callback`. */
+  callback?: string
+  /** Ends the session (POST from this origin, or a same-origin GET navigation). Default: `/logout`. */
+  logout?: string
+  /** JSON of the signed-in user (never tokens), 401 without a session. Default: `/session`. */
+  session?: string
+}
+
+/** Options of `createAuth`. Give either `client`, or `issuer` + `clientId` (+ `clientSecret`). */
+export interface AuthOptions {
+  /** A configured OAuth client (or a promise of one, e.g. `OAuthClient.discover(...)`). */
+  client?: OAuthClient | Promise<OAuthClient>
+  /** Issuer to discover on first use (retried on the next request when discovery fails). */
+  issuer?: string
+  /** `client_id`, with `issuer`. */
+  clientId?: string
+  /** `client_secret` (sent with HTTP Basic), with `issuer`. Default: none, a public client with PKCE. */
+  clientSecret?: string
+  /** More client options (fetch, timeout, clientAuthentication...), with `issuer`. Default: none. */
+  clientOptions?: Omit<DiscoverOAuthClientOptions, 'clientId' | 'clientSecret' | 'redirectUri'>
+  /**
+   * Public origin of the application, e.g. `https://app.example.com`. Set it behind a proxy: it
+   * makes the redirect URI and the origin check independent of the `Host` header.
+   * Default: the origin of each request's URL.
+   */
+  baseUrl?: string
+  /** Path the routes are mounted under. Default: `/auth`. */
+  basePath?: string
+  /** Route paths under `basePath`. */
+  routes?: AuthRoutes
+  /** Scopes of the login. Add `offline_access` for a refresh token. Default: `openid profile email`. */
+  scopes?: readonly string[]
+  /** RFC 8707 resource(s) the access token is for (your API). Default: not sent. */
+  resource?: string | readonly string[]
+  /** Extra authorization parameters (`audience`, `prompt`, `acr_values`...). Default: none. */
+  authorizationParams?: Record<string, string>
+  session: SessionOptions
+  /** Login transaction cookies (state, nonce and PKCE verifier between login and callback). */
+  transaction?: {
+    /** Seconds a login may take. Default: 600. */
+    maxAge?: number
+    /** Logins in flight per browser; starting one more drops the oldest. Default: 3. */
+    maxConcurrent?: number
+  }
+  /** Where a login returns when it has no (valid) `returnTo`. Default: `/`. */
+  afterLogin?: string
+  /** Where logout returns (registered as `post_logout_redirect_uri` at the provider). Default: `/`. */
+  afterLogout?: string
+  /**
+   * Whether logout also ends the provider session (RP-Initiated Logout with `id_token_hint`).
+   * Default: `true` when the provider has an `end_session_endpoint`.
+   */
+  idpLogout?: boolean
+  /** Refresh the access token this many seconds before it expires (needs a refresh token). Default: 60. */
+  refreshBefore?: number
+  /**
+   * Renders a failed login route (the error page). Return `undefined` for the default: a small
+   * HTML page with the stable error code, never the provider's description.
+   */
+  onError?: (error: AuthError, request: Request) => Response | undefined | Promise<Response | undefined>
+  /** Clock in epoch milliseconds, for tests. Default: `Date.now`. */
+  now?: () => number
+}

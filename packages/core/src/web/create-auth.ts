@@ -1,0 +1,153 @@
+/**
+ * `createAuth`: web login for any framework that speaks `Request`/`Response` (and, through the
+ * Node bridge, for Express and Nest). One handler serves the login, callback, logout and session
+ * routes; `resolveSession` gives application code the signed-in user.
+ */
+import { ConfigurationError, isAuthError, SessionError } from '../errors.js'
+import { LruCache } from '../lib/lru.js'
+import { OAuthClient } from '../oauth/client.js'
+import { type AuthConfig, resolveConfig, siteOf } from './auth-config.js'
+import type { AuthOptions } from './auth-options.js'
+import { parseCookies } from './cookies.js'
+import { errorPage, json } from './responses.js'
+import { callback, login, logout, type RouteContext, session } from './routes.js'
+import { createSealer } from './seal.js'
+import { SessionCookies } from './session-cookie.js'
+import { type ResolvedSession, type Session, SessionResolver } from './session-resolver.js'
+
+export interface Auth {
+  /**
+   * Serves the login routes; any other path answers 404 (check `isAuthRoute` first to fall
+   * through to your application instead).
+   */
+  handler(request: Request): Promise<Response>
+  /** Whether `pathname` is one of the login routes. */
+  isAuthRoute(pathname: string): boolean
+  /**
+   * The signed-in user's session and the `Set-Cookie` lines the response must carry: a rolling
+   * session is extended, an access token due for refresh is refreshed (once per session, however
+   * many requests ask), and leftover invalid cookies are deleted. Use this in middleware.
+   */
+  resolveSession(request: Request): Promise<ResolvedSession>
+  /**
+   * The session, read-only: no renewal and no refresh (a refresh that cannot write its rotated
+   * refresh token back would lose it). For places that cannot set cookies.
+   */
+  getSession(request: Request): Promise<Session | null>
+  /** The login route's URL for a page that needs a session (`returnTo` kept if same-origin). */
+  loginUrl(request: Request, returnTo?: string): string
+  /** The resolved route paths (`login`, `callback`, `logout`, `session`). */
+  readonly paths: Readonly<AuthConfig['paths']>
+}
+
+function clientFactory(options: AuthOptions): () => Promise<OAuthClient> {
+  if (options.client !== undefined) {
+    if (options.issuer !== undefined || options.clientId !== undefined) {
+      throw new ConfigurationError('Give either "client" or "issuer" + "clientId", not both')
+    }
+    const client = Promise.resolve(options.client)
+    return () => client
+  }
+  const { issuer, clientId } = options
+  if (typeof issuer !== 'string' || typeof clientId !== 'string' || clientId.length === 0) {
+    throw new ConfigurationError('"client", or "issuer" and "clientId", are required')
+  }
+  let pending: Promise<OAuthClient> | undefined
+  return () => {
+    pending ??= OAuthClient.discover(issuer, {
+      ...options.clientOptions,
+      clientId,
+      ...(options.clientSecret === undefined ? {} : { clientSecret: options.clientSecret }),
+    }).catch((error: unknown) => {
+      // A provider down at start-up must not break logins forever: the next request tries again.
+      pending = undefined
+      throw error
+    })
+    return pending
+  }
+}
+
+/** Creates the web-login routes and session access for one OAuth client. Options are checked here. */
+export function createAuth(options: AuthOptions): Auth {
+  const config = resolveConfig(options)
+  const client = clientFactory(options)
+  const transactions = createSealer(config.secrets, 'transaction', config.now)
+  const sessions = new SessionCookies(config, createSealer(config.secrets, 'session', config.now))
+  const resolver = new SessionResolver(config, sessions, client)
+  const consumed = new LruCache<number>(10_000)
+  const routes = new Map<string, (ctx: RouteContext) => Promise<Response>>([
+    [config.paths.login, login],
+    [config.paths.logout, logout],
+    [config.paths.session, session],
+  ])
+
+  const fail = async (error: unknown, request: Request, cookies: string[] = []): Promise<Response> => {
+    if (!isAuthError(error)) throw error
+    const custom = await options.onError?.(error, request)
+    if (custom !== undefined) {
+      for (const cookie of cookies) custom.headers.append('set-cookie', cookie)
+      return custom
+    }
+    const accept = request.headers.get('accept') ?? ''
+    if (accept.includes('application/json') && !accept.includes('text/html')) {
+      const description = error.status >= 500 ? 'The login service failed' : error.message
+      return json({ error: error.code, error_description: description }, error.status, cookies)
+    }
+    return errorPage(error, config.paths.login, cookies)
+  }
+
+  const contextOf = (request: Request): RouteContext => ({
+    config,
+    site: siteOf(config, request),
+    request,
+    cookies: parseCookies(request.headers.get('cookie')),
+    client,
+    transactions,
+    sessions,
+    resolver,
+    consumed,
+  })
+
+  return {
+    paths: config.paths,
+    isAuthRoute: (pathname) => routes.has(pathname) || pathname === config.paths.callback,
+    async handler(request) {
+      const { pathname } = new URL(request.url)
+      const ctx = contextOf(request)
+      if (pathname === config.paths.callback) {
+        if (request.method !== 'GET' && request.method !== 'POST') {
+          return fail(
+            new SessionError('ERR_METHOD_NOT_ALLOWED', 'The callback takes GET or POST', 405),
+            request,
+          )
+        }
+        const result = await callback(ctx)
+        return 'response' in result ? result.response : fail(result.error, request, result.cookies)
+      }
+      const route = routes.get(pathname)
+      if (route === undefined) return json({ error: 'not_found', error_description: 'No such route' }, 404)
+      if (pathname === config.paths.login && request.method !== 'GET') {
+        return fail(new SessionError('ERR_METHOD_NOT_ALLOWED', 'Login takes GET', 405), request)
+      }
+      try {
+        return await route(ctx)
+      } catch (error) {
+        return fail(error, request)
+      }
+    },
+    resolveSession(request) {
+      const ctx = contextOf(request)
+      return resolver.resolve(ctx.site, ctx.cookies)
+    },
+    getSession(request) {
+      const ctx = contextOf(request)
+      return resolver.peek(ctx.site, ctx.cookies)
+    },
+    loginUrl(request, returnTo) {
+      const site = siteOf(config, request)
+      const url = new URL(config.paths.login, site.origin)
+      if (returnTo !== undefined) url.searchParams.set('returnTo', returnTo)
+      return url.pathname + url.search
+    },
+  }
+}

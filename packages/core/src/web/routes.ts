@@ -1,0 +1,169 @@
+/**
+ * The four login routes. Each takes the request and returns a Response; errors are thrown as
+ * `AuthError`s and turned into the error page (or JSON) by `createAuth`'s handler.
+ */
+import { AuthorizationResponseError, SessionError } from '../errors.js'
+import type { LruCache } from '../lib/lru.js'
+import type { OAuthClient } from '../oauth/client.js'
+import type { AuthConfig, Site } from './auth-config.js'
+import { deleteCookie } from './cookies.js'
+import { isSameOrigin, json, redirect } from './responses.js'
+import { safeReturnTo } from './return-to.js'
+import type { Sealer } from './seal.js'
+import type { SessionCookies } from './session-cookie.js'
+import { newSession } from './session-cookie.js'
+import type { SessionResolver } from './session-resolver.js'
+import { findTransaction, startTransaction, transactionCookieName } from './transaction.js'
+
+/** A form_post callback body larger than this is not an authorization response. */
+const MAX_CALLBACK_BODY = 64 * 1024
+
+export interface RouteContext {
+  config: AuthConfig
+  site: Site
+  request: Request
+  cookies: Map<string, string>
+  client: () => Promise<OAuthClient>
+  transactions: Sealer
+  sessions: SessionCookies
+  resolver: SessionResolver
+  /** States of callbacks already handled (until their transaction would have expired): a replay finds its state here. */
+  consumed: LruCache<number>
+}
+
+function redirectUriOf(ctx: RouteContext): string {
+  return `${ctx.site.origin}${ctx.config.paths.callback}`
+}
+
+/** GET login: a new transaction cookie, then the redirect to the provider. */
+export async function login(ctx: RouteContext): Promise<Response> {
+  const client = await ctx.client()
+  const url = new URL(ctx.request.url)
+  const returnTo = safeReturnTo(url.searchParams.get('returnTo'), ctx.site.origin) ?? ctx.config.afterLogin
+  // The OIDC parameters the client has typed options for are passed as such (and checked there).
+  const { prompt, login_hint, max_age, ...extraParams } = ctx.config.authorizationParams ?? {}
+  const authorization = await client.authorizationUrl({
+    redirectUri: redirectUriOf(ctx),
+    scope: ctx.config.scopes,
+    extraParams,
+    ...(prompt === undefined ? {} : { prompt }),
+    ...(login_hint === undefined ? {} : { loginHint: login_hint }),
+    ...(max_age === undefined ? {} : { maxAge: Number(max_age) }),
+    ...(ctx.config.resource === undefined ? {} : { resource: ctx.config.resource }),
+  })
+  const cookies = await startTransaction(ctx.config, ctx.site, ctx.transactions, ctx.cookies, authorization, {
+    issuer: client.metadata.issuer,
+    clientId: client.clientId,
+    returnTo,
+  })
+  return redirect(authorization.url.href, cookies)
+}
+
+/** The authorization response parameters: the query of a GET, the form body of a `form_post`. */
+async function callbackParams(request: Request): Promise<URLSearchParams> {
+  if (request.method === 'GET') return new URL(request.url).searchParams
+  const type = request.headers.get('content-type') ?? ''
+  const length = Number(request.headers.get('content-length') ?? 0)
+  if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded') || length > MAX_CALLBACK_BODY) {
+    throw new AuthorizationResponseError(
+      'ERR_CALLBACK_INVALID',
+      'The callback body is not an authorization response',
+    )
+  }
+  const text = await request.text()
+  if (text.length > MAX_CALLBACK_BODY) {
+    throw new AuthorizationResponseError(
+      'ERR_CALLBACK_INVALID',
+      'The callback body is not an authorization response',
+    )
+  }
+  return new URLSearchParams(text)
+}
+
+/**
+ * GET (or form_post POST) callback. The transaction is found by `state`, checked against this
+ * client, and consumed (its cookie deleted, its state remembered) before the code is exchanged,
+ * so a replayed callback finds nothing. The new session gets a new id; a previous one is deleted.
+ */
+export async function callback(
+  ctx: RouteContext,
+): Promise<{ response: Response } | { cookies: string[]; error: unknown }> {
+  const cookies: string[] = []
+  try {
+    const params = await callbackParams(ctx.request)
+    const state = params.get('state')
+    if (state !== null && state.length > 0) {
+      cookies.push(deleteCookie(transactionCookieName(ctx.config, ctx.site, state), ctx.site.cookie))
+    }
+    const client = await ctx.client()
+    const transaction = await findTransaction(ctx.config, ctx.site, ctx.transactions, ctx.cookies, state, {
+      issuer: client.metadata.issuer,
+      clientId: client.clientId,
+      redirectUri: redirectUriOf(ctx),
+    })
+    const usedUntil = ctx.consumed.get(transaction.state)
+    if (usedUntil !== undefined && usedUntil > ctx.config.now()) {
+      throw new AuthorizationResponseError(
+        'ERR_TRANSACTION_MISSING',
+        'This login transaction was already used',
+      )
+    }
+    ctx.consumed.set(transaction.state, ctx.config.now() + ctx.config.transactionMaxAge * 1000)
+
+    const response = new URL(transaction.redirectUri)
+    for (const [name, value] of params) response.searchParams.append(name, value)
+    const tokens = await client.handleCallback(response, {
+      state: transaction.state,
+      redirectUri: transaction.redirectUri,
+      ...(transaction.nonce === undefined ? {} : { nonce: transaction.nonce }),
+      ...(transaction.codeVerifier === undefined ? {} : { codeVerifier: transaction.codeVerifier }),
+      ...(transaction.maxAge === undefined ? {} : { maxAge: transaction.maxAge }),
+    })
+    // Session fixation: whatever session the browser had, the login starts a new one.
+    const previous = await ctx.sessions.read(ctx.site, ctx.cookies)
+    if (previous !== undefined) await ctx.config.store?.delete(previous.session.id)
+    const written = await ctx.sessions.write(ctx.site, ctx.cookies, newSession(ctx.config, tokens))
+    cookies.push(...written.cookies)
+    return { response: redirect(transaction.returnTo, cookies) }
+  } catch (error) {
+    return { cookies, error }
+  }
+}
+
+/**
+ * Logout: a POST from this origin, or a GET navigation from this origin or typed by the user
+ * (`Sec-Fetch-Site: none`); cross-site requests are refused, so no other site can end the session.
+ * With `idpLogout`, continues at the provider's end_session_endpoint with `id_token_hint`.
+ */
+export async function logout(ctx: RouteContext): Promise<Response> {
+  if (ctx.request.method !== 'GET' && ctx.request.method !== 'POST') {
+    throw new SessionError('ERR_METHOD_NOT_ALLOWED', 'Logout takes GET or POST', 405)
+  }
+  if (!isSameOrigin(ctx.request, ctx.site)) {
+    throw new SessionError('ERR_CROSS_SITE_REQUEST', 'Logout must come from this application', 403)
+  }
+  const read = await ctx.sessions.read(ctx.site, ctx.cookies)
+  const cookies = await ctx.sessions.clear(ctx.site, ctx.cookies, read?.session)
+  const afterLogout = `${ctx.site.origin}${ctx.config.afterLogout}`
+  // 303: the browser follows a POST's redirect with a GET.
+  const status = ctx.request.method === 'POST' ? 303 : 302
+  const idToken = read?.session.tokens.idToken
+  if (idToken !== undefined) {
+    const client = await ctx.client()
+    const idpLogout = ctx.config.idpLogout ?? typeof client.metadata['end_session_endpoint'] === 'string'
+    if (idpLogout) {
+      const url = client.endSessionUrl({ idTokenHint: idToken, postLogoutRedirectUri: afterLogout })
+      return redirect(url.href, cookies, status)
+    }
+  }
+  return redirect(afterLogout, cookies, status)
+}
+
+/** GET session: the user's claims and the session expiry as JSON (never a token), or 401. */
+export async function session(ctx: RouteContext): Promise<Response> {
+  if (ctx.request.method !== 'GET')
+    throw new SessionError('ERR_METHOD_NOT_ALLOWED', 'The session route takes GET', 405)
+  const { session, cookies } = await ctx.resolver.resolve(ctx.site, ctx.cookies)
+  if (session === null) return json({ error: 'unauthorized', error_description: 'No session' }, 401, cookies)
+  return json({ user: session.user, expiresAt: session.expiresAt }, 200, cookies)
+}

@@ -1,0 +1,160 @@
+/**
+ * The session cookie: the whole session sealed into it (chunked when large), or, with a store,
+ * only a sealed session id. Either way the cookie expires with the session, which ends after
+ * `maxAge` of inactivity (rolling) and at the latest `absoluteDuration` after login.
+ */
+import { SessionError } from '../errors.js'
+import { randomToken } from '../oauth/pkce.js'
+import type { TokenSet } from '../oauth/token-set.js'
+import type { AuthConfig, Site } from './auth-config.js'
+import { deleteChunked, readChunked, writeChunked } from './cookies.js'
+import type { Sealer } from './seal.js'
+import type { SessionData, SessionTokens } from './session-store.js'
+
+/** A cookie value stays below the 4096-byte limit with room for the name and attributes. */
+const CHUNK_SIZE = 3800
+/** ID-token claims about the token itself, not the user: not kept in the session. */
+const PROTOCOL_CLAIMS = ['aud', 'exp', 'iat', 'nbf', 'jti', 'nonce', 'at_hash', 'c_hash', 's_hash', 'azp']
+
+export interface ReadSession {
+  session: SessionData
+  /** Epoch seconds when the cookie was last written (drives rolling renewal). */
+  writtenAt: number
+  /** True when a retired secret sealed the cookie: write it again with the current one. */
+  stale: boolean
+}
+
+export function cookieNameOf(config: AuthConfig, site: Site): string {
+  return `${site.prefix}${config.cookieName}`
+}
+
+function nowSeconds(config: AuthConfig): number {
+  return Math.floor(config.now() / 1000)
+}
+
+/** The tokens a session keeps from a token response. */
+export function sessionTokens(tokens: TokenSet, previous?: SessionTokens): SessionTokens {
+  const refreshToken = tokens.refreshToken ?? previous?.refreshToken
+  const idToken = tokens.idToken ?? previous?.idToken
+  const scope = tokens.scope ?? previous?.scope
+  return {
+    accessToken: tokens.accessToken,
+    ...(tokens.expiresAt === undefined ? {} : { expiresAt: tokens.expiresAt }),
+    ...(refreshToken === undefined ? {} : { refreshToken }),
+    ...(idToken === undefined ? {} : { idToken }),
+    ...(scope === undefined ? {} : { scope }),
+  }
+}
+
+/** A new session for a completed login, with a fresh id (never the one of a previous session). */
+export function newSession(config: AuthConfig, tokens: TokenSet): SessionData {
+  const claims = { ...tokens.claims } as Record<string, unknown>
+  for (const claim of PROTOCOL_CLAIMS) delete claims[claim]
+  const now = nowSeconds(config)
+  return {
+    id: randomToken(24),
+    user: claims as SessionData['user'],
+    tokens: sessionTokens(tokens),
+    createdAt: now,
+    expiresAt: now + config.maxAge,
+  }
+}
+
+function isSession(value: unknown): value is SessionData {
+  const session = value as SessionData | undefined
+  return (
+    typeof session === 'object' &&
+    session !== null &&
+    typeof session.id === 'string' &&
+    typeof session.user?.sub === 'string' &&
+    typeof session.tokens === 'object' &&
+    typeof session.createdAt === 'number' &&
+    typeof session.expiresAt === 'number'
+  )
+}
+
+export class SessionCookies {
+  readonly #config: AuthConfig
+  readonly #sealer: Sealer
+
+  constructor(config: AuthConfig, sealer: Sealer) {
+    this.#config = config
+    this.#sealer = sealer
+  }
+
+  /** The valid session of a request, or `undefined` (no cookie, tampered, retired secret, expired, unknown id). */
+  async read(site: Site, cookies: Map<string, string>): Promise<ReadSession | undefined> {
+    const value = readChunked(cookies, cookieNameOf(this.#config, site), this.#config.maxChunks)
+    if (value === undefined) return undefined
+    const unsealed = await this.#sealer.unseal(value)
+    if (unsealed === undefined) return undefined
+    const { payload } = unsealed
+    const store = this.#config.store
+    const session =
+      store === undefined
+        ? payload['session']
+        : typeof payload['sid'] === 'string'
+          ? await store.get(payload['sid'])
+          : undefined
+    if (!isSession(session)) return undefined
+    const now = nowSeconds(this.#config)
+    // The cookie expiry is checked by the seal; these hold even for a store that keeps entries longer.
+    if (session.expiresAt <= now || session.createdAt + this.#config.absoluteDuration <= now) return undefined
+    return { session, writtenAt: Number(payload['iat']) || 0, stale: !unsealed.current }
+  }
+
+  /** Whether a rolling session has aged enough since its last write to be extended now. */
+  shouldExtend(read: ReadSession): boolean {
+    if (!this.#config.rolling) return read.stale
+    // Rewriting on every request costs a Set-Cookie per response; a minute's granularity is plenty.
+    const interval = Math.min(60, Math.floor(this.#config.maxAge / 10))
+    return read.stale || nowSeconds(this.#config) - read.writtenAt >= interval
+  }
+
+  /**
+   * `Set-Cookie` lines that store `session` (and, with a store, save it there), extending a
+   * rolling session by `maxAge` within `absoluteDuration`; and the session as written.
+   */
+  async write(
+    site: Site,
+    cookies: Map<string, string>,
+    session: SessionData,
+  ): Promise<{ cookies: string[]; session: SessionData }> {
+    const config = this.#config
+    const now = nowSeconds(config)
+    const end = session.createdAt + config.absoluteDuration
+    const expiresAt = config.rolling
+      ? Math.min(now + config.maxAge, end)
+      : Math.min(session.createdAt + config.maxAge, end)
+    const updated: SessionData = { ...session, expiresAt }
+    let sealed: string
+    if (config.store === undefined) {
+      sealed = await this.#sealer.seal({ session: updated }, expiresAt)
+    } else {
+      await config.store.set(updated.id, updated)
+      sealed = await this.#sealer.seal({ sid: updated.id }, expiresAt)
+    }
+    const lines = writeChunked(
+      cookies,
+      cookieNameOf(config, site),
+      sealed,
+      { ...site.cookie, maxAge: expiresAt - now },
+      CHUNK_SIZE,
+      config.maxChunks,
+    )
+    if (lines === undefined) {
+      throw new SessionError(
+        'ERR_SESSION_TOO_LARGE',
+        `The session needs more than ${config.maxChunks} cookies: configure "session.store" to keep tokens server-side`,
+        500,
+      )
+    }
+    return { cookies: lines, session: updated }
+  }
+
+  /** `Set-Cookie` lines that delete the session cookie(s), after deleting the session from the store. */
+  async clear(site: Site, cookies: Map<string, string>, session?: SessionData): Promise<string[]> {
+    if (session !== undefined) await this.#config.store?.delete(session.id)
+    return deleteChunked(cookies, cookieNameOf(this.#config, site), site.cookie)
+  }
+}

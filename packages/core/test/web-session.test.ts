@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest'
+import { createAuth, MemorySessionStore, OAuthClient } from '../src/index.js'
+import { resolveConfig, siteOf } from '../src/web/auth-config.js'
+import { parseCookies, readChunked, writeChunked } from '../src/web/cookies.js'
+import { createSealer } from '../src/web/seal.js'
+import { SessionCookies } from '../src/web/session-cookie.js'
+import { devIdps } from './helpers/dev-idps.js'
+import { authFor, SECRET, TestBrowser } from './helpers/web-login.js'
+
+const idp = devIdps()
+
+describe('session cookie attributes', () => {
+  it('uses __Host- and Secure on https, and nothing leaks into the cookie in clear', async () => {
+    const provider = await idp()
+    const auth = await authFor(provider)
+    // The registered redirect is loopback http; seal a session through a login there, then read
+    // the cookie attributes an https deployment gets from the login route.
+    const secure = createAuth({
+      client: await OAuthClient.discover(provider.issuer, { clientId: provider.clients.basic.clientId }),
+      baseUrl: 'https://app.example.com',
+      session: { secrets: SECRET },
+    })
+    const login = await secure.handler(new Request('http://10.0.0.5:8080/auth/login'))
+    const [txn] = login.headers.getSetCookie()
+    expect(txn).toMatch(
+      /^__Host-auth\.session\.txn\.[\w-]+=[\w.-]+; Path=\/; Max-Age=600; HttpOnly; Secure; SameSite=Lax$/,
+    )
+    // baseUrl wins over the request's own URL (a proxy's internal address).
+    const location = new URL(login.headers.get('location') as string)
+    expect(location.searchParams.get('redirect_uri')).toBe('https://app.example.com/auth/callback')
+
+    const browser = new TestBrowser(auth)
+    await browser.login(provider)
+    const line = browser.setCookies.find((cookie) => cookie.startsWith('auth.session=')) as string
+    expect(line).toMatch(/; Path=\/; Max-Age=86400; HttpOnly; SameSite=Lax$/)
+    const value = browser.cookies.get('auth.session') as string
+    expect(value.split('.')).toHaveLength(5) // compact JWE
+    const header = JSON.parse(atob((value.split('.')[0] as string).replace(/-/g, '+').replace(/_/g, '/')))
+    expect(header).toMatchObject({ alg: 'dir', enc: 'A256GCM' })
+    expect(atob(value.split('.')[3]?.replace(/-/g, '+').replace(/_/g, '/') ?? '')).not.toContain('alice')
+  })
+})
+
+describe('chunked cookies', () => {
+  const attributes = { secure: true, sameSite: 'Lax' as const }
+
+  it('splits a large value, reads it back, and deletes stale chunks when it shrinks', () => {
+    const big = 'x'.repeat(9000)
+    const lines = writeChunked(new Map(), 's', big, attributes, 3800, 4) as string[]
+    expect(lines.map((line) => line.split('=', 1)[0])).toEqual(['s.0', 's.1', 's.2'])
+    const jar = parseCookies(lines.map((line) => line.split(';', 1)[0]).join('; '))
+    expect(readChunked(jar, 's', 4)).toBe(big)
+    const smaller = writeChunked(jar, 's', 'small', attributes, 3800, 4) as string[]
+    expect(smaller[0]).toMatch(/^s=small;/)
+    expect(smaller.slice(1).map((line) => line.split(';', 1)[0])).toEqual(['s.0=', 's.1=', 's.2='])
+    expect(smaller.slice(1).every((line) => line.includes('Max-Age=0'))).toBe(true)
+  })
+
+  it('refuses more chunks than the cap', () => {
+    expect(writeChunked(new Map(), 's', 'x'.repeat(20_000), attributes, 3800, 4)).toBeUndefined()
+  })
+
+  it('parses Cookie headers leniently but keeps only valid cookie values', () => {
+    const jar = parseCookies('a=1; b="2"; bad name=3; c=with space; a=dup; =x; d=')
+    expect([...jar]).toEqual([
+      ['a', '1'],
+      ['b', '2'],
+      ['d', ''],
+    ])
+  })
+
+  it('fits a normal login in one cookie', async () => {
+    const provider = await idp()
+    const browser = new TestBrowser(await authFor(provider, { session: { secrets: SECRET, maxChunks: 1 } }))
+    expect((await browser.login(provider)).status).toBe(302)
+    expect([...browser.cookies.keys()]).toEqual(['auth.session'])
+  })
+
+  it('refuses a session that needs more than maxChunks cookies with ERR_SESSION_TOO_LARGE', async () => {
+    const config = resolveConfig({ client: {} as never, session: { secrets: SECRET, maxChunks: 2 } })
+    const cookies = new SessionCookies(config, createSealer(config.secrets, 'session'))
+    const site = siteOf(config, new Request('https://app.example.com/'))
+    const session = {
+      id: 'id',
+      user: { sub: 'alice', groups: Array.from({ length: 800 }, (_, i) => `group-${i}`) },
+      tokens: {},
+      createdAt: Math.floor(Date.now() / 1000),
+      expiresAt: Math.floor(Date.now() / 1000) + 60,
+    }
+    await expect(cookies.write(site, new Map(), session)).rejects.toMatchObject({
+      name: 'SessionError',
+      code: 'ERR_SESSION_TOO_LARGE',
+      status: 500,
+    })
+    const fitting = await cookies.write(site, new Map(), {
+      ...session,
+      user: { sub: 'alice', groups: session.user.groups.slice(0, 300) },
+    })
+    expect(fitting.cookies.map((line) => line.split('=', 1)[0])).toEqual([
+      '__Host-auth.session.0',
+      '__Host-auth.session.1',
+    ])
+  })
+})
+
+describe('server-side sessions', () => {
+  it('keeps tokens off the cookie and ends the session when the store forgets it', async () => {
+    const provider = await idp()
+    const store = new MemorySessionStore()
+    const browser = new TestBrowser(await authFor(provider, { session: { secrets: SECRET, store } }))
+    await browser.login(provider)
+    expect((browser.cookies.get('auth.session') as string).length).toBeLessThan(300)
+    expect(store.size).toBe(1)
+    expect((await browser.fetch('/session')).status).toBe(200)
+    // Forgetting the server-side session (revocation) ends it, whatever the cookie says.
+    const other = new TestBrowser(browser.auth)
+    await other.login(provider, '', { sub: 'bob' })
+    expect(store.size).toBe(2)
+    await browser.fetch('/logout', { method: 'POST', headers: { 'sec-fetch-site': 'same-origin' } })
+    expect(store.size).toBe(1)
+    const bobCookie = other.cookieHeader()
+    await other.fetch('/logout', { method: 'POST', headers: { 'sec-fetch-site': 'same-origin' } })
+    expect(store.size).toBe(0)
+    // The cookie outlives the logout in an attacker's copy; without the stored session it is worthless.
+    const replay = await browser.auth.handler(
+      new Request('http://127.0.0.1:4567/session', { headers: { cookie: bobCookie } }),
+    )
+    expect(replay.status).toBe(401)
+  })
+})
+
+describe('access-token refresh', () => {
+  it('refreshes once per session however many requests ask, and keeps the rotated refresh token', async () => {
+    const provider = await idp()
+    let now = Date.now()
+    const store = new MemorySessionStore({ now: () => now })
+    const browser = new TestBrowser(
+      await authFor(provider, {
+        now: () => now,
+        scopes: ['openid', 'offline_access'],
+        authorizationParams: { prompt: 'consent' },
+        session: { secrets: SECRET, store },
+      }),
+    )
+    await browser.login(provider)
+    const before = await browser.auth.getSession(browser.request('/'))
+    expect(before?.accessTokenExpiresAt).toBeGreaterThan(now / 1000)
+    // Into the refresh window (expiry minus refreshBefore), without touching the provider's clock.
+    now = ((before?.accessTokenExpiresAt as number) - 30) * 1000
+    const parallel = await Promise.all(
+      Array.from({ length: 5 }, () => browser.auth.resolveSession(browser.request('/'))),
+    )
+    const tokens = new Set(parallel.map((result) => result.session?.accessToken))
+    expect(tokens.size).toBe(1) // one refresh: a second one would have used a rotated-away refresh token
+    expect(tokens.has(before?.accessToken)).toBe(false)
+    expect(parallel.every((result) => result.session?.user.sub === 'alice')).toBe(true)
+    // The stored session has the new tokens: the next refresh works too.
+    const after = await browser.auth.getSession(browser.request('/'))
+    now = ((after?.accessTokenExpiresAt as number) - 30) * 1000
+    const again = await browser.auth.resolveSession(browser.request('/'))
+    expect(again.session?.accessToken).not.toBe(after?.accessToken)
+  })
+
+  it('ends the session when the provider refuses the refresh token', async () => {
+    const provider = await idp()
+    let now = Date.now()
+    const browser = new TestBrowser(
+      await authFor(provider, {
+        now: () => now,
+        scopes: ['openid', 'offline_access'],
+        authorizationParams: { prompt: 'consent' },
+      }),
+    )
+    await browser.login(provider)
+    const captured = browser.cookieHeader()
+    const session = await browser.auth.getSession(browser.request('/'))
+    now = ((session?.accessTokenExpiresAt as number) - 30) * 1000
+    // A first refresh rotates the refresh token; the old cookie (an attacker's copy) then holds a dead one.
+    const first = await browser.auth.resolveSession(browser.request('/'))
+    expect(first.session).not.toBeNull()
+    const stale = await browser.auth.resolveSession(
+      new Request('http://127.0.0.1:4567/', { headers: { cookie: captured } }),
+    )
+    expect(stale.session).toBeNull()
+    expect(stale.cookies).toEqual([expect.stringMatching(/^auth\.session=; .*Max-Age=0/)])
+  })
+})
+
+describe('options are checked at creation', () => {
+  it.each([
+    [{ session: { secrets: 'short' } }, /at least 32 characters/],
+    [{ session: { secrets: [] } }, /non-empty list/],
+    [{ session: { secrets: SECRET, cookieName: '__Host-x' } }, /cookieName/],
+    [{ session: { secrets: SECRET }, scopes: ['profile'] }, /openid/],
+    [{ session: { secrets: SECRET }, basePath: 'auth' }, /basePath/],
+    [{ session: { secrets: SECRET }, baseUrl: 'ftp://x' }, /baseUrl/],
+    [{ session: { secrets: SECRET, maxAge: 10, absoluteDuration: 5 } }, /absoluteDuration/],
+    [{ session: { secrets: SECRET } }, /"client", or "issuer"/],
+  ])('refuses %j', (options, message) => {
+    expect(() => createAuth(options as Parameters<typeof createAuth>[0])).toThrow(message)
+  })
+})
