@@ -104,6 +104,12 @@ export { createResourceServer, type ResourceServer, type ResourceServerOptions }
 export { requireScopes, scopeNames, scopesOf } from './scopes.js'
 export type { AuthOptions, AuthRoutes, SessionOptions } from './web/auth-options.js'
 export { type Auth, createAuth } from './web/create-auth.js'
+export {
+  type RequireSessionOptions,
+  type SessionAuthContext,
+  type SessionCheck,
+  sessionAuthContext,
+} from './web/require-session.js'
 export { safeReturnTo } from './web/return-to.js'
 export type { ResolvedSession, Session } from './web/session-resolver.js'
 export {

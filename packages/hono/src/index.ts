@@ -1,4 +1,14 @@
-export type { AuthContext, BearerVerifier, JWTClaims, TokenVerifierOptions } from '@org/auth-core'
+export type {
+  Auth,
+  AuthContext,
+  AuthOptions,
+  BearerVerifier,
+  JWTClaims,
+  RequireSessionOptions,
+  Session,
+  SessionAuthContext,
+  TokenVerifierOptions,
+} from '@org/auth-core'
 export {
   type AuthEnv,
   AuthHTTPException,
@@ -7,3 +17,4 @@ export {
   requireScopes,
   requireScopesWith,
 } from './require-auth.js'
+export { type AuthRoutesApp, authRoutes, getSession, requireSession, type SessionEnv } from './session.js'

@@ -9,6 +9,7 @@ import { OAuthClient } from '../oauth/client.js'
 import { type AuthConfig, resolveConfig, siteOf } from './auth-config.js'
 import type { AuthOptions } from './auth-options.js'
 import { parseCookies } from './cookies.js'
+import { checkSession, type RequireSessionOptions, type SessionCheck } from './require-session.js'
 import { errorPage, json } from './responses.js'
 import { callback, login, logout, type RouteContext, session } from './routes.js'
 import { createSealer } from './seal.js'
@@ -34,6 +35,11 @@ export interface Auth {
    * refresh token back would lose it). For places that cannot set cookies.
    */
   getSession(request: Request): Promise<Session | null>
+  /**
+   * For middleware guarding pages and APIs: the session (as the `auth` context adapters attach)
+   * with the cookies to set, or the response to answer instead (login redirect, 401 or 403).
+   */
+  requireSession(request: Request, options?: RequireSessionOptions): Promise<SessionCheck>
   /** The login route's URL for a page that needs a session (`returnTo` kept if same-origin). */
   loginUrl(request: Request, returnTo?: string): string
   /** The resolved route paths (`login`, `callback`, `logout`, `session`). */
@@ -108,6 +114,16 @@ export function createAuth(options: AuthOptions): Auth {
     consumed,
   })
 
+  const resolveSession = (request: Request): Promise<ResolvedSession> => {
+    const ctx = contextOf(request)
+    return resolver.resolve(ctx.site, ctx.cookies)
+  }
+  const loginUrl = (request: Request, returnTo?: string): string => {
+    const url = new URL(config.paths.login, siteOf(config, request).origin)
+    if (returnTo !== undefined) url.searchParams.set('returnTo', returnTo)
+    return url.pathname + url.search
+  }
+
   return {
     paths: config.paths,
     isAuthRoute: (pathname) => routes.has(pathname) || pathname === config.paths.callback,
@@ -135,19 +151,15 @@ export function createAuth(options: AuthOptions): Auth {
         return fail(error, request)
       }
     },
-    resolveSession(request) {
-      const ctx = contextOf(request)
-      return resolver.resolve(ctx.site, ctx.cookies)
-    },
+    resolveSession,
     getSession(request) {
       const ctx = contextOf(request)
       return resolver.peek(ctx.site, ctx.cookies)
     },
-    loginUrl(request, returnTo) {
-      const site = siteOf(config, request)
-      const url = new URL(config.paths.login, site.origin)
-      if (returnTo !== undefined) url.searchParams.set('returnTo', returnTo)
-      return url.pathname + url.search
+    async requireSession(request, options = {}) {
+      const { session, cookies } = await resolveSession(request)
+      return checkSession(request, session, cookies, (returnTo) => loginUrl(request, returnTo), options)
     },
+    loginUrl,
   }
 }

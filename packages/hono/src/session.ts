@@ -1,0 +1,82 @@
+/**
+ * Web login on Hono: the login routes as a sub-app, and `requireSession` for pages and APIs.
+ * Everything protocol-related happens in `createAuth` (`@org/auth-core`); this file only moves
+ * `Request`/`Response` and cookies between Hono and the core. No `node:` imports: it runs on
+ * Workers, Bun, Deno and Node alike.
+ */
+import {
+  type Auth,
+  type AuthOptions,
+  createAuth,
+  type RequireSessionOptions,
+  type SessionAuthContext,
+} from '@org/auth-core'
+import { type Context, Hono, type MiddlewareHandler } from 'hono'
+
+/** The Hono environment `requireSession` provides: `c.var.auth` with the session user. */
+export interface SessionEnv {
+  Variables: { auth: SessionAuthContext }
+}
+
+/** The sub-app of {@link authRoutes}, carrying the `Auth` it serves (pass it to `requireSession`). */
+export type AuthRoutesApp = Hono & { readonly auth: Auth }
+
+function authOf(config: AuthOptions | Auth): Auth {
+  return 'handler' in config && typeof config.handler === 'function'
+    ? config
+    : createAuth(config as AuthOptions)
+}
+
+/**
+ * The login, callback, logout and session routes (at `basePath`, default `/auth`) as a Hono
+ * sub-app: `app.route('/', authRoutes(config))`. Mount it at `/`; move the routes with `basePath`.
+ * Takes `createAuth` options, or an `Auth` already created (to share it with other code).
+ */
+export function authRoutes(config: AuthOptions | Auth): AuthRoutesApp {
+  const auth = authOf(config)
+  const app = new Hono()
+  for (const path of new Set(Object.values(auth.paths))) {
+    app.all(path, (c) => auth.handler(c.req.raw))
+  }
+  return Object.assign(app, { auth })
+}
+
+/** Adds `Set-Cookie` lines (session renewal or refresh) to the response a handler produced. */
+function appendCookies(c: Context, cookies: readonly string[]): void {
+  if (cookies.length === 0) return
+  try {
+    for (const cookie of cookies) c.res.headers.append('set-cookie', cookie)
+  } catch {
+    // Headers of a response passed through from fetch() are immutable: copy it once.
+    c.res = new Response(c.res.body, c.res)
+    for (const cookie of cookies) c.res.headers.append('set-cookie', cookie)
+  }
+}
+
+/**
+ * Requires a signed-in user: `c.var.auth` then holds `{ claims, token, scopes, session }`.
+ * Without a session, page navigations are redirected to the login route (and back afterwards),
+ * other requests get 401 JSON; `scopes` missing from the session's access token get 403.
+ */
+export function requireSession(
+  auth: Auth | AuthRoutesApp,
+  options: RequireSessionOptions = {},
+): MiddlewareHandler<SessionEnv> {
+  const instance = 'auth' in auth ? auth.auth : auth
+  return async function requireSessionMiddleware(c, next) {
+    const check = await instance.requireSession(c.req.raw, options)
+    if (!check.ok) return check.response
+    c.set('auth', check.auth)
+    await next()
+    appendCookies(c, check.cookies)
+  }
+}
+
+/**
+ * The session, read-only (`null` when signed out), for pages that show either state. It never
+ * refreshes or renews: put `requireSession` on routes that need a fresh access token.
+ */
+export function getSession(auth: Auth | AuthRoutesApp, c: Context): ReturnType<Auth['getSession']> {
+  const instance = 'auth' in auth ? auth.auth : auth
+  return instance.getSession(c.req.raw)
+}

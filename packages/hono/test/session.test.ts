@@ -1,0 +1,145 @@
+import { createAuth, OAuthClient } from '@org/auth-core'
+import { type DevIdp, startDevIdp } from '@org/dev-idp'
+import { Hono } from 'hono'
+import { afterEach, describe, expect, it } from 'vitest'
+import { authRoutes, getSession, requireSession, type SessionEnv } from '../src/index.js'
+
+// Hono's login routes and requireSession against oidc-provider on 127.0.0.1 (its login and
+// consent played by the dev IdP's scripted driver); the app is called through app.request().
+const ORIGIN = 'http://127.0.0.1:4568'
+const SECRET = 'a-hono-test-secret-that-is-long-enough-42'
+let idp: DevIdp | undefined
+afterEach(async () => {
+  await idp?.close()
+  idp = undefined
+})
+
+async function demoApp(now: () => number = Date.now) {
+  idp = await startDevIdp()
+  const client = await OAuthClient.discover(idp.issuer, {
+    clientId: idp.clients.basic.clientId,
+    clientSecret: idp.clients.basic.clientSecret,
+  })
+  // The dev IdP's basic client redirects to /callback: routes at the root.
+  const auth = createAuth({
+    client,
+    basePath: '/',
+    scopes: ['openid', 'profile', 'email', 'offline_access'],
+    authorizationParams: { prompt: 'consent' },
+    session: { secrets: SECRET, maxAge: 3600 },
+    now,
+  })
+  const app = new Hono<SessionEnv>()
+  const routes = authRoutes(auth)
+  app.route('/', routes)
+  app.get('/', async (c) => {
+    const session = await getSession(routes, c)
+    return c.json({ signedIn: session !== null, sub: session?.user.sub ?? null })
+  })
+  app.get('/dashboard', requireSession(routes), (c) => c.text(`hello ${c.var.auth.claims.sub}`))
+  app.get('/api/me', requireSession(auth), (c) =>
+    c.json({ sub: c.var.auth.claims.sub, scopes: c.var.auth.scopes }),
+  )
+  app.get('/admin', requireSession(auth, { scopes: ['admin'] }), (c) => c.text('admin'))
+  return { app, provider: idp }
+}
+
+class Jar {
+  readonly cookies = new Map<string, string>()
+  header(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
+  }
+  store(response: Response): Response {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';', 1)
+      const eq = pair.indexOf('=')
+      if (/max-age=0\b/i.test(line)) this.cookies.delete(pair.slice(0, eq))
+      else this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1))
+    }
+    return response
+  }
+}
+
+async function get(app: Hono<SessionEnv>, jar: Jar, path: string, headers: Record<string, string> = {}) {
+  return jar.store(await app.request(`${ORIGIN}${path}`, { headers: { cookie: jar.header(), ...headers } }))
+}
+
+async function logIn(app: Hono<SessionEnv>, provider: DevIdp, jar: Jar, path: string): Promise<Response> {
+  const login = await get(app, jar, path)
+  const callback = await provider.authorize(login.headers.get('location') as string)
+  return get(app, jar, callback.pathname + callback.search)
+}
+
+describe('@org/auth-hono web login', () => {
+  it('redirects a page navigation to login and back, then serves the signed-in user', async () => {
+    const { app, provider } = await demoApp()
+    const jar = new Jar()
+    const page = await get(app, jar, '/dashboard?tab=2', { 'sec-fetch-mode': 'navigate' })
+    expect(page.status).toBe(302)
+    expect(page.headers.get('location')).toBe('/login?returnTo=%2Fdashboard%3Ftab%3D2')
+    const done = await logIn(app, provider, jar, page.headers.get('location') as string)
+    expect(done.status).toBe(302)
+    expect(done.headers.get('location')).toBe('/dashboard?tab=2')
+    const dashboard = await get(app, jar, '/dashboard?tab=2')
+    expect(dashboard.status).toBe(200)
+    expect(await dashboard.text()).toBe('hello alice')
+    expect(await (await get(app, jar, '/')).json()).toEqual({ signedIn: true, sub: 'alice' })
+    const session = await get(app, jar, '/session')
+    expect(await session.json()).toMatchObject({ user: { sub: 'alice', email: 'alice@example.test' } })
+  })
+
+  it('answers 401 JSON to API calls without a session, 403 for a missing scope', async () => {
+    const { app, provider } = await demoApp()
+    const jar = new Jar()
+    const api = await get(app, jar, '/api/me', { accept: 'application/json' })
+    expect(api.status).toBe(401)
+    expect(await api.json()).toEqual({ error: 'unauthorized', error_description: 'Sign-in required' })
+    expect(await (await get(app, jar, '/')).json()).toEqual({ signedIn: false, sub: null })
+    await logIn(app, provider, jar, '/login')
+    const me = await get(app, jar, '/api/me')
+    expect(await me.json()).toMatchObject({ sub: 'alice', scopes: expect.arrayContaining(['openid']) })
+    const admin = await get(app, jar, '/admin')
+    expect(admin.status).toBe(403)
+    expect(await admin.json()).toMatchObject({ error: 'insufficient_scope' })
+  })
+
+  it('renews a rolling session and refreshes the access token through requireSession', async () => {
+    let now = Date.now()
+    const { app, provider } = await demoApp(() => now)
+    const jar = new Jar()
+    await logIn(app, provider, jar, '/login')
+    const before = jar.cookies.get('auth.session')
+    const first = (await (await get(app, jar, '/api/me')).json()) as { sub: string }
+    expect(first.sub).toBe('alice')
+    // 10 minutes later: the session cookie is rewritten (rolling), and the 5-minute access token refreshed.
+    now += 10 * 60_000
+    const renewed = await get(app, jar, '/api/me')
+    expect(renewed.status).toBe(200)
+    expect(renewed.headers.getSetCookie()).toEqual([
+      expect.stringMatching(/^auth\.session=.+; Max-Age=3600;/),
+    ])
+    expect(jar.cookies.get('auth.session')).not.toBe(before)
+  })
+
+  it('refuses a cross-site logout, logs out a same-origin one, and leaves other paths to the app', async () => {
+    const { app, provider } = await demoApp()
+    const jar = new Jar()
+    await logIn(app, provider, jar, '/login')
+    const refused = await jar.store(
+      await app.request(`${ORIGIN}/logout`, {
+        method: 'POST',
+        headers: { cookie: jar.header(), 'sec-fetch-site': 'cross-site' },
+      }),
+    )
+    expect(refused.status).toBe(403)
+    const logout = await jar.store(
+      await app.request(`${ORIGIN}/logout`, {
+        method: 'POST',
+        headers: { cookie: jar.header(), 'sec-fetch-site': 'same-origin' },
+      }),
+    )
+    expect(logout.status).toBe(303)
+    expect((await get(app, jar, '/api/me')).status).toBe(401)
+    expect((await get(app, jar, '/nothing-here')).status).toBe(404)
+  })
+})
