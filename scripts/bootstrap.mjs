@@ -3,7 +3,7 @@
 // only Node and npm, this finds (or fetches) pnpm 10, installs the workspace, then runs the demo
 // or every check. It uses nothing but Node built-ins, since nothing else is installed yet.
 import { spawnSync } from 'node:child_process'
-import { readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 
@@ -43,10 +43,35 @@ if (task === 'demo') {
   process.exit(pnpmRun('--parallel', '--filter', '@org/dev-idp', '--filter', './apps/*-demo', 'start'))
 }
 
+/**
+ * The browser tests drive Debian's Chromium (playwright's own download is not reachable
+ * everywhere). On a machine without it, install it when we may (root with apt-get); otherwise
+ * say what is missing: the e2e tests fail rather than skip.
+ */
+function ensureChromium() {
+  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+  if (existsSync(path)) return
+  const root = typeof process.getuid === 'function' && process.getuid() === 0
+  if (root && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0) {
+    console.log('Installing Chromium for the browser tests (apt-get install chromium)...')
+    const aptEnv = { ...env, DEBIAN_FRONTEND: 'noninteractive' }
+    if (run('apt-get', ['update'], { env: aptEnv }) === 0)
+      run('apt-get', ['install', '-y', 'chromium'], { env: aptEnv })
+  } else {
+    console.warn(
+      `Chromium not found at ${path}: install it (apt-get install chromium) or set CHROMIUM_PATH; the e2e tests need it.`,
+    )
+  }
+}
+
 if (task === 'test') {
-  const projects = ['packages', 'apps'].flatMap((dir) =>
-    readdirSync(join(root, dir)).map((name) => join(root, dir, name)),
-  )
+  ensureChromium()
+  const projects = [
+    ...['packages', 'apps'].flatMap((dir) =>
+      readdirSync(join(root, dir)).map((name) => join(root, dir, name)),
+    ),
+    join(root, 'e2e'),
+  ]
   for (const project of projects) rmSync(join(project, '.vitest'), { recursive: true, force: true })
   // Every step runs even when an earlier one fails, so one run shows every problem.
   const lint = pnpmRun('exec', 'biome', 'check', '.')

@@ -3,7 +3,7 @@
  * a cookie jar plus manual redirect following, so every hop stays observable and nothing leaves
  * 127.0.0.1 (the final redirect to the client is reported, never fetched).
  */
-import { DIRECTIVE_HEADERS } from './interactions.js'
+import { DIRECTIVE_HEADERS } from './directives.js'
 
 /** Follows at most this many redirects between /auth, /device, /interaction and back. */
 const MAX_REDIRECTS = 20
@@ -32,7 +32,7 @@ export class CookieJar {
 
 export interface BrowseOptions {
   jar: CookieJar
-  /** Extra request headers on every hop (the interaction handler reads dev-idp directives from them). */
+  /** Extra request headers on every hop (more DIRECTIVE_HEADERS; `auto` is always sent). */
   headers?: Record<string, string>
   /** Form fields: the first request becomes a urlencoded POST (like submitting an HTML form). */
   form?: Record<string, string>
@@ -51,7 +51,12 @@ export async function browse(start: string | URL, options: BrowseOptions): Promi
   let url = new URL(start)
   let form = options.form
   for (let hop = 0; hop <= MAX_REDIRECTS; hop += 1) {
-    const headers: Record<string, string> = { ...options.headers, cookie: options.jar.header() }
+    const headers: Record<string, string> = {
+      // Marks the request as scripted: interactions auto-complete instead of showing the HTML pages.
+      [DIRECTIVE_HEADERS.auto]: '1',
+      ...options.headers,
+      cookie: options.jar.header(),
+    }
     if (form) headers['content-type'] = 'application/x-www-form-urlencoded'
     const response = await fetch(url, {
       method: form ? 'POST' : 'GET',

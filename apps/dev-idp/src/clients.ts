@@ -40,6 +40,52 @@ export const DEV_JWT_CLIENT = Object.freeze({
   redirectUri: REDIRECT_URI,
 } as const)
 
+/** A confidential client registered for one demo app. Fixed, well-known values: dev and tests only. */
+export interface DemoClient {
+  readonly clientId: string
+  readonly clientSecret: string
+  /** Shown on the consent page. */
+  readonly clientName: string
+  /** `http://localhost:<port>/auth/callback`; the same path on 127.0.0.1, and any port of either, also match. */
+  readonly redirectUri: string
+  /** `http://localhost:<port>/`; the same loopback rules as `redirectUri`. */
+  readonly postLogoutRedirectUri: string
+}
+
+function demoClient(name: string, clientName: string, port: number): DemoClient {
+  return Object.freeze({
+    clientId: `${name}-demo`,
+    clientSecret: `${name}-demo-secret`,
+    clientName,
+    redirectUri: `http://localhost:${port}/auth/callback`,
+    postLogoutRedirectUri: `http://localhost:${port}/`,
+  })
+}
+
+/**
+ * One client per demo app (client_secret_basic; authorization_code and refresh_token). Their
+ * access tokens are JWTs for the IdP's resource (the demo API) even without a `resource` parameter.
+ */
+export const DEMO_CLIENTS = Object.freeze({
+  express: demoClient('express', 'Express demo', 3001),
+  hono: demoClient('hono', 'Hono demo', 3002),
+  nest: demoClient('nest', 'NestJS demo', 3003),
+  next: demoClient('next', 'Next.js demo', 3004),
+} as const)
+
+const DEMO_CLIENT_IDS: ReadonlySet<string> = new Set(Object.values(DEMO_CLIENTS).map((demo) => demo.clientId))
+
+/** Whether `clientId` is one of DEMO_CLIENTS (which default to the demo API as their resource). */
+export function isDemoClient(clientId: string): boolean {
+  return DEMO_CLIENT_IDS.has(clientId)
+}
+
+/** The registered form of a loopback URI on both hosts, so demos may be opened on localhost or 127.0.0.1. */
+function onBothLoopbackHosts(uri: string): string[] {
+  return [uri, uri.replace('//localhost:', '//127.0.0.1:')]
+}
+
+const DEMO_GRANTS = ['authorization_code', 'refresh_token'] as const
 const BASIC_GRANTS = [
   'authorization_code',
   'refresh_token',
@@ -105,7 +151,7 @@ export function clientSecretFor(clientId: string): string | undefined {
   return undefined
 }
 
-/** oidc-provider client metadata for the four dev clients. */
+/** oidc-provider client metadata for the four dev clients and the demo clients. */
 export function clientMetadata(clients: DevIdpClients): ClientMetadata[] {
   const common = {
     // 'native' lets a loopback redirect URI use any port (RFC 8252), handy for demos.
@@ -143,5 +189,17 @@ export function clientMetadata(clients: DevIdpClients): ClientMetadata[] {
       token_endpoint_auth_method: 'private_key_jwt',
       jwks: structuredClone(clients.jwt.publicJwks) as ClientMetadata['jwks'],
     },
+    ...Object.values(DEMO_CLIENTS).map(
+      (demo): ClientMetadata => ({
+        ...common,
+        client_id: demo.clientId,
+        client_secret: demo.clientSecret,
+        client_name: demo.clientName,
+        redirect_uris: onBothLoopbackHosts(demo.redirectUri),
+        post_logout_redirect_uris: onBothLoopbackHosts(demo.postLogoutRedirectUri),
+        grant_types: [...DEMO_GRANTS],
+        token_endpoint_auth_method: 'client_secret_basic',
+      }),
+    ),
   ]
 }

@@ -4,21 +4,12 @@
  */
 import type { Client, ErrorOut, KoaContextWithOIDC } from 'oidc-provider'
 import { type BrowseResult, browse, CookieJar } from './browser.js'
-import { DIRECTIVE_HEADERS } from './interactions.js'
-
-const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
+import { DIRECTIVE_HEADERS } from './directives.js'
+import { escapeHtml, htmlDocument as html, PAGE_IDS } from './pages.js'
 
 /** Stable markers the driver looks for, independent of oidc-provider's default page templates. */
-const ERROR_ID = 'dev-idp-error'
+const ERROR_ID = PAGE_IDS.error
 const SUCCESS_ID = 'dev-idp-success'
-
-function html(title: string, body: string): string {
-  return `<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>${title}</title></head>
-<body><h1>${title}</h1>
-${body}
-</body></html>`
-}
 
 /**
  * Replacements for `features.deviceFlow.{userCodeInputSource,userCodeConfirmSource,successSource}`.

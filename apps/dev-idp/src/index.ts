@@ -21,9 +21,18 @@ import type { DevIdp, DevIdpEndpoints, DevIdpOptions } from './types.js'
 export type { DevUser } from './accounts.js'
 export { DEV_USERS, MFA_AUTHENTICATORS, MFA_OOB_BINDING_CODE, MFA_OTP_CODE } from './accounts.js'
 export type { AuthorizeAs } from './browser.js'
-export type { DevIdpClients } from './clients.js'
-export { DEV_CLIENT, DEV_JWT_CLIENT, DEV_POST_CLIENT, DEV_PUBLIC_CLIENT, GRANT_TYPES } from './clients.js'
+export type { DemoClient, DevIdpClients } from './clients.js'
+export {
+  DEMO_CLIENTS,
+  DEV_CLIENT,
+  DEV_JWT_CLIENT,
+  DEV_POST_CLIENT,
+  DEV_PUBLIC_CLIENT,
+  GRANT_TYPES,
+} from './clients.js'
 export type { ApproveDeviceAs } from './device.js'
+export { WRONG_CREDENTIALS } from './interaction-pages.js'
+export { PAGE_IDS } from './pages.js'
 export type { JwksMode } from './server.js'
 export type { TokenResponse } from './tokens.js'
 export type { DevIdp, DevIdpEndpoints, DevIdpOptions } from './types.js'

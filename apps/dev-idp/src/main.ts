@@ -2,7 +2,7 @@
  * Runs the dev IdP standalone: `pnpm --filter @org/dev-idp start` (port from DEV_IDP_PORT, default 4000).
  * The client id/secret are fixed, well-known values: for local development only.
  */
-import { DEV_USERS, MFA_OTP_CODE, startDevIdp } from './index.js'
+import { DEMO_CLIENTS, DEV_USERS, MFA_OTP_CODE, startDevIdp } from './index.js'
 
 const port = Number(process.env['DEV_IDP_PORT'] ?? 4000)
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -21,6 +21,15 @@ console.log(`dev-idp (local development only) listening
   client:    ${clientId} / ${clientSecret} (redirect ${redirectUri}, any loopback port)
   more:      ${idp.clients.post.clientId} / ${idp.clients.post.clientSecret} (client_secret_post), ${idp.clients.public.clientId} (public, PKCE), ${idp.clients.jwt.clientId} (private_key_jwt)
   users:     ${DEV_USERS.map((user) => `${user.username} / ${user.password}${user.mfa ? ` (MFA, otp ${MFA_OTP_CODE})` : ''}`).join(', ')}
+  login:     ${idp.endpoints.authorization} (the demos send the browser here: a login page, then consent)
+
+Demo clients (client_secret_basic; redirect and logout URIs match on localhost or 127.0.0.1, any port):
+${Object.values(DEMO_CLIENTS)
+  .map(
+    (demo) =>
+      `  ${demo.clientId.padEnd(13)} ${demo.clientSecret.padEnd(20)} ${demo.redirectUri}  logout ${demo.postLogoutRedirectUri}`,
+  )
+  .join('\n')}
 
 Get a client-credentials access token:
   curl -s -u ${clientId}:${clientSecret} \\

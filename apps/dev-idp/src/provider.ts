@@ -1,10 +1,12 @@
 import type * as Oidc from 'oidc-provider'
 import type { ClientMetadata, Configuration, KoaContextWithOIDC, ResourceServer } from 'oidc-provider'
 import { findAccount } from './accounts.js'
+import { isDemoClient } from './clients.js'
 import { deviceFlowPages } from './device.js'
 import type { MfaState } from './grants/mfa.js'
 import { registerUserGrants } from './grants/password.js'
 import type { SigningAlg } from './keys.js'
+import { logoutPages } from './pages.js'
 
 export type OidcModule = typeof Oidc
 export type OidcProvider = Oidc.default
@@ -73,7 +75,7 @@ export function buildProvider(oidc: OidcModule, settings: ProviderSettings): Oid
     jwks: settings.jwks,
     cookies: { keys: settings.cookieKeys },
     scopes: ['openid', 'offline_access', 'email', 'profile'],
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    claims: { openid: ['sub', 'amr'], email: ['email', 'email_verified'], profile: ['name'] },
     // Put the scope-requested claims (email, name) into the ID token too, not only at userinfo.
     conformIdTokenClaims: false,
     findAccount,
@@ -108,7 +110,7 @@ export function buildProvider(oidc: OidcModule, settings: ProviderSettings): Oid
       // Optional PAR (RFC 9126): clients may push, plain authorization requests keep working.
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
       // Publishes end_session_endpoint; post_logout_redirect_uri must be registered on the client.
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: { enabled: true, ...logoutPages },
       introspection: { enabled: true, allowedPolicy: () => true },
       revocation: {
         enabled: true,
@@ -116,11 +118,12 @@ export function buildProvider(oidc: OidcModule, settings: ProviderSettings): Oid
       },
       resourceIndicators: {
         enabled: true,
-        defaultResource: (ctx, _client, oneOf) => {
+        defaultResource: (ctx, client, oneOf) => {
           if (oneOf) return oneOf.includes(resource) ? resource : oneOf[0]
-          // A client_credentials request without `resource` still gets a JWT for the default API;
+          // A client_credentials request without `resource` still gets a JWT for the default API,
+          // and so do the demo clients' logins (their pages call the demo API with it). Other
           // authorization requests without one stay OIDC-only (opaque access token for userinfo).
-          return isClientCredentials(ctx) ? resource : undefined
+          return isClientCredentials(ctx) || isDemoClient(client.clientId) ? resource : undefined
         },
         // Any absolute resource indicator is accepted (its URL becomes the audience), so tests can
         // mint tokens for a different API; the configured resource is the default.

@@ -105,3 +105,28 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   })
   res.end(text)
 }
+
+/** Refuse bodies beyond this: the forms and JSON bodies the dev IdP reads are a few hundred bytes. */
+const MAX_BODY_BYTES = 16 * 1024
+
+/** The string members of a urlencoded form or JSON object body (at most MAX_BODY_BYTES). */
+export async function readParams(req: IncomingMessage): Promise<Record<string, string>> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > MAX_BODY_BYTES) throw new Error('request body too large')
+    chunks.push(chunk)
+  }
+  const text = Buffer.concat(chunks).toString('utf8')
+  const params: Record<string, string> = {}
+  if ((req.headers['content-type'] ?? '').includes('application/json')) {
+    const parsed: unknown = text ? JSON.parse(text) : {}
+    if (parsed && typeof parsed === 'object') {
+      for (const [name, value] of Object.entries(parsed)) if (typeof value === 'string') params[name] = value
+    }
+  } else {
+    for (const [name, value] of new URLSearchParams(text)) params[name] = value
+  }
+  return params
+}

@@ -1,35 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { MFA_AUTHENTICATORS, safeEqual } from '../accounts.js'
 import { clientSecretFor } from '../clients.js'
-import { sendJson } from '../server.js'
+import { readParams, sendJson } from '../server.js'
 import type { MfaState } from './mfa.js'
 
 /** Auth0's MFA API lives next to the token endpoint; these paths are outside oidc-provider's routes. */
 export const MFA_PATH = '/mfa/'
-
-/** Refuse bodies beyond this: the forms here are a few hundred bytes. */
-const MAX_BODY_BYTES = 16 * 1024
-
-async function readParams(req: IncomingMessage): Promise<Record<string, string>> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large')
-    chunks.push(chunk)
-  }
-  const text = Buffer.concat(chunks).toString('utf8')
-  const params: Record<string, string> = {}
-  if ((req.headers['content-type'] ?? '').includes('application/json')) {
-    const parsed: unknown = text ? JSON.parse(text) : {}
-    if (parsed && typeof parsed === 'object') {
-      for (const [name, value] of Object.entries(parsed)) if (typeof value === 'string') params[name] = value
-    }
-  } else {
-    for (const [name, value] of new URLSearchParams(text)) params[name] = value
-  }
-  return params
-}
 
 /** client_secret_basic or client_secret_post, as Auth0 accepts on /mfa/challenge. */
 function authenticatedClientId(req: IncomingMessage, params: Record<string, string>): string | undefined {
