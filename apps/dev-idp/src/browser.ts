@@ -116,3 +116,25 @@ export async function authorizeAsUser(issuer: string, url: string | URL, as: Aut
   }
   return outcome.url
 }
+
+/**
+ * Signs in to an application through its login route, as a user would: the app's login redirect,
+ * the IdP's login and consent (played by `idp.authorize`), then the app's callback with the app's
+ * cookies. Returns the app's cookie jar (holding its session) and the callback's answer.
+ */
+export async function signInToApp(
+  authorize: (url: string | URL, as?: AuthorizeAs) => Promise<URL>,
+  loginUrl: string,
+  as: AuthorizeAs = {},
+): Promise<{ jar: CookieJar; landing: Response }> {
+  const jar = new CookieJar()
+  const start = await fetch(loginUrl, { redirect: 'manual', headers: { cookie: jar.header() } })
+  jar.store(start)
+  const location = start.headers.get('location')
+  if (start.status !== 302 || location === null)
+    throw new Error(`dev-idp: the app's login answered ${start.status}`)
+  const callback = await authorize(location, as)
+  const landing = await fetch(callback, { redirect: 'manual', headers: { cookie: jar.header() } })
+  jar.store(landing)
+  return { jar, landing }
+}

@@ -20,7 +20,7 @@ import type { DevIdp, DevIdpEndpoints, DevIdpOptions } from './types.js'
 
 export type { DevUser } from './accounts.js'
 export { DEV_USERS, MFA_AUTHENTICATORS, MFA_OOB_BINDING_CODE, MFA_OTP_CODE } from './accounts.js'
-export type { AuthorizeAs } from './browser.js'
+export { type AuthorizeAs, CookieJar, signInToApp } from './browser.js'
 export type { DemoClient, DevIdpClients } from './clients.js'
 export {
   DEMO_CLIENTS,

@@ -1,14 +1,45 @@
-import type { BearerVerifier } from '@org/auth-core'
-import { authErrorHandler, requireAuth, requireScopes } from '@org/auth-express'
+import type { Auth, BearerVerifier } from '@org/auth-core'
+import {
+  auth,
+  authErrorHandler,
+  getSession,
+  requireAuth,
+  requireScopes,
+  requireSession,
+} from '@org/auth-express'
+import { callApis, homePage, profilePage } from '@org/demo-ui'
 import express, { type Express } from 'express'
 
-/** The demo API: one public route, one for any valid token, one that needs the `write` scope. */
-export function createApp(verifier: BearerVerifier): Express {
+export interface DemoOptions {
+  /** Verifies the access tokens the API routes receive. */
+  verifier: BearerVerifier
+  /** The web login (createAuth) of this demo. */
+  auth: Auth
+}
+
+const NAME = 'express-demo'
+
+/**
+ * The demo: a home page with login/logout and the user's claims, a page that calls the protected
+ * API with the session's access token, and the API (any token; scope `write`; scope `admin`).
+ */
+export function createApp({ verifier, auth: login }: DemoOptions): Express {
   const app = express()
   app.disable('x-powered-by')
+  app.use(auth(login))
+  const paths = { login: login.paths.login, logout: login.paths.logout }
 
-  app.get('/', (_req, res) => {
-    res.json({ service: 'express-demo', routes: ['GET /api/profile', 'POST /api/notes (scope write)'] })
+  app.get('/', async (req, res) => {
+    const session = await getSession(req)
+    res.type('html').send(homePage(NAME, paths, session?.user ?? null))
+  })
+
+  app.get('/profile', requireSession(), async (req, res) => {
+    const session = req.auth !== undefined && 'session' in req.auth ? req.auth.session : undefined
+    if (session === undefined) throw new Error('requireSession() sets the session')
+    // The app's own address from the socket, never from the Host header: the call carries a token.
+    const calls = await callApis(`http://127.0.0.1:${req.socket.localPort}`, session.accessToken)
+    res.type('html').send(profilePage(NAME, paths, session.user, calls))
   })
 
   const api = express.Router()
@@ -19,9 +50,12 @@ export function createApp(verifier: BearerVerifier): Express {
   api.post('/notes', requireScopes('write'), (req, res) => {
     res.status(201).json({ created: true, by: req.auth?.claims.sub })
   })
+  api.get('/admin', requireScopes('admin'), (_req, res) => {
+    res.json({ admin: true })
+  })
   app.use('/api', api)
 
   // Logs the stable code only: messages never carry tokens, but codes are what dashboards group by.
-  app.use(authErrorHandler({ realm: 'express-demo', onError: (error) => console.log(`auth: ${error.code}`) }))
+  app.use(authErrorHandler({ realm: NAME, onError: (error) => console.log(`auth: ${error.code}`) }))
   return app
 }

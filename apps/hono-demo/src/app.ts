@@ -1,19 +1,60 @@
-import type { BearerVerifier } from '@org/auth-core'
-import { type AuthEnv, requireAuth, requireScopesWith } from '@org/auth-hono'
+import type { Auth, BearerVerifier } from '@org/auth-core'
+import {
+  type AuthEnv,
+  authRoutes,
+  getSession,
+  requireAuth,
+  requireScopesWith,
+  requireSession,
+} from '@org/auth-hono'
+import { callApis, homePage, profilePage } from '@org/demo-ui'
 import { Hono } from 'hono'
 
-const realm = 'hono-demo'
+export interface DemoOptions {
+  /** Verifies the access tokens the API routes receive. */
+  verifier: BearerVerifier
+  /** The web login (createAuth) of this demo. */
+  auth: Auth
+}
 
-/** The demo API: one public route, one for any valid token, one that needs the `write` scope. */
-export function createApp(verifier: BearerVerifier): Hono<AuthEnv> {
-  const app = new Hono<AuthEnv>()
-  app.get('/', (c) =>
-    c.json({ service: 'hono-demo', routes: ['GET /api/profile', 'POST /api/notes (scope write)'] }),
-  )
-  app.use('/api/*', requireAuth(verifier, { realm }))
-  app.get('/api/profile', (c) => c.json({ sub: c.var.auth.claims.sub, scopes: c.var.auth.scopes }))
-  app.post('/api/notes', requireScopesWith(['write'], { realm }), (c) =>
+const NAME = 'hono-demo'
+const realm = NAME
+
+/** The local port of the connection (on @hono/node-server), never the Host header. */
+function localPort(env: unknown): number | undefined {
+  return (env as { incoming?: { socket?: { localPort?: number } } } | undefined)?.incoming?.socket?.localPort
+}
+
+/**
+ * The demo: a home page with login/logout and the user's claims, a page that calls the protected
+ * API with the session's access token, and the API (any token; scope `write`; scope `admin`).
+ */
+export function createApp({ verifier, auth }: DemoOptions): Hono {
+  const app = new Hono()
+  const paths = { login: auth.paths.login, logout: auth.paths.logout }
+  app.route('/', authRoutes(auth))
+
+  app.get('/', async (c) => {
+    const session = await getSession(auth, c)
+    return c.html(homePage(NAME, paths, session?.user ?? null))
+  })
+
+  app.get('/profile', requireSession(auth), async (c) => {
+    const { session } = c.var.auth
+    // The call carries a token: the app's own address comes from the socket, not from Host.
+    const port = localPort(c.env)
+    const origin = port === undefined ? new URL(c.req.url).origin : `http://127.0.0.1:${port}`
+    const calls = await callApis(origin, session.accessToken)
+    return c.html(profilePage(NAME, paths, session.user, calls))
+  })
+
+  const api = new Hono<AuthEnv>()
+  api.use('*', requireAuth(verifier, { realm }))
+  api.get('/profile', (c) => c.json({ sub: c.var.auth.claims.sub, scopes: c.var.auth.scopes }))
+  api.post('/notes', requireScopesWith(['write'], { realm }), (c) =>
     c.json({ created: true, by: c.var.auth.claims.sub }, 201),
   )
+  api.get('/admin', requireScopesWith(['admin'], { realm }), (c) => c.json({ admin: true }))
+  app.route('/api', api)
   return app
 }

@@ -1,16 +1,10 @@
 import { serve } from '@hono/node-server'
-import { createTokenVerifier } from '@org/auth-core'
+import { createAuth, createTokenVerifier } from '@org/auth-core'
+import { demoSettings } from '@org/demo-ui'
 import { createApp } from './app.js'
 
-// Defaults match the dev identity provider that `npm run demo` starts beside this app.
-const issuer = process.env['ISSUER'] ?? 'http://127.0.0.1:4000'
-const audience = process.env['AUDIENCE'] ?? 'https://api.example.test'
-const port = Number(process.env['PORT'] ?? 3002)
-
-// Discovery is lazy: the app may start before the identity provider answers.
-const verifier = createTokenVerifier({ issuer, audience, discovery: true, tokenType: 'access' })
-
-serve({ fetch: createApp(verifier).fetch, port, hostname: '127.0.0.1' }, () => {
-  console.log(`hono-demo on http://127.0.0.1:${port} (issuer ${issuer})
-  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:${port}/api/profile`)
+const settings = demoSettings('hono', process.env)
+const app = createApp({ verifier: createTokenVerifier(settings.verifier), auth: createAuth(settings.auth) })
+serve({ fetch: app.fetch, port: settings.port, hostname: 'localhost' }, () => {
+  console.log(`hono-demo on http://localhost:${settings.port} (issuer ${settings.issuer})`)
 })

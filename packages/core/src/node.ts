@@ -22,3 +22,19 @@ export function publicKeyFromFile(path: string): PublicKeyInput {
   parsePublicKey(text)
   return text
 }
+
+export {
+  BodyConsumedError,
+  InvalidRequestError,
+  type NodeHandlerOptions,
+  type NodeMiddleware,
+  nodeHandler,
+  RequestAbortedError,
+  RequestTooLargeError,
+  ResponseAlreadySentError,
+  type SendWebResponseOptions,
+  sendWebResponse,
+  type ToWebRequestOptions,
+  toWebRequest,
+  type WebHandler,
+} from './node/bridge.js'

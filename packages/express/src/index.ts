@@ -1,3 +1,20 @@
-export type { AuthContext, BearerVerifier, JWTClaims, TokenVerifierOptions } from '@org/auth-core'
+export type {
+  Auth,
+  AuthContext,
+  AuthOptions,
+  BearerVerifier,
+  JWTClaims,
+  RequireSessionOptions,
+  Session,
+  SessionAuthContext,
+  TokenVerifierOptions,
+} from '@org/auth-core'
 export { type AuthErrorHandlerOptions, authErrorHandler } from './error-handler.js'
 export { requireAuth, requireScopes } from './require-auth.js'
+export {
+  type AuthMiddleware,
+  type AuthMiddlewareOptions,
+  auth,
+  getSession,
+  requireSession,
+} from './session.js'

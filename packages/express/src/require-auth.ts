@@ -3,24 +3,14 @@ import {
   authenticateNow,
   authorizationOf,
   type BearerVerifier,
-  requireScopes as checkScopes,
+  InsufficientScopeError,
   isPending,
-  type JWTClaims,
   MissingTokenError,
   resolveVerifier,
   scopeNames,
   type TokenVerifierOptions,
 } from '@org/auth-core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-
-declare global {
-  namespace Express {
-    interface Request {
-      /** Set by `requireAuth()`: the verified claims, the token and its scopes. */
-      auth?: AuthContext<JWTClaims>
-    }
-  }
-}
 
 /**
  * Protects the routes after it with a bearer token (RFC 6750). Pass verifier options (a
@@ -53,15 +43,17 @@ export function requireAuth(verifier: TokenVerifierOptions | BearerVerifier): Re
 }
 
 /**
- * Requires every listed scope on the authenticated token (after {@link requireAuth}); a token
- * lacking one gets 403 `insufficient_scope` through the error handler.
+ * Requires every listed scope on the authenticated token (after {@link requireAuth} or
+ * `requireSession()`); a token lacking one gets 403 `insufficient_scope` through the error handler.
  */
 export function requireScopes(...scopes: string[]): RequestHandler {
   const required = scopeNames(scopes)
   return function requireScopesMiddleware(req: Request, _res: Response, next: NextFunction): void {
     try {
       if (req.auth === undefined) throw new MissingTokenError()
-      checkScopes(req.auth.claims, required)
+      // `scopes`, not the claims: a session's claims are the user's, its scopes the access token's.
+      const granted = req.auth.scopes
+      if (required.some((scope) => !granted.includes(scope))) throw new InsufficientScopeError(required)
     } catch (error) {
       next(error)
       return

@@ -1,0 +1,335 @@
+/**
+ * The one bridge between Node's HTTP server and the core's fetch-style handlers: an
+ * `IncomingMessage` becomes a Web `Request`, a Web `Response` is written to a `ServerResponse`.
+ * Express and Nest adapters are built on it; nothing framework-specific lives here beyond reading
+ * what Express's body parsers leave on `req`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { AuthError, ConfigurationError, isAuthError } from '../errors.js'
+import { authErrorResponse } from '../http/error-response.js'
+import {
+  BodyConsumedError,
+  encodeParsedBody,
+  nodeBodyStream,
+  RequestAbortedError,
+  RequestTooLargeError,
+} from './request-body.js'
+import { sendWebResponse } from './response.js'
+
+export { BodyConsumedError, RequestAbortedError, RequestTooLargeError } from './request-body.js'
+export { ResponseAlreadySentError, type SendWebResponseOptions, sendWebResponse } from './response.js'
+
+export interface ToWebRequestOptions {
+  /**
+   * Largest request body accepted, in bytes: a larger `Content-Length` is refused before reading,
+   * and a body without one (chunked) fails while it streams, with {@link RequestTooLargeError}
+   * (413). Default: 1 MiB (1_048_576).
+   */
+  bodyLimit?: number
+  /**
+   * Build the URL from the first value of `X-Forwarded-Proto` and `X-Forwarded-Host`. Only behind
+   * a reverse proxy that sets (not forwards) both: otherwise any client chooses the URL, and with it
+   * redirect URIs and origin checks. Ignored when `origin` is set. Default: false.
+   */
+  trustProxy?: boolean
+  /**
+   * The application's public origin, e.g. `https://app.example.com`. Wins over `Host` and
+   * `X-Forwarded-*`: the safest choice in production. Default: none (taken from the request).
+   */
+  origin?: string
+  /**
+   * The Node response of the same exchange. Its `close` before the response finished (the client
+   * went away) aborts `request.signal`. Default: none; then only a disconnect while the request
+   * body is still arriving aborts the signal.
+   */
+  res?: ServerResponse
+  /** Also aborts `request.signal` (a shutdown, a timeout). Default: none. */
+  signal?: AbortSignal
+  /**
+   * `false` builds a request without a body (and does not touch the Node stream), for checks that
+   * need only the URL and headers, such as a session lookup before the route's own body parser.
+   * Default: true.
+   */
+  body?: boolean
+}
+
+export interface NodeHandlerOptions extends Omit<ToWebRequestOptions, 'res' | 'signal' | 'body'> {
+  /**
+   * Receives errors answered with a generic 500 (a failing handler, a body stream that broke) when
+   * the middleware is called without `next`. Default: none (the 500 is sent, nothing is logged).
+   */
+  onError?: (error: unknown) => void
+}
+
+/** A fetch-style handler, the shape of the core's `handler(request)`. */
+export type WebHandler = (request: Request) => Promise<Response>
+
+/** A Node `request` listener that is also an Express / Connect middleware. */
+export type NodeMiddleware = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (error?: unknown) => void,
+) => void
+
+/** Invalid request metadata that Node's parser let through (a forbidden method, a malformed header). */
+export class InvalidRequestError extends AuthError {
+  static override captureStack = false
+  constructor(code: string, message: string, status = 400) {
+    super(code, message, status, 'invalid_request')
+  }
+}
+
+interface BridgeSettings {
+  bodyLimit: number
+  trustProxy: boolean
+  origin: string | undefined
+}
+
+const DEFAULT_BODY_LIMIT = 1024 * 1024
+// A DNS name (underscores tolerated, as in container names) or a bracketed IP literal, then a port.
+// Anything else (spaces, `/`, `@`, `\`, several values) could move the URL's authority or path.
+const HOST = /^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i
+const FALLBACK_HOST = 'localhost'
+// Fetch refuses these methods (`new Request` throws); Node's parser accepts them.
+const FORBIDDEN_METHOD = /^(?:CONNECT|TRACE|TRACK)$/i
+
+function bridgeSettings(options: ToWebRequestOptions): BridgeSettings {
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
+  if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 0) {
+    throw new ConfigurationError('bodyLimit must be a non-negative integer number of bytes')
+  }
+  let origin: string | undefined
+  if (options.origin !== undefined) {
+    const url = URL.canParse(options.origin) ? new URL(options.origin) : undefined
+    if (
+      url === undefined ||
+      (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+      url.username !== '' ||
+      url.password !== '' ||
+      url.pathname !== '/' ||
+      url.search !== '' ||
+      url.hash !== ''
+    ) {
+      throw new ConfigurationError('origin must be an http(s) origin such as https://app.example.com')
+    }
+    origin = url.origin
+  }
+  return { bodyLimit, trustProxy: options.trustProxy ?? false, origin }
+}
+
+function firstValue(value: string | null): string | undefined {
+  return value?.split(',')[0]?.trim()
+}
+
+function validHost(host: string | undefined): host is string {
+  return host !== undefined && host.length <= 261 && HOST.test(host) && URL.canParse(`http://${host}`)
+}
+
+/**
+ * Reads the Web headers, not `req.headers`: Node keeps the first of two `Host` headers there,
+ * while the joined value (`a, b`) is refused here, as RFC 9112 §3.2 asks of an ambiguous request.
+ */
+function originOf(req: IncomingMessage, headers: Headers, settings: BridgeSettings): string {
+  if (settings.origin !== undefined) return settings.origin
+  let protocol = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http'
+  // HTTP/2 (compatibility API) carries the authority in a pseudo-header instead of Host.
+  const authority = req.headers[':authority']
+  let host = headers.get('host') ?? (typeof authority === 'string' ? authority : undefined)
+  if (settings.trustProxy) {
+    const forwardedProto = firstValue(headers.get('x-forwarded-proto'))?.toLowerCase()
+    if (forwardedProto === 'https' || forwardedProto === 'http') protocol = forwardedProto
+    const forwardedHost = firstValue(headers.get('x-forwarded-host'))
+    if (validHost(forwardedHost)) host = forwardedHost
+  }
+  return `${protocol}://${validHost(host) ? host : FALLBACK_HOST}`
+}
+
+/**
+ * The request target as a path. Express rewrites `req.url` under a mount point and keeps the
+ * original in `req.originalUrl`: the handler sees the URL the client asked for. An absolute-form
+ * target (sent to proxies) keeps only its path and query; its authority is not trusted over Host.
+ */
+function pathOf(req: IncomingMessage): string {
+  const { originalUrl } = req as { originalUrl?: unknown }
+  const target = typeof originalUrl === 'string' ? originalUrl : (req.url ?? '/')
+  if (target.startsWith('/')) return target
+  const absolute = URL.canParse(target) ? new URL(target) : undefined
+  if (absolute?.protocol === 'http:' || absolute?.protocol === 'https:') {
+    return `${absolute.pathname}${absolute.search}`
+  }
+  return '/'
+}
+
+/**
+ * Copies headers from `rawHeaders`, which keeps every repeated header (Node's `headers` drops
+ * repeated `Authorization`, for one); repeats are joined with `, ` as Fetch does, except `Cookie`,
+ * whose pieces are joined with `; ` (RFC 9113 §8.2.3) so cookie parsers see every cookie.
+ */
+function headersOf(req: IncomingMessage): Headers {
+  const headers = new Headers()
+  const cookies: string[] = []
+  const raw = req.rawHeaders
+  try {
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i] as string
+      const value = raw[i + 1] as string
+      if (name.startsWith(':')) continue // HTTP/2 pseudo-headers
+      if (name.length === 6 && name.toLowerCase() === 'cookie') cookies.push(value)
+      else headers.append(name, value)
+    }
+    if (cookies.length > 0) headers.set('cookie', cookies.join('; '))
+  } catch {
+    throw new InvalidRequestError('ERR_REQUEST_HEADER_INVALID', 'The request carries a malformed header')
+  }
+  return headers
+}
+
+function bodyOf(req: IncomingMessage, headers: Headers, limit: number): BodyInit | null {
+  const declared = headers.get('content-length')
+  if (declared !== null && Number(declared) > limit) throw new RequestTooLargeError(limit)
+  if (req.readableEnded) {
+    // A body parser (express.json(), express.urlencoded()...) read the stream before the bridge.
+    const { body } = req as { body?: unknown }
+    if (body === undefined) return null
+    const bytes = encodeParsedBody(body, headers.get('content-type'))
+    if (bytes === undefined) throw new BodyConsumedError()
+    if (bytes.byteLength > limit) throw new RequestTooLargeError(limit)
+    // The bytes are new: a parser may have decoded gzip, and chunked framing is gone.
+    headers.set('content-length', String(bytes.byteLength))
+    headers.delete('content-encoding')
+    headers.delete('transfer-encoding')
+    return bytes
+  }
+  // HTTP/1.1 without Content-Length or Transfer-Encoding means no body (RFC 9112 §6.3).
+  if ((declared === null || declared === '0') && !headers.has('transfer-encoding')) return null
+  return nodeBodyStream(req, limit)
+}
+
+/** Aborts when the client goes away before the response finished. */
+function disconnectSignal(req: IncomingMessage, res: ServerResponse | undefined): AbortSignal {
+  const controller = new AbortController()
+  const abort = () => controller.abort(new RequestAbortedError())
+  if (res !== undefined) {
+    if (res.destroyed && !res.writableFinished) abort()
+    else
+      res.once('close', () => {
+        if (!res.writableFinished) abort()
+      })
+  } else {
+    // Without the response, Node reports a disconnect only while the request is still arriving.
+    req.once('close', () => {
+      if (!req.complete) abort()
+    })
+  }
+  return controller.signal
+}
+
+function createRequest(
+  req: IncomingMessage,
+  settings: BridgeSettings,
+  options: ToWebRequestOptions,
+): Request {
+  const method = req.method ?? 'GET'
+  if (FORBIDDEN_METHOD.test(method)) {
+    throw new InvalidRequestError('ERR_METHOD_UNSUPPORTED', `The ${method} method is not supported`, 405)
+  }
+  const headers = headersOf(req)
+  const url = `${originOf(req, headers, settings)}${pathOf(req)}`
+  const body =
+    options.body === false || method === 'GET' || method === 'HEAD'
+      ? null
+      : bodyOf(req, headers, settings.bodyLimit)
+  const disconnected = disconnectSignal(req, options.res)
+  const signal = options.signal === undefined ? disconnected : AbortSignal.any([disconnected, options.signal])
+  // A body-less copy of a POST stays a POST: method checks (logout, CSRF) see the real one.
+  // `duplex` is required by Node's fetch for a streamed body and not yet in TypeScript's DOM types.
+  const init: RequestInit & { duplex?: 'half' } = { method, headers, signal }
+  if (body !== null) {
+    init.body = body
+    init.duplex = 'half'
+  }
+  return new Request(url, init)
+}
+
+/**
+ * A Web `Request` for a Node request. The URL comes from `origin` if set, else `X-Forwarded-*`
+ * with `trustProxy`, else the `Host` header; a host that is not a plain name or IP literal (and
+ * port) is replaced by `localhost`. The body streams lazily within `bodyLimit`; a body that an
+ * Express parser already read is rebuilt from `req.body` (see the README). `request.signal`
+ * aborts with {@link RequestAbortedError} when the client disconnects (pass `res` for that).
+ *
+ * Throws {@link RequestTooLargeError} for a `Content-Length` over the limit,
+ * {@link InvalidRequestError} for a method Fetch forbids or a malformed header,
+ * {@link BodyConsumedError} for a `req.body` it cannot re-encode, and `ConfigurationError` for
+ * invalid options.
+ */
+export function toWebRequest(req: IncomingMessage, options: ToWebRequestOptions = {}): Request {
+  return createRequest(req, bridgeSettings(options), options)
+}
+
+const INTERNAL_ERROR_BODY = JSON.stringify({
+  error: 'server_error',
+  error_description: 'Internal server error',
+})
+
+function errorResponse(error: unknown): Response {
+  if (isAuthError(error)) return authErrorResponse(error)
+  return new Response(INTERNAL_ERROR_BODY, {
+    status: 500,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+  })
+}
+
+/**
+ * Serves a fetch-style handler from Node's HTTP server or Express: `toWebRequest`, the handler,
+ * then `sendWebResponse`. Failures the client caused (an {@link AuthError} under 500, or 503) are
+ * answered as JSON `{ error, error_description }` with their status, e.g. 413 for a body over
+ * `bodyLimit`. Anything else goes to `next(err)` when there is one (Express's error handling), else
+ * to `onError` and a 500 whose body says nothing about the cause. Options are checked here, once.
+ */
+export function nodeHandler(handler: WebHandler, options: NodeHandlerOptions = {}): NodeMiddleware {
+  const settings = bridgeSettings(options)
+  const { onError } = options
+  return function webHandlerMiddleware(req, res, next) {
+    const report = (error: unknown) => (next !== undefined ? next(error) : onError?.(error))
+    serve(handler, settings, req, res)
+      .catch((error: unknown) => answerError(error, req, res, report, next))
+      // Last resort (a throwing onError): never an unhandled rejection, never a hanging client.
+      .catch(() => res.destroy())
+  }
+}
+
+async function serve(
+  handler: WebHandler,
+  settings: BridgeSettings,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const request = createRequest(req, settings, { res })
+  const response = await handler(request)
+  await sendWebResponse(res, response)
+}
+
+async function answerError(
+  error: unknown,
+  req: IncomingMessage,
+  res: ServerResponse,
+  report: (error: unknown) => void,
+  next: ((error?: unknown) => void) | undefined,
+): Promise<void> {
+  const aborted = isAuthError(error) && error.code === 'ERR_REQUEST_ABORTED'
+  if (res.destroyed || res.headersSent) {
+    // Nobody to answer, or a response already under way (sendWebResponse destroyed it).
+    if (!aborted) report(error)
+    return
+  }
+  const clientError = isAuthError(error) && (error.status < 500 || error.status === 503)
+  if (!clientError && next !== undefined) {
+    next(error)
+    return
+  }
+  if (!clientError) report(error)
+  // A body that was refused or never read is not drained for the sake of keep-alive.
+  if (!req.complete) res.setHeader('connection', 'close')
+  await sendWebResponse(res, errorResponse(error)).catch(() => res.destroy())
+}

@@ -1,0 +1,116 @@
+/**
+ * Web login on Express: `auth()` serves the login routes through the core's Node bridge, and
+ * `requireSession()` guards pages and APIs. Protocol and cookies are handled by `createAuth` in
+ * `@org/auth-core`; this file moves requests, responses and cookies between Express and it.
+ */
+import {
+  type Auth,
+  type AuthContext,
+  type AuthOptions,
+  ConfigurationError,
+  createAuth,
+  type JWTClaims,
+  type RequireSessionOptions,
+  type Session,
+  type SessionAuthContext,
+} from '@org/auth-core'
+import { nodeHandler, sendWebResponse, type ToWebRequestOptions, toWebRequest } from '@org/auth-core/node'
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+
+/** Node-bridge options of {@link auth}: how the public URL of a request is found, and the body limit. */
+export type AuthMiddlewareOptions = Pick<ToWebRequestOptions, 'bodyLimit' | 'trustProxy' | 'origin'>
+
+const AUTH = Symbol.for('@org/auth-express/auth')
+declare global {
+  namespace Express {
+    interface Request {
+      /**
+       * Set by `requireAuth()` (the bearer token's claims) or `requireSession()` (the session
+       * user, with `session`): tell them apart with `'session' in req.auth`.
+       */
+      auth?: AuthContext<JWTClaims> | SessionAuthContext
+    }
+  }
+}
+
+type WithAuth = Request & { [AUTH]?: { auth: Auth; bridge: AuthMiddlewareOptions } }
+
+/** The middleware of {@link auth}, carrying the `Auth` it serves. */
+export type AuthMiddleware = RequestHandler & { readonly auth: Auth }
+
+function authOf(config: AuthOptions | Auth): Auth {
+  return 'handler' in config && typeof config.handler === 'function'
+    ? config
+    : createAuth(config as AuthOptions)
+}
+
+/**
+ * Mounts the login, callback, logout and session routes (under `basePath`, default `/auth`):
+ * `app.use(auth(config))`, at the application's root. Takes `createAuth` options or an `Auth`.
+ * Also makes the `Auth` available to {@link requireSession} and {@link getSession} on every
+ * request after it. Behind a proxy, set `baseUrl` in the config (or `origin` here).
+ */
+export function auth(config: AuthOptions | Auth, options: AuthMiddlewareOptions = {}): AuthMiddleware {
+  const instance = authOf(config)
+  const serve = nodeHandler(instance.handler, options)
+  const state = { auth: instance, bridge: options }
+  const middleware: RequestHandler = function authMiddleware(req, res, next) {
+    ;(req as WithAuth)[AUTH] = state
+    // The full path, as the bridge gives it to the handler, wherever this middleware is mounted.
+    const query = req.originalUrl.indexOf('?')
+    const pathname = query === -1 ? req.originalUrl : req.originalUrl.slice(0, query)
+    if (instance.isAuthRoute(pathname)) serve(req, res, next)
+    else next()
+  }
+  return Object.assign(middleware, { auth: instance })
+}
+
+function stateOf(req: Request) {
+  const state = (req as WithAuth)[AUTH]
+  if (state === undefined) {
+    throw new ConfigurationError('requireSession() and getSession() need app.use(auth(config)) before them')
+  }
+  return state
+}
+
+/** A body-less Web request for the session check: the body stays for the route's own parser. */
+function sessionRequest(req: Request, bridge: AuthMiddlewareOptions): globalThis.Request {
+  return toWebRequest(req, { ...bridge, body: false })
+}
+
+/**
+ * Requires a signed-in user: `req.auth` then holds `{ claims, token, scopes, session }`.
+ * Without a session, page navigations are redirected to the login route (and back afterwards),
+ * other requests get 401 JSON; `scopes` missing from the session's access token get 403.
+ * Renewal and refresh cookies are added to the response.
+ */
+export function requireSession(options: RequireSessionOptions = {}): RequestHandler {
+  return function requireSessionMiddleware(req: Request, res: Response, next: NextFunction): void {
+    let pending: ReturnType<Auth['requireSession']>
+    try {
+      const { auth, bridge } = stateOf(req)
+      pending = auth.requireSession(sessionRequest(req, bridge), options)
+    } catch (error) {
+      next(error)
+      return
+    }
+    pending.then((check) => {
+      if (!check.ok) {
+        sendWebResponse(res, check.response).catch(next)
+        return
+      }
+      for (const cookie of check.cookies) res.append('Set-Cookie', cookie)
+      req.auth = check.auth
+      next()
+    }, next)
+  }
+}
+
+/**
+ * The session, read-only (`null` when signed out), for pages that show either state. It never
+ * refreshes or renews: put `requireSession()` on routes that need a fresh access token.
+ */
+export async function getSession(req: Request): Promise<Session | null> {
+  const { auth, bridge } = stateOf(req)
+  return auth.getSession(sessionRequest(req, bridge))
+}
