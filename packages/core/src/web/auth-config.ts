@@ -15,6 +15,8 @@ export interface AuthConfig {
   scopes: string
   resource: string | readonly string[] | undefined
   authorizationParams: Record<string, string> | undefined
+  /** `response_mode=form_post`: the callback is a cross-site POST. */
+  formPost: boolean
   secrets: readonly string[]
   cookieName: string
   maxAge: number
@@ -109,6 +111,7 @@ export function resolveConfig(options: AuthOptions): AuthConfig {
     scopes: scopes.join(' '),
     resource: options.resource,
     authorizationParams: options.authorizationParams,
+    formPost: options.authorizationParams?.['response_mode'] === 'form_post',
     secrets: checkSecrets(session.secrets, 'session.secrets'),
     cookieName,
     maxAge,

@@ -13,7 +13,7 @@ import type { Sealer } from './seal.js'
 import type { SessionCookies } from './session-cookie.js'
 import { newSession } from './session-cookie.js'
 import type { SessionResolver } from './session-resolver.js'
-import { findTransaction, startTransaction, transactionCookieName } from './transaction.js'
+import { findTransaction, startTransaction, transactionCookie, transactionCookieName } from './transaction.js'
 
 /** A form_post callback body larger than this is not an authorization response. */
 const MAX_CALLBACK_BODY = 64 * 1024
@@ -93,7 +93,12 @@ export async function callback(
     const params = await callbackParams(ctx.request)
     const state = params.get('state')
     if (state !== null && state.length > 0) {
-      cookies.push(deleteCookie(transactionCookieName(ctx.config, ctx.site, state), ctx.site.cookie))
+      cookies.push(
+        deleteCookie(
+          transactionCookieName(ctx.config, ctx.site, state),
+          transactionCookie(ctx.config, ctx.site),
+        ),
+      )
     }
     const client = await ctx.client()
     const transaction = await findTransaction(ctx.config, ctx.site, ctx.transactions, ctx.cookies, state, {

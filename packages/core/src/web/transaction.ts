@@ -8,7 +8,7 @@
 import { AuthorizationResponseError } from '../errors.js'
 import type { AuthorizationRequest } from '../oauth/authorization-code.js'
 import type { AuthConfig, Site } from './auth-config.js'
-import { deleteCookie, serializeCookie } from './cookies.js'
+import { type CookieAttributes, deleteCookie, serializeCookie } from './cookies.js'
 import type { Sealer } from './seal.js'
 
 /** A login in flight, as sealed into its cookie. */
@@ -29,6 +29,15 @@ const STATE_ID_LENGTH = 16
 
 function prefixOf(config: AuthConfig, site: Site): string {
   return `${site.prefix}${config.cookieName}.txn.`
+}
+
+/**
+ * Attributes of transaction cookies. A `form_post` response arrives as a cross-site POST, on
+ * which browsers send only `SameSite=None` cookies (and those only when Secure; browsers accept
+ * Secure cookies from http://localhost too).
+ */
+export function transactionCookie(config: AuthConfig, site: Site): CookieAttributes {
+  return config.formPost ? { ...site.cookie, sameSite: 'None', secure: true } : site.cookie
 }
 
 export function transactionCookieName(config: AuthConfig, site: Site, state: string): string {
@@ -63,12 +72,12 @@ export async function startTransaction(
   for (const [name, value] of cookies) {
     if (!name.startsWith(prefix)) continue
     const unsealed = await sealer.unseal(value)
-    if (unsealed === undefined) lines.push(deleteCookie(name, site.cookie))
+    if (unsealed === undefined) lines.push(deleteCookie(name, transactionCookie(config, site)))
     else live.push({ name, iat: Number(unsealed.payload['iat']) || 0 })
   }
   live.sort((a, b) => a.iat - b.iat)
   for (const stale of live.slice(0, Math.max(0, live.length - config.maxConcurrentLogins + 1))) {
-    lines.push(deleteCookie(stale.name, site.cookie))
+    lines.push(deleteCookie(stale.name, transactionCookie(config, site)))
   }
   const transaction: Transaction = {
     state: request.state,
@@ -84,7 +93,7 @@ export async function startTransaction(
   const sealed = await sealer.seal({ ...transaction }, now + config.transactionMaxAge)
   lines.push(
     serializeCookie(transactionCookieName(config, site, request.state), sealed, {
-      ...site.cookie,
+      ...transactionCookie(config, site),
       maxAge: config.transactionMaxAge,
     }),
   )
