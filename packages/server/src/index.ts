@@ -1,0 +1,31 @@
+export type {
+  DelegationEvent,
+  DelegationServiceOptions,
+  OtpMessage,
+  OtpSender,
+  RegisteredProvider,
+} from './delegation/options.js'
+export {
+  createMemoryReplayStore,
+  type MemoryReplayStoreOptions,
+  type ReplayStore,
+} from './delegation/replay.js'
+export { createDelegationService, type DelegationHandler } from './delegation/service.js'
+export {
+  type CredentialRecord,
+  createMemoryDelegationStore,
+  type DelegationStore,
+  type MemoryDelegationStoreOptions,
+  type MfaChangeSessionRecord,
+} from './delegation/store.js'
+export {
+  base32Decode,
+  base32Encode,
+  generateTotp,
+  generateTotpSecret,
+  hotp,
+  otpauthUri,
+  type TotpAlgorithm,
+  type TotpOptions,
+  verifyTotp,
+} from './totp.js'
