@@ -40,7 +40,7 @@ if (task === 'demo') {
     '\nStarting the dev identity provider (:4000), the Express demo (:3001) and the Hono demo (:3002).',
   )
   console.log('Stop with Ctrl-C.\n')
-  process.exit(pnpmRun('--parallel', '--filter', '@org/dev-idp', '--filter', './apps/*-demo', 'start'))
+  process.exit(pnpmRun('--parallel', '--filter', '@org/demo-ui', '--filter', './apps/*-demo', 'start'))
 }
 
 /**

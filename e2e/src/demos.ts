@@ -6,6 +6,7 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { createAuth, createTokenVerifier } from '@org/auth-core'
+import { DelegationClient } from '@org/auth-core/delegation'
 import { type DemoName, demoSettings } from '@org/demo-ui'
 import { createApp as createExpressDemo } from '@org/express-demo/app'
 import { createApp as createHonoDemo } from '@org/hono-demo/app'
@@ -23,22 +24,24 @@ async function listening(server: Server): Promise<RunningDemo> {
   }
 }
 
+/** What `npm run demo` gives each demo: its verifier, web login and delegation client. */
+async function demoOptions(name: DemoName, issuer: string) {
+  const settings = demoSettings(name, { ISSUER: issuer })
+  return {
+    verifier: createTokenVerifier(settings.verifier),
+    auth: createAuth(settings.auth),
+    delegation: await DelegationClient.fromKeys(settings.delegation),
+  }
+}
+
 /** The demos the browser suite runs, by name. */
 export const DEMOS = {
-  express: (issuer: string) => {
-    const settings = demoSettings('express', { ISSUER: issuer })
-    const app = createExpressDemo({
-      verifier: createTokenVerifier(settings.verifier),
-      auth: createAuth(settings.auth),
-    })
+  express: async (issuer: string) => {
+    const app = createExpressDemo(await demoOptions('express', issuer))
     return listening(app.listen(0, '127.0.0.1'))
   },
-  hono: (issuer: string) => {
-    const settings = demoSettings('hono', { ISSUER: issuer })
-    const app = createHonoDemo({
-      verifier: createTokenVerifier(settings.verifier),
-      auth: createAuth(settings.auth),
-    })
+  hono: async (issuer: string) => {
+    const app = createHonoDemo(await demoOptions('hono', issuer))
     return listening(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server)
   },
 } satisfies Partial<Record<DemoName, (issuer: string) => Promise<RunningDemo>>>

@@ -1,4 +1,6 @@
-import { type DevIdp, startDevIdp } from '@org/dev-idp'
+import { base32Decode, generateTotp } from '@org/auth-server'
+import { type DevServices, startDevServices } from '@org/demo-ui'
+import type { DevIdp } from '@org/dev-idp'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../src/browser.js'
@@ -7,14 +9,16 @@ import { signInAtDevIdp, signOutAtDevIdp } from '../src/dev-idp.js'
 
 // Each demo in headless Chromium: log in through the dev IdP's real pages, see the claims, call
 // the protected API with the session's access token, log out (locally and at the IdP).
+let services: DevServices
 let idp: DevIdp
 let browser: Browser | undefined
 beforeAll(async () => {
-  idp = await startDevIdp()
+  services = await startDevServices()
+  idp = services.idp
 })
 afterAll(async () => {
   await browser?.close()
-  await idp?.close()
+  await services?.close()
 })
 
 describe.each(Object.keys(DEMOS) as (keyof typeof DEMOS)[])('%s demo in Chromium', (name) => {
@@ -54,6 +58,18 @@ describe.each(Object.keys(DEMOS) as (keyof typeof DEMOS)[])('%s demo in Chromium
     const cookie = session.find((c) => c.name === 'auth.session')
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' })
     expect(await page.content()).not.toMatch(/eyJ[\w-]+\.eyJ/) // no token in the page
+  })
+
+  it('enrols an authenticator app on the MFA settings page (QR code, then a TOTP code)', async () => {
+    await page.goto(`${demo.origin}/mfa`)
+    await expect(page.locator('#mfa-method').textContent()).resolves.toBe('none')
+    await page.locator('#enrol-totp').click()
+    await page.locator('#qr svg').waitFor()
+    const secret = (await page.locator('#totp-secret').textContent()) ?? ''
+    await page.locator('#otp').fill(await generateTotp(base32Decode(secret), Math.floor(Date.now() / 1000)))
+    await page.locator('#verify').click()
+    await page.locator('#changed').waitFor()
+    await expect(page.locator('#mfa-method').textContent()).resolves.toBe('totp')
   })
 
   it('logs out at the app and at the IdP, and is signed out afterwards', async () => {

@@ -4,7 +4,9 @@
  * override the defaults that match `npm run demo`.
  */
 import type { AuthOptions, TokenVerifierOptions } from '@org/auth-core'
+import type { DelegationClientOptions } from '@org/auth-core/delegation'
 import { DEMO_CLIENTS } from '@org/dev-idp'
+import { devDelegationKeys } from './dev-keys.js'
 
 export type DemoName = keyof typeof DEMO_CLIENTS
 
@@ -15,6 +17,8 @@ export interface DemoSettings {
   verifier: TokenVerifierOptions
   /** Options for `createAuth` (the web login). */
   auth: AuthOptions
+  /** Options for `DelegationClient.fromKeys` (the MFA settings page), against the dev IdP. */
+  delegation: DelegationClientOptions
 }
 
 const DEFAULT_PORTS: Record<DemoName, number> = { express: 3001, hono: 3002, nest: 3003, next: 3004 }
@@ -44,5 +48,20 @@ export function demoSettings(name: DemoName, env: Record<string, string | undefi
       authorizationParams: { prompt: 'consent' },
       session: { secrets: secret },
     },
+    delegation: delegationOptions(client.clientId, issuer),
+  }
+}
+
+/** The demo's delegation keys and the dev IdP's public ones (fixed development keys, see dev-keys.ts). */
+function delegationOptions(spId: string, issuer: string): DelegationClientOptions {
+  const sp = devDelegationKeys(spId)
+  const idp = devDelegationKeys('idp')
+  return {
+    spId,
+    baseUrl: `${issuer}/delegation`,
+    spSigningKey: sp.signing.privateKeyPem,
+    spEncryptionKey: sp.encryption.privateKeyPem,
+    idpVerifyKey: idp.signing.publicKeyPem,
+    idpEncryptionKey: idp.encryption.publicKeyPem,
   }
 }

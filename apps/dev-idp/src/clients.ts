@@ -46,18 +46,26 @@ export interface DemoClient {
   readonly clientSecret: string
   /** Shown on the consent page. */
   readonly clientName: string
-  /** `http://localhost:<port>/auth/callback`; the same path on 127.0.0.1, and any port of either, also match. */
+  /**
+   * `http://localhost:<port>/auth/callback` (`/api/auth/callback` for the Next.js demo, whose
+   * routes live under `app/api/auth`); the same path on 127.0.0.1, and any port of either, also match.
+   */
   readonly redirectUri: string
   /** `http://localhost:<port>/`; the same loopback rules as `redirectUri`. */
   readonly postLogoutRedirectUri: string
 }
 
-function demoClient(name: string, clientName: string, port: number): DemoClient {
+function demoClient(
+  name: string,
+  clientName: string,
+  port: number,
+  callbackPath = '/auth/callback',
+): DemoClient {
   return Object.freeze({
     clientId: `${name}-demo`,
     clientSecret: `${name}-demo-secret`,
     clientName,
-    redirectUri: `http://localhost:${port}/auth/callback`,
+    redirectUri: `http://localhost:${port}${callbackPath}`,
     postLogoutRedirectUri: `http://localhost:${port}/`,
   })
 }
@@ -70,7 +78,7 @@ export const DEMO_CLIENTS = Object.freeze({
   express: demoClient('express', 'Express demo', 3001),
   hono: demoClient('hono', 'Hono demo', 3002),
   nest: demoClient('nest', 'NestJS demo', 3003),
-  next: demoClient('next', 'Next.js demo', 3004),
+  next: demoClient('next', 'Next.js demo', 3004, '/api/auth/callback'),
 } as const)
 
 const DEMO_CLIENT_IDS: ReadonlySet<string> = new Set(Object.values(DEMO_CLIENTS).map((demo) => demo.clientId))

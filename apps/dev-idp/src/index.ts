@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { RequestListener } from 'node:http'
 import { MemoryStore, memoryAdapterFactory } from './adapter.js'
 import { authorizeAsUser } from './browser.js'
 import { clientMetadata, devClients, jwtClientKeys } from './clients.js'
@@ -21,6 +22,7 @@ import type { DevIdp, DevIdpEndpoints, DevIdpOptions } from './types.js'
 export type { DevUser } from './accounts.js'
 export { DEV_USERS, MFA_AUTHENTICATORS, MFA_OOB_BINDING_CODE, MFA_OTP_CODE } from './accounts.js'
 export { type AuthorizeAs, CookieJar, signInToApp } from './browser.js'
+export { closeOnSignal, devIdpBanner, devIdpPort } from './cli.js'
 export type { DemoClient, DevIdpClients } from './clients.js'
 export {
   DEMO_CLIENTS,
@@ -101,6 +103,8 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
   let provider: OidcProvider
   const interactions = createInteractionHandler(() => provider)
   const mfaRoutes = createMfaRoutes(mfa)
+  /** Services mounted beside the provider (`mount()`), by path prefix. */
+  const mounted = new Map<string, RequestListener>()
   const install = (): void => {
     provider = buildProvider(oidc, {
       issuer,
@@ -116,6 +120,9 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
     })
     const callback = provider.callback()
     server.setHandler((req, res) => {
+      for (const [prefix, listener] of mounted) {
+        if (req.url === prefix || req.url?.startsWith(`${prefix}/`)) return listener(req, res)
+      }
       if (req.url?.startsWith(INTERACTION_PATH)) void interactions(req, res)
       else if (req.url?.startsWith(MFA_PATH)) void mfaRoutes(req, res)
       else void callback(req, res)
@@ -170,6 +177,11 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
       }),
     authorize: (url, opts = {}) => authorizeAsUser(issuer, url, opts),
     approveDevice: (userCode, opts = {}) => approveDeviceAsUser(endpoints.deviceVerification, userCode, opts),
+    mount: (prefix, listener) => {
+      if (!/^\/[a-z0-9-]+$/.test(prefix))
+        throw new Error(`dev-idp: cannot mount at ${JSON.stringify(prefix)}`)
+      mounted.set(prefix, listener)
+    },
     setOobPending: (pending) => {
       mfa.oobPending = pending
     },

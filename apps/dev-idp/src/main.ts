@@ -1,55 +1,11 @@
 /**
  * Runs the dev IdP standalone: `pnpm --filter @org/dev-idp start` (port from DEV_IDP_PORT, default 4000).
  * The client id/secret are fixed, well-known values: for local development only.
+ * (`npm run demo` runs @org/demo-ui's runner instead: this IdP plus the MFA delegation service.)
  */
-import { DEMO_CLIENTS, DEV_USERS, MFA_OTP_CODE, startDevIdp } from './index.js'
+import { closeOnSignal, devIdpBanner, devIdpPort } from './cli.js'
+import { startDevIdp } from './index.js'
 
-const port = Number(process.env['DEV_IDP_PORT'] ?? 4000)
-if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-  console.error(`dev-idp: invalid DEV_IDP_PORT ${JSON.stringify(process.env['DEV_IDP_PORT'])}`)
-  process.exit(1)
-}
-
-const idp = await startDevIdp({ port })
-const { clientId, clientSecret, redirectUri } = idp.client
-
-console.log(`dev-idp (local development only) listening
-  issuer:    ${idp.issuer}
-  discovery: ${idp.issuer}/.well-known/openid-configuration
-  jwks:      ${idp.jwksUri}
-  resource:  ${idp.resource}
-  client:    ${clientId} / ${clientSecret} (redirect ${redirectUri}, any loopback port)
-  more:      ${idp.clients.post.clientId} / ${idp.clients.post.clientSecret} (client_secret_post), ${idp.clients.public.clientId} (public, PKCE), ${idp.clients.jwt.clientId} (private_key_jwt)
-  users:     ${DEV_USERS.map((user) => `${user.username} / ${user.password}${user.mfa ? ` (MFA, otp ${MFA_OTP_CODE})` : ''}`).join(', ')}
-  login:     ${idp.endpoints.authorization} (the demos send the browser here: a login page, then consent)
-
-Demo clients (client_secret_basic; redirect and logout URIs match on localhost or 127.0.0.1, any port):
-${Object.values(DEMO_CLIENTS)
-  .map(
-    (demo) =>
-      `  ${demo.clientId.padEnd(13)} ${demo.clientSecret.padEnd(20)} ${demo.redirectUri}  logout ${demo.postLogoutRedirectUri}`,
-  )
-  .join('\n')}
-
-Get a client-credentials access token:
-  curl -s -u ${clientId}:${clientSecret} \\
-    -d grant_type=client_credentials -d 'scope=read write' \\
-    --data-urlencode resource=${idp.resource} \\
-    ${idp.issuer}/token
-`)
-
-let stopping = false
-const stop = (signal: NodeJS.Signals): void => {
-  if (stopping) return
-  stopping = true
-  console.log(`dev-idp: ${signal}, shutting down`)
-  idp.close().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error('dev-idp: close failed', error)
-      process.exit(1)
-    },
-  )
-}
-process.on('SIGINT', stop)
-process.on('SIGTERM', stop)
+const idp = await startDevIdp({ port: devIdpPort() })
+console.log(devIdpBanner(idp))
+closeOnSignal('dev-idp', () => idp.close())

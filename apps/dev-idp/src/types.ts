@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http'
 import type { JWK } from 'jose'
 import type { AuthorizeAs } from './browser.js'
 import type { DevIdpClients } from './clients.js'
@@ -91,6 +92,12 @@ export interface DevIdp {
    * the SMS yet), to test a client's polling. Default `false`: a right binding code succeeds at once.
    */
   setOobPending(pending: boolean): void
+  /**
+   * Serves `prefix` (one path segment, e.g. `/delegation`) and everything below it with
+   * `listener`, on the IdP's own origin, ahead of the provider: how the demos host the MFA
+   * delegation service on the dev IdP.
+   */
+  mount(prefix: string, listener: RequestListener): void
   /** New RS256 and ES256 keys become primary; old public keys stay published unless `dropOld`. */
   rotateKeys(opts?: { dropOld?: boolean }): Promise<void>
   /** 'up' (default) serves the JWKS; 'down' answers 503; 'hang' never answers (until close). */

@@ -1,4 +1,6 @@
 import type { Auth, BearerVerifier } from '@org/auth-core'
+import type { DelegationClient } from '@org/auth-core/delegation'
+import { sendWebResponse, toWebRequest } from '@org/auth-core/node'
 import {
   auth,
   authErrorHandler,
@@ -7,7 +9,7 @@ import {
   requireScopes,
   requireSession,
 } from '@org/auth-express'
-import { callApis, homePage, profilePage } from '@org/demo-ui'
+import { callApis, createMfaPages, homePage, profilePage, type SignedInUser } from '@org/demo-ui'
 import express, { type Express } from 'express'
 
 export interface DemoOptions {
@@ -15,15 +17,18 @@ export interface DemoOptions {
   verifier: BearerVerifier
   /** The web login (createAuth) of this demo. */
   auth: Auth
+  /** The MFA delegation client of the "MFA settings" pages. */
+  delegation: DelegationClient
 }
 
 const NAME = 'express-demo'
 
 /**
  * The demo: a home page with login/logout and the user's claims, a page that calls the protected
- * API with the session's access token, and the API (any token; scope `write`; scope `admin`).
+ * API with the session's access token, MFA settings (delegation to the IdP), and the API (any
+ * token; scope `write`; scope `admin`).
  */
-export function createApp({ verifier, auth: login }: DemoOptions): Express {
+export function createApp({ verifier, auth: login, delegation }: DemoOptions): Express {
   const app = express()
   app.disable('x-powered-by')
   app.use(auth(login))
@@ -40,6 +45,15 @@ export function createApp({ verifier, auth: login }: DemoOptions): Express {
     // The app's own address from the socket, never from the Host header: the call carries a token.
     const calls = await callApis(`http://127.0.0.1:${req.socket.localPort}`, session.accessToken)
     res.type('html').send(profilePage(NAME, paths, session.user, calls))
+  })
+
+  // MFA settings: a Web handler from demo-ui, reached through the core's Node bridge.
+  const mfaPages = createMfaPages({ demo: NAME, client: delegation, paths })
+  app.use('/mfa', requireSession(), (req, res, next) => {
+    const user = req.auth?.claims as SignedInUser
+    mfaPages(toWebRequest(req, { res }), user)
+      .then((response) => sendWebResponse(res, response))
+      .catch(next)
   })
 
   const api = express.Router()

@@ -1,9 +1,14 @@
 import { createAuth, createTokenVerifier } from '@org/auth-core'
+import { DelegationClient } from '@org/auth-core/delegation'
 import { demoSettings } from '@org/demo-ui'
 import { createApp } from './app.js'
 
 const settings = demoSettings('express', process.env)
-const app = createApp({ verifier: createTokenVerifier(settings.verifier), auth: createAuth(settings.auth) })
+const app = createApp({
+  verifier: createTokenVerifier(settings.verifier),
+  auth: createAuth(settings.auth),
+  delegation: await DelegationClient.fromKeys(settings.delegation),
+})
 app.listen(settings.port, 'localhost', () => {
   console.log(`express-demo on http://localhost:${settings.port} (issuer ${settings.issuer})`)
 })

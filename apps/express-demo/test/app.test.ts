@@ -1,21 +1,29 @@
 import type { AddressInfo } from 'node:net'
 import { createAuth, createTokenVerifier } from '@org/auth-core'
-import { demoSettings } from '@org/demo-ui'
-import { type DevIdp, signInToApp, startDevIdp } from '@org/dev-idp'
+import { DelegationClient } from '@org/auth-core/delegation'
+import { type DevServices, demoSettings, startDevServices, tourDemo } from '@org/demo-ui'
+import { expectDemoTour } from '@org/demo-ui/expect'
+import type { DevIdp } from '@org/dev-idp'
 import supertest from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../src/app.js'
 
+let services: DevServices
 let idp: DevIdp
 let app: ReturnType<typeof createApp>
 
 beforeAll(async () => {
-  idp = await startDevIdp()
+  services = await startDevServices()
+  idp = services.idp
   const settings = demoSettings('express', { ISSUER: idp.issuer })
-  app = createApp({ verifier: createTokenVerifier(settings.verifier), auth: createAuth(settings.auth) })
+  app = createApp({
+    verifier: createTokenVerifier(settings.verifier),
+    auth: createAuth(settings.auth),
+    delegation: await DelegationClient.fromKeys(settings.delegation),
+  })
 })
 afterAll(async () => {
-  await idp.close()
+  await services.close()
 })
 
 describe('express-demo', () => {
@@ -41,39 +49,13 @@ describe('express-demo', () => {
   })
 })
 
-describe('express-demo web login', () => {
-  it('signs in, shows the claims, calls the API with the session token, and logs out', async () => {
+describe('express-demo web login and MFA settings', () => {
+  it('signs in, shows the claims, calls the API, enrols TOTP and email MFA, and logs out', async () => {
     const server = app.listen(0, '127.0.0.1')
     await new Promise((resolve) => server.once('listening', resolve))
     try {
-      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-      const signedOut = await fetch(`${origin}/`)
-      expect(await signedOut.text()).toContain('id="signed-out"')
-      const { jar, landing } = await signInToApp(idp.authorize, `${origin}/auth/login`)
-      expect(landing.headers.get('location')).toBe('/')
-      const home = await (await fetch(`${origin}/`, { headers: { cookie: jar.header() } })).text()
-      expect(home).toContain('<code id="sub">alice</code>')
-      expect(home).toContain('alice@example.test')
-      const profile = await (await fetch(`${origin}/profile`, { headers: { cookie: jar.header() } })).text()
-      expect(profile).toMatch(/id="status-0">200</)
-      expect(profile).toMatch(/id="status-1">201</)
-      expect(profile).toMatch(/id="status-2">403</)
-      expect(profile).not.toMatch(/eyJ/) // the access token stays on the server
-      const logout = await fetch(`${origin}/auth/logout`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { cookie: jar.header(), origin },
-      })
-      jar.store(logout)
-      expect(logout.status).toBe(303)
-      expect(logout.headers.get('location')).toMatch(/\/session\/end\?/)
-      // fetch() always sends Sec-Fetch-Mode: cors, so this is an API call: 401, not a login redirect
-      // (the browser tests in e2e/ see the redirect of a real navigation).
-      const after = await fetch(`${origin}/profile`, {
-        redirect: 'manual',
-        headers: { cookie: jar.header() },
-      })
-      expect(after.status).toBe(401)
+      const tour = await tourDemo(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, services)
+      expectDemoTour(tour)
     } finally {
       server.close()
     }

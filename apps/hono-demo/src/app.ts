@@ -1,4 +1,5 @@
 import type { Auth, BearerVerifier } from '@org/auth-core'
+import type { DelegationClient } from '@org/auth-core/delegation'
 import {
   type AuthEnv,
   authRoutes,
@@ -7,7 +8,7 @@ import {
   requireScopesWith,
   requireSession,
 } from '@org/auth-hono'
-import { callApis, homePage, profilePage } from '@org/demo-ui'
+import { callApis, createMfaPages, homePage, profilePage } from '@org/demo-ui'
 import { Hono } from 'hono'
 
 export interface DemoOptions {
@@ -15,6 +16,8 @@ export interface DemoOptions {
   verifier: BearerVerifier
   /** The web login (createAuth) of this demo. */
   auth: Auth
+  /** The MFA delegation client of the "MFA settings" pages. */
+  delegation: DelegationClient
 }
 
 const NAME = 'hono-demo'
@@ -27,9 +30,10 @@ function localPort(env: unknown): number | undefined {
 
 /**
  * The demo: a home page with login/logout and the user's claims, a page that calls the protected
- * API with the session's access token, and the API (any token; scope `write`; scope `admin`).
+ * API with the session's access token, MFA settings (delegation to the IdP), and the API (any
+ * token; scope `write`; scope `admin`).
  */
-export function createApp({ verifier, auth }: DemoOptions): Hono {
+export function createApp({ verifier, auth, delegation }: DemoOptions): Hono {
   const app = new Hono()
   const paths = { login: auth.paths.login, logout: auth.paths.logout }
   app.route('/', authRoutes(auth))
@@ -47,6 +51,11 @@ export function createApp({ verifier, auth }: DemoOptions): Hono {
     const calls = await callApis(origin, session.accessToken)
     return c.html(profilePage(NAME, paths, session.user, calls))
   })
+
+  const mfaPages = createMfaPages({ demo: NAME, client: delegation, paths })
+  app.on(['GET', 'POST'], ['/mfa', '/mfa/*'], requireSession(auth), (c) =>
+    mfaPages(c.req.raw, c.var.auth.claims),
+  )
 
   const api = new Hono<AuthEnv>()
   api.use('*', requireAuth(verifier, { realm }))

@@ -1,10 +1,15 @@
 import { serve } from '@hono/node-server'
 import { createAuth, createTokenVerifier } from '@org/auth-core'
+import { DelegationClient } from '@org/auth-core/delegation'
 import { demoSettings } from '@org/demo-ui'
 import { createApp } from './app.js'
 
 const settings = demoSettings('hono', process.env)
-const app = createApp({ verifier: createTokenVerifier(settings.verifier), auth: createAuth(settings.auth) })
+const app = createApp({
+  verifier: createTokenVerifier(settings.verifier),
+  auth: createAuth(settings.auth),
+  delegation: await DelegationClient.fromKeys(settings.delegation),
+})
 serve({ fetch: app.fetch, port: settings.port, hostname: 'localhost' }, () => {
   console.log(`hono-demo on http://localhost:${settings.port} (issuer ${settings.issuer})`)
 })
