@@ -37,7 +37,7 @@ if (pnpmRun('install', '--frozen-lockfile', '--reporter=append-only') !== 0) pro
 
 if (task === 'demo') {
   console.log(
-    '\nStarting the dev identity provider (:4000), the Express demo (:3001) and the Hono demo (:3002).',
+    '\nStarting the dev identity provider (:4000) and the demos: Express :3001, Hono :3002, NestJS :3003, Next.js :3004 (built first).',
   )
   console.log('Stop with Ctrl-C.\n')
   process.exit(pnpmRun('--parallel', '--filter', '@org/demo-ui', '--filter', './apps/*-demo', 'start'))

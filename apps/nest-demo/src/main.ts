@@ -1,0 +1,15 @@
+import { createAuth, createTokenVerifier } from '@org/auth-core'
+import { DelegationClient } from '@org/auth-core/delegation'
+import { demoSettings } from '@org/demo-ui'
+import { createApp } from './app.js'
+
+const settings = demoSettings('nest', process.env)
+const platform = process.env['NEST_PLATFORM'] === 'fastify' ? 'fastify' : 'express'
+const app = await createApp({
+  verifier: createTokenVerifier(settings.verifier),
+  auth: createAuth(settings.auth),
+  delegation: await DelegationClient.fromKeys(settings.delegation),
+  platform,
+})
+await app.listen(settings.port, 'localhost')
+console.log(`nest-demo (${platform}) on http://localhost:${settings.port} (issuer ${settings.issuer})`)

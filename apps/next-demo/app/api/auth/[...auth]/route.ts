@@ -1,0 +1,4 @@
+// The login, callback, logout and session routes under /api/auth (createNextAuth's basePath).
+import { nextAuth } from '../../../../lib/auth'
+
+export const { GET, POST } = nextAuth.handlers

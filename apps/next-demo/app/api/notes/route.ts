@@ -1,0 +1,7 @@
+import { nextAuth } from '../../../lib/auth'
+
+/** Needs scope `write` (granted to the demo's login). */
+export const POST = nextAuth.withAuth(
+  (_request, { auth }) => Response.json({ created: true, by: auth.claims.sub }, { status: 201 }),
+  { scopes: ['write'] },
+)

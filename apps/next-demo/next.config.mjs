@@ -1,0 +1,17 @@
+import { fileURLToPath } from 'node:url'
+
+// The monorepo root: pnpm links the workspace packages from there.
+const root = fileURLToPath(new URL('../..', import.meta.url))
+
+/** @type {import('next').NextConfig} */
+const config = {
+  // The workspace packages are TypeScript sources (their exports point at src/).
+  transpilePackages: ['@org/auth-core', '@org/auth-next', '@org/demo-ui', '@org/dev-idp'],
+  poweredByHeader: false,
+  outputFileTracingRoot: root,
+  turbopack: { root },
+  // The workspace sources import `./file.js` for `./file.ts` (TypeScript's NodeNext convention).
+  experimental: { extensionAlias: { '.js': ['.ts', '.tsx', '.js'] } },
+}
+
+export default config

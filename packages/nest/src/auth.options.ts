@@ -1,0 +1,102 @@
+/**
+ * The options of `AuthModule` and what the module makes of them once, at start-up: a verifier,
+ * an `Auth`, and the Node-bridge middleware of the login routes. Every option is checked here,
+ * so a mistake stops the application from starting instead of failing its first request.
+ */
+import {
+  type Auth,
+  type AuthError,
+  type AuthOptions,
+  type BearerVerifier,
+  ConfigurationError,
+  createAuth,
+  type ErrorResponseOptions,
+  resolveVerifier,
+  type TokenVerifierOptions,
+} from '@org/auth-core'
+import { type NodeMiddleware, nodeHandler, type ToWebRequestOptions } from '@org/auth-core/node'
+
+/** How the public URL of a request is found, and the body limit of the login routes. */
+export type AuthBridgeOptions = Pick<ToWebRequestOptions, 'bodyLimit' | 'trustProxy' | 'origin'>
+
+/** Options of `AuthModule.forRoot()` (or what the `useFactory` of `forRootAsync()` returns). */
+export interface AuthModuleOptions extends ErrorResponseOptions {
+  /**
+   * Bearer tokens for `AuthGuard`: `createTokenVerifier` options (the verifier is created once,
+   * at start-up) or any verifier / resource server from `@org/auth-core`. Default: none; then
+   * `AuthGuard` refuses to start.
+   */
+  verifier?: TokenVerifierOptions | BearerVerifier
+  /**
+   * Web login for `SessionGuard`, `AuthService.getSession()` and the login, callback, logout and
+   * session routes: `createAuth` options or an `Auth` you created. Default: none; then no route
+   * is served and `SessionGuard` refuses to start.
+   */
+  login?: AuthOptions | Auth
+  /**
+   * Node-bridge settings of the login routes and session checks: `origin` (the public origin;
+   * default: from `Host`, prefer `baseUrl` in `login`), `trustProxy` (read `X-Forwarded-*`;
+   * default `false`), `bodyLimit` (largest login-route body; default 1 MiB).
+   */
+  bridge?: AuthBridgeOptions
+  /**
+   * Called with every auth failure a guard turns into a response, e.g. to log `error.code`.
+   * Messages never contain tokens or secrets. Default: none.
+   */
+  onError?: (error: AuthError) => void
+}
+
+/** Options of `forRoot()` / `forRootAsync()` that shape the module itself (not resolved by a factory). */
+export interface AuthModuleExtras {
+  /**
+   * Registers `AuthGuard` as a global guard (`APP_GUARD`): every route needs a bearer token
+   * unless it is marked `@Public()` or `@RequireSession()`. Default: `false`.
+   */
+  globalGuard?: boolean
+}
+
+/** What the guards, the service and the middleware share: the options, resolved once. */
+export interface AuthRuntime {
+  readonly verifier: BearerVerifier | undefined
+  readonly login: Auth | undefined
+  /** The login routes through the core's Node bridge, when `login` is set. */
+  readonly serveLogin: NodeMiddleware | undefined
+  readonly bridge: AuthBridgeOptions
+  readonly errorResponse: ErrorResponseOptions
+  readonly onError: ((error: AuthError) => void) | undefined
+}
+
+function isAuth(login: AuthOptions | Auth): login is Auth {
+  return typeof (login as Partial<Auth>).handler === 'function'
+}
+
+/**
+ * Resolves `AuthModuleOptions`. Login-route failures that are not the client's (a broken
+ * provider answer, a bug) are answered with a bare 500 and handed to `reportServerError`.
+ */
+export function createRuntime(
+  options: AuthModuleOptions,
+  reportServerError: (error: unknown) => void,
+): AuthRuntime {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigurationError('AuthModule needs an options object')
+  }
+  const { verifier, login, bridge = {}, realm, onError } = options
+  if (verifier === undefined && login === undefined) {
+    throw new ConfigurationError('AuthModule needs "verifier", "login" or both')
+  }
+  if (onError !== undefined && typeof onError !== 'function') {
+    throw new ConfigurationError('AuthModule option "onError" must be a function')
+  }
+  const auth = login === undefined ? undefined : isAuth(login) ? login : createAuth(login)
+  return Object.freeze({
+    verifier: verifier === undefined ? undefined : resolveVerifier(verifier),
+    login: auth,
+    // Created here so that invalid bridge options fail at start-up.
+    serveLogin:
+      auth === undefined ? undefined : nodeHandler(auth.handler, { ...bridge, onError: reportServerError }),
+    bridge: { ...bridge },
+    errorResponse: realm === undefined ? {} : { realm },
+    onError,
+  })
+}

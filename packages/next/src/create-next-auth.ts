@@ -1,0 +1,66 @@
+/**
+ * `createNextAuth`: everything a Next.js App Router app needs from one configuration. The
+ * protocol (login, callback, sessions, refresh, bearer checks) is `@org/auth-core`'s; this file
+ * only hands it Next's requests and puts its answers where Next allows them.
+ */
+import type { Auth, Session } from '@org/auth-core'
+import { instanceOf, type NextAuthConfig } from './options.js'
+import { type AuthProxy, type AuthProxyOptions, createAuthProxy } from './proxy.js'
+import { createWithAuth, createWithSession, type WithAuth, type WithSession } from './route-handlers.js'
+import { sessionReaders } from './session.js'
+
+/** The login routes' handlers: `export const { GET, POST } = handlers` in `app/api/auth/[...auth]/route.ts`. */
+export interface AuthRouteHandlers {
+  GET(request: Request): Promise<Response>
+  POST(request: Request): Promise<Response>
+}
+
+export interface NextAuth {
+  /** The login, callback, logout and session routes, for the catch-all route file under `basePath`. */
+  readonly handlers: AuthRouteHandlers
+  /**
+   * Server Components (and anywhere `next/headers` works): the session or `null`, never writing
+   * a cookie. With a session store a due refresh happens and is saved server-side; in cookie
+   * mode the proxy refreshes before the page renders.
+   */
+  getSession(): Promise<Session | null>
+  /**
+   * Server Actions and route handlers (where Next lets `cookies().set()` write): the session or
+   * `null`, refreshed when due and renewed, with the cookie rewritten. Not for Server Components,
+   * where Next refuses the write (and the answer is `null`).
+   */
+  getSessionInAction(): Promise<Session | null>
+  /** The session of a given `Request` or `null`; like `getSession`, it writes no cookie. */
+  getSessionFromRequest(request: Request): Promise<Session | null>
+  /**
+   * Server Components and Actions that need a user: the session, or a redirect to the login
+   * route (coming back to `returnTo`, a same-origin path, when given).
+   */
+  requireSession(returnTo?: string): Promise<Session>
+  /** Bearer-protected route handlers (RFC 6750 401/400/403/503 answers). */
+  readonly withAuth: WithAuth
+  /** Session-protected route handlers (401 JSON, login redirect for navigations, 403 for scopes). */
+  readonly withSession: WithSession
+  /** The proxy (`proxy.ts` on Next 16, `middleware.ts` on Next 15); see `AuthProxyOptions`. */
+  proxy(options?: AuthProxyOptions): AuthProxy
+  /** The core `Auth` behind it all (created on first use when the config is a function). */
+  auth(): Auth
+}
+
+/**
+ * Creates the adapter. Given options, they are checked now (a `ConfigurationError` names the
+ * bad one); given a function, it is called on first use and, until it succeeds, handlers and
+ * the proxy fail with 500 and every `getSession*` answers `null`: never open.
+ */
+export function createNextAuth(config: NextAuthConfig): NextAuth {
+  const instance = instanceOf(config)
+  const handler = async (request: Request) => instance().auth.handler(request)
+  return {
+    handlers: { GET: handler, POST: handler },
+    ...sessionReaders(instance),
+    withAuth: createWithAuth(instance, typeof config !== 'function'),
+    withSession: createWithSession(instance),
+    proxy: (options) => createAuthProxy(() => instance().auth, options),
+    auth: () => instance().auth,
+  }
+}

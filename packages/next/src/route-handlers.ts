@@ -1,0 +1,88 @@
+/**
+ * Route-handler wrappers: `withAuth` for bearer-protected APIs (RFC 6750 answers from the core),
+ * `withSession` for APIs called by the app's own pages with the session cookie. Both hand the
+ * handler Next's context plus `auth`.
+ */
+import {
+  type AuthContext,
+  authErrorResponse,
+  authenticate,
+  ConfigurationError,
+  isAuthError,
+  type JWTClaims,
+  type RequireSessionOptions,
+  requireScopes,
+  type SessionAuthContext,
+  scopeNames,
+} from '@org/auth-core'
+import { withSetCookies } from './cookie-header.js'
+import type { NextAuthInstance } from './options.js'
+
+/** Next's second route-handler argument: the dynamic segments. */
+export interface RouteContext {
+  params: Promise<Record<string, string | string[] | undefined>>
+}
+
+/** A route handler as Next calls it. */
+export type RouteHandler<R extends Request = Request, Ctx = RouteContext> = (
+  request: R,
+  context: Ctx,
+) => Promise<Response>
+
+export interface WithAuthOptions {
+  /** Scopes the token must grant, every one (403 `insufficient_scope` otherwise). Default: none. */
+  scopes?: readonly string[]
+}
+
+/** Wraps a route handler so it runs only for a valid bearer token; `context.auth` holds its claims. */
+export type WithAuth = ReturnType<typeof createWithAuth>
+
+/** Wraps a route handler so it runs only for a signed-in user; `context.auth` holds the session. */
+export type WithSession = ReturnType<typeof createWithSession>
+
+export function createWithAuth(instance: () => NextAuthInstance, eager: boolean) {
+  const verifierOf = () => {
+    const { verifier, realm } = instance()
+    if (verifier === undefined) {
+      throw new ConfigurationError('withAuth() needs the "verifier" option of createNextAuth')
+    }
+    return { verifier, realm }
+  }
+  return <C extends JWTClaims = JWTClaims, R extends Request = Request, Ctx = RouteContext>(
+    handler: (request: R, context: Ctx & { auth: AuthContext<C> }) => Response | Promise<Response>,
+    options: WithAuthOptions = {},
+  ): RouteHandler<R, Ctx> => {
+    const required = scopeNames(options.scopes ?? [])
+    // Options known now are checked now: a route module without a verifier fails to load.
+    if (eager) verifierOf()
+    return async function authenticatedRoute(request: R, context: Ctx): Promise<Response> {
+      const { verifier, realm } = verifierOf()
+      let auth: AuthContext
+      try {
+        auth = await authenticate(verifier, request.headers.get('authorization'))
+        requireScopes(auth.claims, required)
+      } catch (error) {
+        if (!isAuthError(error)) throw error
+        return authErrorResponse(error, realm === undefined ? {} : { realm })
+      }
+      // The claim type is the caller's to name: the verifier checked the token, not its shape.
+      return handler(request, { ...context, auth: auth as AuthContext<C> })
+    }
+  }
+}
+
+export function createWithSession(instance: () => NextAuthInstance) {
+  return <R extends Request = Request, Ctx = RouteContext>(
+    handler: (request: R, context: Ctx & { auth: SessionAuthContext }) => Response | Promise<Response>,
+    options: RequireSessionOptions = {},
+  ): RouteHandler<R, Ctx> => {
+    if (options.scopes !== undefined) scopeNames(options.scopes)
+    return async function sessionRoute(request: R, context: Ctx): Promise<Response> {
+      const check = await instance().auth.requireSession(request, options)
+      if (!check.ok) return check.response
+      const response = await handler(request, { ...context, auth: check.auth })
+      // A refreshed or renewed session is written back with the handler's response.
+      return withSetCookies(response, check.cookies)
+    }
+  }
+}
