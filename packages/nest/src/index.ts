@@ -28,3 +28,4 @@ export {
 export type { AuthBridgeOptions, AuthModuleExtras, AuthModuleOptions } from './auth.options.js'
 export { AuthService } from './auth.service.js'
 export { RequireSession, SessionGuard } from './session.guard.js'
+export { answerWith } from './web-handler.js'

@@ -170,8 +170,12 @@ function appendFormValue(form: URLSearchParams, name: string, value: unknown): b
   return false
 }
 
+/**
+ * A parser's result object: `{}`, a null-prototype object (qs, querystring), or one whose
+ * prototype is itself a null-prototype object (fast-querystring, Fastify's form parser).
+ */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false
   const prototype = Object.getPrototypeOf(value)
-  return prototype === Object.prototype || prototype === null
+  return prototype === Object.prototype || prototype === null || Object.getPrototypeOf(prototype) === null
 }
