@@ -18,6 +18,7 @@ import express, {
 } from 'express'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { isAuthError } from '../src/errors.js'
+import { encodeParsedBody } from '../src/node/request-body.js'
 import {
   nodeHandler,
   RequestTooLargeError,
@@ -798,5 +799,26 @@ describe('Express 5', () => {
     const answer = await send({ port, path: '/auth/fail' })
     expect(answer.status).toBe(599)
     expect(answer.body).toBe('express saw: handler bug')
+  })
+})
+
+describe('bodies parsed by other frameworks', () => {
+  const decode = (bytes: Uint8Array | undefined) =>
+    bytes === undefined ? undefined : new TextDecoder().decode(bytes)
+  const FORM = 'application/x-www-form-urlencoded'
+
+  it('re-encodes null-prototype and fast-querystring (Fastify) form objects', () => {
+    const nullPrototype = Object.assign(Object.create(null), { a: '1', b: ['2', '3'] })
+    expect(decode(encodeParsedBody(nullPrototype, FORM))).toBe('a=1&b=2&b=3')
+    // fast-querystring's result: an instance of a constructor whose prototype has no prototype.
+    const Empty = function Empty() {} as unknown as { new (): Record<string, string>; prototype: object }
+    Empty.prototype = Object.create(null)
+    const parsed = Object.assign(new Empty(), { state: 's', code: 'c' })
+    expect(decode(encodeParsedBody(parsed, FORM))).toBe('state=s&code=c')
+  })
+
+  it('refuses class instances and other objects it cannot tell are parser output', () => {
+    expect(encodeParsedBody(new Map([['a', '1']]), FORM)).toBeUndefined()
+    expect(encodeParsedBody(new Date(0), FORM)).toBeUndefined()
   })
 })
