@@ -246,7 +246,7 @@ describe('against a scripted token endpoint', () => {
     const client = scriptedClient()
     const older = client.clientCredentials()
     const fresh = client.clientCredentials({ fresh: true })
-    await vi.waitFor(() => expect(held).toHaveLength(2))
+    await vi.waitFor(() => expect(held).toHaveLength(2), { timeout: 20_000, interval: 20 })
     answer(held[0], 400, { error: 'invalid_scope' })
     await expect(older).rejects.toMatchObject({ error: 'invalid_scope' })
     const joined = client.clientCredentials()

@@ -94,7 +94,7 @@ describe('a well-behaved JWKS endpoint', () => {
     vi.useFakeTimers({ toFake: ['Date'] })
     vi.setSystemTime(Date.now() + 30_000) // past maxAge: a background refresh is tried and fails
     await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'alice' })
-    await vi.waitFor(() => expect(server.hits(path)).toBe(2))
+    await vi.waitFor(() => expect(server.hits(path)).toBe(2), { timeout: 20_000, interval: 20 })
     await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'alice' })
     vi.setSystemTime(Date.now() + 31_000) // past maxStale: keys too old to trust without a refresh
     await expectUnavailable(verifier.verify(token), 'ERR_HTTP_STATUS')
