@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { EdgeVM } from '@edge-runtime/vm'
 import { DEMO_CLIENTS, type DevIdp, startDevIdp } from '@org/dev-idp'
@@ -11,15 +12,20 @@ import { Jar, logIn, loginOptions, SECRET } from './helpers.js'
 // entry fails the bundle. The session cookies come from a real login against the dev IdP.
 const require = createRequire(import.meta.url)
 
+/** The installed package of the Next major under test: `next`, or the `next15` alias (vitest.config.ts). */
+const nextPackage = process.env['NEXT_PACKAGE'] ?? 'next'
+const nextResponseModule = require.resolve(`${nextPackage}/dist/esm/server/web/spec-extension/response.js`)
+
 /**
  * Next's edge compiler swaps `next/server` for its ESM build; the proxy only needs
  * `NextResponse`, so it is taken from there (the CommonJS `next/server` reads `__dirname`).
+ * Taken from the major under test: esbuild does not see vitest's aliases.
  */
 const nextServerForEdge: Plugin = {
   name: 'next-server-for-edge',
   setup(bundler) {
     bundler.onResolve({ filter: /^next\/server(\.js)?$/ }, () => ({
-      path: require.resolve('next/dist/esm/server/web/spec-extension/response.js'),
+      path: nextResponseModule,
     }))
   },
 }
@@ -77,6 +83,8 @@ describe('createAuthProxy on the edge runtime', () => {
       false,
     )
     expect(inputs).toContain('src/proxy.ts')
+    // NextResponse comes from the Next major of this vitest project.
+    expect(inputs.map((input) => realpathSync(input))).toContain(realpathSync(nextResponseModule))
     expect(vm.evaluate('[typeof process, typeof Buffer, typeof require, typeof setImmediate]')).toEqual([
       'undefined',
       'undefined',
