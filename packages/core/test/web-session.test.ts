@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createAuth, MemorySessionStore, OAuthClient } from '../src/index.js'
+import { createAuth, MemorySessionStore, OAuthClient, type SessionData } from '../src/index.js'
 import { resolveConfig, siteOf } from '../src/web/auth-config.js'
 import { parseCookies, readChunked, writeChunked } from '../src/web/cookies.js'
 import { createSealer } from '../src/web/seal.js'
@@ -198,5 +198,51 @@ describe('options are checked at creation', () => {
     [{ session: { secrets: SECRET } }, /"client", or "issuer"/],
   ])('refuses %j', (options, message) => {
     expect(() => createAuth(options as Parameters<typeof createAuth>[0])).toThrow(message)
+  })
+})
+
+describe('logout and the refresh token', () => {
+  /** A memory store that remembers the last session written, tokens included. */
+  class RecordingStore extends MemorySessionStore {
+    last: SessionData | undefined
+    override async set(id: string, session: SessionData): Promise<void> {
+      this.last = session
+      await super.set(id, session)
+    }
+  }
+
+  async function loginWithStore(revokeOnLogout?: boolean) {
+    const provider = await idp()
+    const store = new RecordingStore()
+    const browser = new TestBrowser(
+      await authFor(provider, {
+        scopes: ['openid', 'offline_access'],
+        authorizationParams: { prompt: 'consent' },
+        session: { secrets: SECRET, store },
+        ...(revokeOnLogout === undefined ? {} : { revokeOnLogout }),
+      }),
+    )
+    await browser.login(provider)
+    const refreshToken = store.last?.tokens.refreshToken as string
+    expect(refreshToken).toEqual(expect.any(String))
+    const client = await OAuthClient.discover(provider.issuer, {
+      clientId: provider.clients.basic.clientId,
+      clientSecret: provider.clients.basic.clientSecret,
+    })
+    await browser.fetch('/logout', { method: 'POST', headers: { 'sec-fetch-site': 'same-origin' } })
+    return { client, refreshToken }
+  }
+
+  it('revokes the refresh token at logout: a stolen copy is refused afterwards', async () => {
+    const { client, refreshToken } = await loginWithStore()
+    await expect(client.refresh(refreshToken)).rejects.toMatchObject({
+      code: 'ERR_OAUTH_EXCHANGE',
+      error: 'invalid_grant',
+    })
+  })
+
+  it('leaves the refresh token alone with revokeOnLogout: false', async () => {
+    const { client, refreshToken } = await loginWithStore(false)
+    await expect(client.refresh(refreshToken)).resolves.toMatchObject({ accessToken: expect.any(String) })
   })
 })

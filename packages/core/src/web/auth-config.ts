@@ -29,6 +29,7 @@ export interface AuthConfig {
   afterLogin: string
   afterLogout: string
   idpLogout: boolean | undefined
+  revokeOnLogout: boolean
   refreshBefore: number
   now: () => number
 }
@@ -124,6 +125,7 @@ export function resolveConfig(options: AuthOptions): AuthConfig {
     afterLogin: path(options.afterLogin, 'afterLogin', '/'),
     afterLogout: path(options.afterLogout, 'afterLogout', '/'),
     idpLogout: options.idpLogout,
+    revokeOnLogout: options.revokeOnLogout !== false,
     refreshBefore: integer(options.refreshBefore, 'refreshBefore', 60, 0),
     now: options.now ?? Date.now,
   }

@@ -95,6 +95,11 @@ export interface AuthOptions {
    * Default: `true` when the provider has an `end_session_endpoint`.
    */
   idpLogout?: boolean
+  /**
+   * Whether logout revokes the session's refresh token (RFC 7009) when the provider has a
+   * `revocation_endpoint`. Best effort: a failure does not stop the logout. Default: `true`.
+   */
+  revokeOnLogout?: boolean
   /** Refresh the access token this many seconds before it expires (needs a refresh token). Default: 60. */
   refreshBefore?: number
   /**

@@ -136,6 +136,21 @@ export async function callback(
 }
 
 /**
+ * Revokes the session's refresh token (RFC 7009) so a copy of it dies with the session. Best
+ * effort: a provider without a revocation endpoint, or one that fails, does not keep the user
+ * logged in here.
+ */
+async function revokeQuietly(ctx: RouteContext, refreshToken: string): Promise<void> {
+  try {
+    const client = await ctx.client()
+    if (typeof client.metadata['revocation_endpoint'] !== 'string') return
+    await client.revoke(refreshToken, 'refresh_token')
+  } catch {
+    // The local session is gone either way; the token expires on its own.
+  }
+}
+
+/**
  * Logout: a POST from this origin, or a GET navigation from this origin or typed by the user
  * (`Sec-Fetch-Site: none`); cross-site requests are refused, so no other site can end the session.
  * With `idpLogout`, continues at the provider's end_session_endpoint with `id_token_hint`.
@@ -149,6 +164,8 @@ export async function logout(ctx: RouteContext): Promise<Response> {
   }
   const read = await ctx.sessions.read(ctx.site, ctx.cookies)
   const cookies = await ctx.sessions.clear(ctx.site, ctx.cookies, read?.session)
+  const refreshToken = read?.session.tokens.refreshToken
+  if (refreshToken !== undefined && ctx.config.revokeOnLogout) await revokeQuietly(ctx, refreshToken)
   const afterLogout = `${ctx.site.origin}${ctx.config.afterLogout}`
   // 303: the browser follows a POST's redirect with a GET.
   const status = ctx.request.method === 'POST' ? 303 : 302
