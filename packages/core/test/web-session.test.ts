@@ -246,3 +246,37 @@ describe('logout and the refresh token', () => {
     await expect(client.refresh(refreshToken)).resolves.toMatchObject({ accessToken: expect.any(String) })
   })
 })
+
+describe('sessions where no cookie can be written (resolveSessionWithoutCookies)', () => {
+  it.each([
+    ['cookie mode: does not refresh (a rotated refresh token would be lost)', false],
+    ['store mode: refreshes, and the store keeps the new tokens', true],
+  ])('%s', async (_name, withStore) => {
+    const provider = await idp()
+    let now = Date.now()
+    const browser = new TestBrowser(
+      await authFor(provider, {
+        now: () => now,
+        scopes: ['openid', 'offline_access'],
+        authorizationParams: { prompt: 'consent' },
+        session: {
+          secrets: SECRET,
+          ...(withStore ? { store: new MemorySessionStore({ now: () => now }) } : {}),
+        },
+      }),
+    )
+    await browser.login(provider)
+    const before = await browser.auth.getSession(browser.request('/'))
+    now = ((before?.accessTokenExpiresAt as number) - 30) * 1000
+    const during = await browser.auth.resolveSessionWithoutCookies(browser.request('/'))
+    expect(during?.user.sub).toBe('alice')
+    const after = await browser.auth.getSession(browser.request('/'))
+    if (withStore) {
+      expect(during?.accessToken).not.toBe(before?.accessToken)
+      expect(after?.accessToken).toBe(during?.accessToken) // the same cookie now reads the new tokens
+    } else {
+      expect(during?.accessToken).toBe(before?.accessToken)
+      expect(after?.accessToken).toBe(before?.accessToken)
+    }
+  })
+})

@@ -37,8 +37,6 @@ export interface NextAuthInstance {
   readonly auth: Auth
   readonly verifier: BearerVerifier | undefined
   readonly realm: string | undefined
-  /** With a session store, a refresh can be saved without writing the cookie. */
-  readonly hasStore: boolean
 }
 
 /** The default route location of Next.js apps: `app/api/auth/[...auth]/route.ts`. */
@@ -51,7 +49,6 @@ function build(options: NextAuthOptions): NextAuthInstance {
     auth: createAuth({ ...login, basePath: login.basePath ?? DEFAULT_BASE_PATH }),
     verifier: verifier === undefined ? undefined : resolveVerifier(verifier),
     realm,
-    hasStore: login.session?.store !== undefined,
   })
 }
 

@@ -48,16 +48,10 @@ export interface SessionReaders {
 }
 
 export function sessionReaders(instance: () => NextAuthInstance): SessionReaders {
-  /**
-   * With a store, the refreshed tokens are saved server-side and the unchanged cookie still
-   * points at them: refreshing while rendering is safe. In cookie mode the refreshed session
-   * could not be saved and a rotated refresh token would be lost, so nothing is refreshed here:
-   * the proxy has done it before the page rendered.
-   */
-  const forComponent = async (request: Request): Promise<Session | null> => {
-    const { auth, hasStore } = instance()
-    return hasStore ? (await auth.resolveSession(request)).session : auth.getSession(request)
-  }
+  // The core decides: with a store a due refresh is saved server-side; in cookie mode nothing is
+  // refreshed here (the proxy has done it before the page rendered).
+  const forComponent = (request: Request): Promise<Session | null> =>
+    instance().auth.resolveSessionWithoutCookies(request)
 
   return {
     getSession: () => orNull(async () => forComponent(await currentRequest())),

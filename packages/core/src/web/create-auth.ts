@@ -36,6 +36,12 @@ export interface Auth {
    */
   getSession(request: Request): Promise<Session | null>
   /**
+   * The session where no cookie can be written (a React Server Component): with a session store,
+   * a due refresh happens and is saved there; without one nothing is refreshed, since a rotated
+   * refresh token that cannot be written back would be lost.
+   */
+  resolveSessionWithoutCookies(request: Request): Promise<Session | null>
+  /**
    * For middleware guarding pages and APIs: the session (as the `auth` context adapters attach)
    * with the cookies to set, or the response to answer instead (login redirect, 401 or 403).
    */
@@ -153,6 +159,11 @@ export function createAuth(options: AuthOptions): Auth {
     },
     resolveSession,
     getSession(request) {
+      const ctx = contextOf(request)
+      return resolver.peek(ctx.site, ctx.cookies)
+    },
+    async resolveSessionWithoutCookies(request) {
+      if (config.store !== undefined) return (await resolveSession(request)).session
       const ctx = contextOf(request)
       return resolver.peek(ctx.site, ctx.cookies)
     },
