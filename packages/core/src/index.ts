@@ -32,6 +32,7 @@ export {
   describeAuthError,
   type ErrorResponseOptions,
   type ErrorResponseParts,
+  prebuiltErrorResponse,
 } from './http/error-response.js'
 export { authorizationOf, type NodeLikeRequest } from './http/node-headers.js'
 export type { JWTClaims } from './jwt/claims.js'

@@ -17,6 +17,7 @@ import {
   MalformedAuthorizationError,
   MissingTokenError,
   OAuthExchangeError,
+  prebuiltErrorResponse,
   RemoteResponseError,
   requireScopes,
   type TokenVerifier,
@@ -340,5 +341,24 @@ describe('stack traces', () => {
     }
     expect(new ConfigurationError('bad option').stack).toMatch(/\n\s+at /)
     expect(Error.stackTraceLimit).toBeGreaterThan(0)
+  })
+})
+
+describe('prebuiltErrorResponse', () => {
+  it('answers exactly what authErrorResponse answers, as a fresh Response each call', async () => {
+    const error = new MissingTokenError()
+    const make = prebuiltErrorResponse(error, { realm: 'api' })
+    const [first, second] = [make(), make()]
+    const reference = authErrorResponse(error, { realm: 'api' })
+    expect(first).not.toBe(second)
+    for (const response of [first, second]) {
+      expect(response.status).toBe(reference.status)
+      expect([...response.headers]).toEqual([...reference.headers])
+    }
+    expect(await first.text()).toBe(await reference.text())
+    expect(await second.json()).toEqual({
+      error: 'unauthorized',
+      error_description: 'A bearer token is required',
+    })
   })
 })

@@ -12,6 +12,7 @@ import {
   type JWTClaims,
   MissingTokenError,
   type NodeLikeRequest,
+  prebuiltErrorResponse,
   resolveVerifier,
   scopeNames,
   type TokenVerifierOptions,
@@ -89,6 +90,10 @@ export function requireAuth<C extends JWTClaims = JWTClaims>(
   options: RequireAuthOptions = {},
 ): MiddlewareHandler<AuthEnv<C>> {
   const resolved = resolveVerifier<C>(verifier)
+  // No Authorization header at all is the common refusal (crawlers, floods, expired front-ends):
+  // its answer never varies, so it is built once and the request skips the throw and the description.
+  const missingError = Object.freeze(new MissingTokenError())
+  const missingResponse = prebuiltErrorResponse(missingError, options)
   async function afterVerification(pending: Promise<AuthContext<C>>, c: Context<AuthEnv<C>>, next: Next) {
     let auth: AuthContext<C>
     try {
@@ -101,9 +106,15 @@ export function requireAuth<C extends JWTClaims = JWTClaims>(
   }
   // Not `async`: a cached token or a refused header is settled without a promise of ours.
   return function requireAuthMiddleware(c, next) {
+    const header = authorizationHeader(c)
+    if (header === undefined || header === null) {
+      if (options.throwHttpException) throw new AuthHTTPException(missingError, options)
+      c.error = missingError
+      return Promise.resolve(missingResponse())
+    }
     let result: AuthContext<C> | Promise<AuthContext<C>>
     try {
-      result = authenticateNow(resolved, authorizationHeader(c))
+      result = authenticateNow(resolved, header)
     } catch (error) {
       return Promise.resolve(answer(error, c, options))
     }

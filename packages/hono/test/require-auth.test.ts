@@ -143,7 +143,11 @@ describe('requireAuth (Hono)', () => {
     })
     const res = await app.request('/api/me', { headers: { authorization: 'Bearer a.b.c' } })
     expect(res.status).toBe(401)
-    expect(seen).toEqual(['ERR_JWT_MALFORMED'])
+    // No header at all takes the prebuilt answer: the same exposure on c.error.
+    const missing = await app.request('/api/me')
+    expect(missing.status).toBe(401)
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer')
+    expect(seen).toEqual(['ERR_JWT_MALFORMED', 'ERR_BEARER_MISSING'])
     expect(onErrorCalls).toBe(0)
   })
 
@@ -159,7 +163,9 @@ describe('requireAuth (Hono)', () => {
     })
     const res = await app.request('/api/me', { headers: { authorization: 'Bearer a.b.c' } })
     expect(res.status).toBe(401)
-    expect(codes).toEqual(['ERR_JWT_MALFORMED'])
+    const missing = await app.request('/api/me')
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+    expect(codes).toEqual(['ERR_JWT_MALFORMED', 'ERR_BEARER_MISSING'])
   })
 
   it('throws an AuthHTTPException whose response can be built more than once', async () => {

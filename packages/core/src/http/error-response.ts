@@ -75,3 +75,16 @@ export function authErrorResponse(error: AuthError, options?: ErrorResponseOptio
     headers: { ...parts.headers, 'content-type': 'application/json' },
   })
 }
+
+/**
+ * {@link authErrorResponse} for an error whose answer never varies (no token at all), computed
+ * once: each call only allocates the `Response`. A flood of unauthenticated requests is the
+ * common case of a protected endpoint, and describing the same error each time is measurable.
+ */
+export function prebuiltErrorResponse(error: AuthError, options?: ErrorResponseOptions): () => Response {
+  const parts = describeAuthError(error, options)
+  const body = JSON.stringify(parts.body)
+  const headers = { ...parts.headers, 'content-type': 'application/json' }
+  // A fresh headers object per response: some servers add Content-Length to the one they are given.
+  return () => new Response(body, { status: parts.status, headers: { ...headers } })
+}
