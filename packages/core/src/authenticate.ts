@@ -45,10 +45,25 @@ export function authenticateNow<C extends JWTClaims>(
   const token = splitBearer(authorization)
   // A token found among verified ones needs no character scan: it passed one before.
   const hit = verifier.cached?.(token)
-  if (hit !== undefined) return { claims: hit, token, scopes: scopesOf(hit) }
+  if (hit !== undefined) return cachedContext(hit, token)
   return verifier
     .verify(checkTokenCharacters(token))
     .then((claims) => ({ claims, token, scopes: scopesOf(claims) }))
+}
+
+/**
+ * Contexts of cached tokens, kept beside their claims (one frozen object per verified token,
+ * shared by every hit): a flood of the same token allocates no context and splits no scope.
+ */
+const contexts = new WeakMap<JWTClaims, AuthContext<JWTClaims>>()
+
+function cachedContext<C extends JWTClaims>(claims: C, token: string): AuthContext<C> {
+  let context = contexts.get(claims) as AuthContext<C> | undefined
+  if (context === undefined || context.token !== token) {
+    context = Object.freeze({ claims, token, scopes: scopesOf(claims) })
+    contexts.set(claims, context)
+  }
+  return context
 }
 
 /** True when {@link authenticateNow} had to go asynchronous. */

@@ -40,6 +40,10 @@ describe('authenticateNow', () => {
     const second = authenticateNow(v, `Bearer ${token}`)
     expect(isPending(second)).toBe(false)
     expect(second).toEqual(verified)
+    // Every later hit shares one frozen context: nothing to allocate, nothing a handler can alter.
+    const third = authenticateNow(v, `Bearer ${token}`)
+    expect(third).toBe(second)
+    expect(Object.isFrozen(third)).toBe(true)
   })
 
   it('stays asynchronous for every request when the cache is off', async () => {

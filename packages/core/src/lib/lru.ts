@@ -5,6 +5,8 @@
 export class LruCache<V> {
   readonly #entries = new Map<string, V>()
   readonly #max: number
+  /** The most recently used key: reading it again needs no reordering (the hot-token case). */
+  #newest: string | undefined
 
   constructor(max: number) {
     this.#max = max
@@ -16,9 +18,10 @@ export class LruCache<V> {
 
   get(key: string): V | undefined {
     const value = this.#entries.get(key)
-    if (value !== undefined) {
+    if (value !== undefined && key !== this.#newest) {
       this.#entries.delete(key)
       this.#entries.set(key, value)
+      this.#newest = key
     }
     return value
   }
@@ -26,6 +29,7 @@ export class LruCache<V> {
   set(key: string, value: V): void {
     this.#entries.delete(key)
     this.#entries.set(key, value)
+    this.#newest = key
     if (this.#entries.size > this.#max) {
       const oldest = this.#entries.keys().next().value as string
       this.#entries.delete(oldest)
@@ -34,9 +38,11 @@ export class LruCache<V> {
 
   delete(key: string): void {
     this.#entries.delete(key)
+    if (key === this.#newest) this.#newest = undefined
   }
 
   clear(): void {
     this.#entries.clear()
+    this.#newest = undefined
   }
 }
