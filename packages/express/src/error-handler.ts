@@ -1,4 +1,10 @@
-import { type AuthError, describeAuthError, type ErrorResponseOptions, isAuthError } from '@org/auth-core'
+import {
+  type AuthError,
+  describeAuthError,
+  type ErrorResponseOptions,
+  isAuthError,
+  MissingTokenError,
+} from '@org/auth-core'
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express'
 
 export interface AuthErrorHandlerOptions extends ErrorResponseOptions {
@@ -16,6 +22,10 @@ export interface AuthErrorHandlerOptions extends ErrorResponseOptions {
  */
 export function authErrorHandler(options: AuthErrorHandlerOptions = {}): ErrorRequestHandler {
   const { onError, ...responseOptions } = options
+  // The answer to "no token at all", the usual refusal, never varies: described once.
+  const missing = describeAuthError(new MissingTokenError(), responseOptions)
+  const missingHeaders = { ...missing.headers, 'content-type': 'application/json; charset=utf-8' }
+  const missingBody = JSON.stringify(missing.body)
   return function authErrorHandlerMiddleware(
     error: unknown,
     req: Request,
@@ -27,6 +37,10 @@ export function authErrorHandler(options: AuthErrorHandlerOptions = {}): ErrorRe
       return
     }
     onError?.(error, req)
+    if (error.code === 'ERR_BEARER_MISSING') {
+      res.status(missing.status).set(missingHeaders).send(missingBody)
+      return
+    }
     const { status, headers, body } = describeAuthError(error, responseOptions)
     res.status(status).set(headers).json(body)
   }

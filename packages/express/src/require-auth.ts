@@ -21,10 +21,17 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
  */
 export function requireAuth(verifier: TokenVerifierOptions | BearerVerifier): RequestHandler {
   const resolved = resolveVerifier(verifier)
+  // No header at all, the usual refusal: one shared (frozen) error instead of one per request.
+  const missing = Object.freeze(new MissingTokenError())
   return function requireAuthMiddleware(req: Request, _res: Response, next: NextFunction): void {
+    const header = authorizationOf(req)
+    if (header === undefined) {
+      next(missing)
+      return
+    }
     let result: AuthContext | Promise<AuthContext>
     try {
-      result = authenticateNow(resolved, authorizationOf(req))
+      result = authenticateNow(resolved, header)
     } catch (error) {
       next(error)
       return

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createTokenVerifier, type TokenVerifier } from '@org/auth-core'
 import { type DevIdp, startDevIdp } from '@org/dev-idp'
-import express5 from 'express'
+import express5, { type NextFunction, type Request, type Response } from 'express'
 import express4 from 'express4'
 import supertest from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -64,7 +64,26 @@ describe.each([
     expect(res.status).toBe(401)
     expect(res.headers['www-authenticate']).toBe('Bearer realm="api"')
     expect(res.body).toEqual({ error: 'unauthorized', error_description: 'A bearer token is required' })
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8')
+    expect(res.headers['cache-control']).toBe('no-store')
     expect((await supertest(app()).get('/public')).status).toBe(200)
+  })
+
+  it('hands the missing-token error to next(err) as an AuthError, for custom error handlers', async () => {
+    const seen: unknown[] = []
+    const custom = express()
+    custom.get('/x', requireAuth(verifier), (_req, res) => {
+      res.send('unreachable')
+    })
+    custom.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+      seen.push(error)
+      res.status(418).end()
+    })
+    expect((await supertest(custom).get('/x')).status).toBe(418)
+    expect((await supertest(custom).get('/x')).status).toBe(418)
+    expect(seen).toHaveLength(2)
+    expect(seen[0]).toMatchObject({ name: 'MissingTokenError', code: 'ERR_BEARER_MISSING', status: 401 })
+    expect(Object.isFrozen(seen[0])).toBe(true) // one shared instance: nobody can alter it for the next request
   })
 
   it('400 invalid_request for an empty header, two tokens, extra spaces, another scheme', async () => {
