@@ -116,6 +116,8 @@ describe('against a real OpenID Provider', () => {
     const token = await provider.getAccessToken()
     await verifier.verify(token)
     provider.setJwksMode('hang')
+    // maxAge 0 means "stale once a millisecond has passed": make sure one has.
+    await new Promise((resolve) => setTimeout(resolve, 5))
     await expect(verifier.verify(token)).resolves.toMatchObject({ iss: provider.issuer })
     // The background refresh reaches the endpoint soon; a loaded 2-core machine may take seconds.
     await vi.waitFor(() => expect(provider.jwksRequests).toBe(2), { timeout: 20_000, interval: 20 })

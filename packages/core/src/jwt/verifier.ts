@@ -148,6 +148,12 @@ export function createTokenVerifier<C extends JWTClaims = JWTClaims>(
   const cache =
     options.cache === false ? undefined : new LruCache<CachedToken>(options.cache?.maxEntries ?? 1000)
 
+  /**
+   * Verifications under way, by token: a burst of requests carrying the same new token (a client
+   * fanning out right after login) checks its signature once. Entries leave when they settle.
+   */
+  const inflight = cache === undefined ? undefined : new Map<string, Promise<C>>()
+
   function cached(token: string): C | undefined {
     if (cache === undefined || typeof token !== 'string') return undefined
     const key = token.slice(-CACHE_KEY_LENGTH)
@@ -191,7 +197,16 @@ export function createTokenVerifier<C extends JWTClaims = JWTClaims>(
     cached,
     verify(token: string): Promise<C> {
       const hit = cached(token)
-      return hit === undefined ? verifyUncached(token) : Promise.resolve(hit)
+      if (hit !== undefined) return Promise.resolve(hit)
+      if (inflight === undefined || typeof token !== 'string') return verifyUncached(token)
+      let pending = inflight.get(token)
+      if (pending === undefined) {
+        pending = verifyUncached(token)
+        inflight.set(token, pending)
+        const settle = () => inflight.delete(token)
+        pending.then(settle, settle)
+      }
+      return pending
     },
     async ready() {
       try {
