@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createAuth, MemorySessionStore, OAuthClient, type SessionData } from '../src/index.js'
+import { createAuth, MemorySessionStore, OAuthClient, resolveAuth, type SessionData } from '../src/index.js'
 import { resolveConfig, siteOf } from '../src/web/auth-config.js'
 import { parseCookies, readChunked, writeChunked } from '../src/web/cookies.js'
 import { createSealer } from '../src/web/seal.js'
@@ -278,5 +278,18 @@ describe('sessions where no cookie can be written (resolveSessionWithoutCookies)
       expect(during?.accessToken).toBe(before?.accessToken)
       expect(after?.accessToken).toBe(before?.accessToken)
     }
+  })
+})
+
+describe('resolveAuth', () => {
+  it('passes an Auth through and creates one from options, checking them', async () => {
+    const provider = await idp()
+    const auth = await authFor(provider)
+    expect(resolveAuth(auth)).toBe(auth)
+    const created = resolveAuth({ issuer: provider.issuer, clientId: 'x', session: { secrets: SECRET } })
+    expect(created.paths.login).toBe('/auth/login')
+    expect(() =>
+      resolveAuth({ issuer: provider.issuer, clientId: 'x', session: { secrets: 'short' } }),
+    ).toThrow(/at least 32 characters/)
   })
 })

@@ -8,9 +8,9 @@ import {
   type AuthContext,
   type AuthOptions,
   ConfigurationError,
-  createAuth,
   type JWTClaims,
   type RequireSessionOptions,
+  resolveAuth,
   type Session,
   type SessionAuthContext,
 } from '@org/auth-core'
@@ -38,12 +38,6 @@ type WithAuth = Request & { [AUTH]?: { auth: Auth; bridge: AuthMiddlewareOptions
 /** The middleware of {@link auth}, carrying the `Auth` it serves. */
 export type AuthMiddleware = RequestHandler & { readonly auth: Auth }
 
-function authOf(config: AuthOptions | Auth): Auth {
-  return 'handler' in config && typeof config.handler === 'function'
-    ? config
-    : createAuth(config as AuthOptions)
-}
-
 /**
  * Mounts the login, callback, logout and session routes (under `basePath`, default `/auth`):
  * `app.use(auth(config))`, at the application's root. Takes `createAuth` options or an `Auth`.
@@ -51,7 +45,7 @@ function authOf(config: AuthOptions | Auth): Auth {
  * request after it. Behind a proxy, set `baseUrl` in the config (or `origin` here).
  */
 export function auth(config: AuthOptions | Auth, options: AuthMiddlewareOptions = {}): AuthMiddleware {
-  const instance = authOf(config)
+  const instance = resolveAuth(config)
   const serve = nodeHandler(instance.handler, options)
   const state = { auth: instance, bridge: options }
   const middleware: RequestHandler = function authMiddleware(req, res, next) {

@@ -7,8 +7,8 @@
 import {
   type Auth,
   type AuthOptions,
-  createAuth,
   type RequireSessionOptions,
+  resolveAuth,
   type SessionAuthContext,
 } from '@org/auth-core'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
@@ -21,19 +21,13 @@ export interface SessionEnv {
 /** The sub-app of {@link authRoutes}, carrying the `Auth` it serves (pass it to `requireSession`). */
 export type AuthRoutesApp = Hono & { readonly auth: Auth }
 
-function authOf(config: AuthOptions | Auth): Auth {
-  return 'handler' in config && typeof config.handler === 'function'
-    ? config
-    : createAuth(config as AuthOptions)
-}
-
 /**
  * The login, callback, logout and session routes (at `basePath`, default `/auth`) as a Hono
  * sub-app: `app.route('/', authRoutes(config))`. Mount it at `/`; move the routes with `basePath`.
  * Takes `createAuth` options, or an `Auth` already created (to share it with other code).
  */
 export function authRoutes(config: AuthOptions | Auth): AuthRoutesApp {
-  const auth = authOf(config)
+  const auth = resolveAuth(config)
   const app = new Hono()
   for (const path of new Set(Object.values(auth.paths))) {
     app.all(path, (c) => auth.handler(c.req.raw))

@@ -9,8 +9,8 @@ import {
   type AuthOptions,
   type BearerVerifier,
   ConfigurationError,
-  createAuth,
   type ErrorResponseOptions,
+  resolveAuth,
   resolveVerifier,
   type TokenVerifierOptions,
 } from '@org/auth-core'
@@ -66,10 +66,6 @@ export interface AuthRuntime {
   readonly onError: ((error: AuthError) => void) | undefined
 }
 
-function isAuth(login: AuthOptions | Auth): login is Auth {
-  return typeof (login as Partial<Auth>).handler === 'function'
-}
-
 /**
  * Resolves `AuthModuleOptions`. Login-route failures that are not the client's (a broken
  * provider answer, a bug) are answered with a bare 500 and handed to `reportServerError`.
@@ -88,7 +84,7 @@ export function createRuntime(
   if (onError !== undefined && typeof onError !== 'function') {
     throw new ConfigurationError('AuthModule option "onError" must be a function')
   }
-  const auth = login === undefined ? undefined : isAuth(login) ? login : createAuth(login)
+  const auth = login === undefined ? undefined : resolveAuth(login)
   return Object.freeze({
     verifier: verifier === undefined ? undefined : resolveVerifier(verifier),
     login: auth,

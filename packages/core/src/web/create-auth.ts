@@ -174,3 +174,13 @@ export function createAuth(options: AuthOptions): Auth {
     loginUrl,
   }
 }
+
+/**
+ * What adapters accept for web login: an `Auth` already created is used as is; options create
+ * one (checked now). Mirrors `resolveVerifier` for bearer tokens.
+ */
+export function resolveAuth(input: AuthOptions | Auth): Auth {
+  return typeof (input as Partial<Auth>).handler === 'function'
+    ? (input as Auth)
+    : createAuth(input as AuthOptions)
+}
