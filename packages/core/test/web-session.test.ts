@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createAuth, MemorySessionStore, OAuthClient, resolveAuth, type SessionData } from '../src/index.js'
-import { resolveConfig, siteOf } from '../src/web/auth-config.js'
+import { resolveConfig, siteResolver } from '../src/web/auth-config.js'
 import { parseCookies, readChunked, writeChunked } from '../src/web/cookies.js'
 import { createSealer } from '../src/web/seal.js'
 import { SessionCookies } from '../src/web/session-cookie.js'
@@ -79,7 +79,7 @@ describe('chunked cookies', () => {
   it('refuses a session that needs more than maxChunks cookies with ERR_SESSION_TOO_LARGE', async () => {
     const config = resolveConfig({ client: {} as never, session: { secrets: SECRET, maxChunks: 2 } })
     const cookies = new SessionCookies(config, createSealer(config.secrets, 'session'))
-    const site = siteOf(config, new Request('https://app.example.com/'))
+    const site = siteResolver(config)(new Request('https://app.example.com/'))
     const session = {
       id: 'id',
       user: { sub: 'alice', groups: Array.from({ length: 800 }, (_, i) => `group-${i}`) },

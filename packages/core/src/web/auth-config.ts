@@ -136,15 +136,22 @@ function isLoopback(hostname: string): boolean {
 }
 
 /**
- * The site of a request. Cookies are Secure with the `__Host-` prefix everywhere except plain
+ * The site of an origin. Cookies are Secure with the `__Host-` prefix everywhere except plain
  * http on a loopback host (local development), where a browser would drop a Secure cookie.
  */
-export function siteOf(config: AuthConfig, request: Request): Site {
-  const url = new URL(config.baseUrl ?? request.url)
+function siteAt(origin: string): Site {
+  const url = new URL(origin)
   const secure = !(url.protocol === 'http:' && isLoopback(url.hostname))
   return {
     origin: url.origin,
     cookie: { path: '/', secure, httpOnly: true, sameSite: 'Lax' },
     prefix: secure ? '__Host-' : '',
   }
+}
+
+/** `siteOf(request)` for a config: with `baseUrl` the site is fixed and computed once. */
+export function siteResolver(config: AuthConfig): (request: Request) => Site {
+  if (config.baseUrl === undefined) return (request) => siteAt(request.url)
+  const fixed = siteAt(config.baseUrl)
+  return () => fixed
 }

@@ -6,7 +6,7 @@
 import { ConfigurationError, isAuthError, SessionError } from '../errors.js'
 import { LruCache } from '../lib/lru.js'
 import { OAuthClient } from '../oauth/client.js'
-import { type AuthConfig, resolveConfig, siteOf } from './auth-config.js'
+import { type AuthConfig, resolveConfig, siteResolver } from './auth-config.js'
 import type { AuthOptions } from './auth-options.js'
 import { parseCookies } from './cookies.js'
 import { checkSession, type RequireSessionOptions, type SessionCheck } from './require-session.js'
@@ -82,6 +82,7 @@ function clientFactory(options: AuthOptions): () => Promise<OAuthClient> {
 /** Creates the web-login routes and session access for one OAuth client. Options are checked here. */
 export function createAuth(options: AuthOptions): Auth {
   const config = resolveConfig(options)
+  const siteOf = siteResolver(config)
   const client = clientFactory(options)
   const transactions = createSealer(config.secrets, 'transaction', config.now)
   const sessions = new SessionCookies(config, createSealer(config.secrets, 'session', config.now))
@@ -110,7 +111,7 @@ export function createAuth(options: AuthOptions): Auth {
 
   const contextOf = (request: Request): RouteContext => ({
     config,
-    site: siteOf(config, request),
+    site: siteOf(request),
     request,
     cookies: parseCookies(request.headers.get('cookie')),
     client,
@@ -125,7 +126,7 @@ export function createAuth(options: AuthOptions): Auth {
     return resolver.resolve(ctx.site, ctx.cookies)
   }
   const loginUrl = (request: Request, returnTo?: string): string => {
-    const url = new URL(config.paths.login, siteOf(config, request).origin)
+    const url = new URL(config.paths.login, siteOf(request).origin)
     if (returnTo !== undefined) url.searchParams.set('returnTo', returnTo)
     return url.pathname + url.search
   }

@@ -124,9 +124,12 @@ export async function callback(
       ...(transaction.codeVerifier === undefined ? {} : { codeVerifier: transaction.codeVerifier }),
       ...(transaction.maxAge === undefined ? {} : { maxAge: transaction.maxAge }),
     })
-    // Session fixation: whatever session the browser had, the login starts a new one.
-    const previous = await ctx.sessions.read(ctx.site, ctx.cookies)
-    if (previous !== undefined) await ctx.config.store?.delete(previous.session.id)
+    // Session fixation: whatever session the browser had, the login starts a new one (a new id;
+    // with a store, the old record goes too: in cookie mode the new cookie replaces the old).
+    if (ctx.config.store !== undefined) {
+      const previous = await ctx.sessions.read(ctx.site, ctx.cookies)
+      if (previous !== undefined) await ctx.config.store.delete(previous.session.id)
+    }
     const written = await ctx.sessions.write(ctx.site, ctx.cookies, newSession(ctx.config, tokens))
     cookies.push(...written.cookies)
     return { response: redirect(transaction.returnTo, cookies) }

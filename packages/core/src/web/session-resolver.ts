@@ -2,7 +2,7 @@
  * Reading the session of a request for application code: validity, rolling renewal, and the
  * access-token refresh shortly before expiry, at most one refresh per session at a time.
  */
-import { isAuthError, OAuthExchangeError } from '../errors.js'
+import { isAuthError } from '../errors.js'
 import type { OAuthClient } from '../oauth/client.js'
 import type { AuthConfig, Site } from './auth-config.js'
 import { type SessionCookies, sessionTokens } from './session-cookie.js'
@@ -72,13 +72,8 @@ export class SessionResolver {
           const tokens = await client.refresh(data.tokens.refreshToken as string)
           return { ...data, tokens: sessionTokens(tokens, data.tokens) }
         } catch (error) {
-          if (
-            error instanceof OAuthExchangeError ||
-            (isAuthError(error) && error.code === 'ERR_OAUTH_EXCHANGE')
-          ) {
-            return null
-          }
-          return data
+          // The provider refused the refresh token (by code, so another installed copy matches too).
+          return isAuthError(error) && error.code === 'ERR_OAUTH_EXCHANGE' ? null : data
         } finally {
           this.#refreshing.delete(data.id)
         }
