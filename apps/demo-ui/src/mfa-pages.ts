@@ -3,7 +3,7 @@
  * provider, enrolment by TOTP (QR code of the otpauth URI), email or SMS, and the code check, all
  * through the delegation client. Each demo routes `/mfa` and `/mfa/*` here for a signed-in user.
  */
-import { isAuthError } from '@org/auth-core'
+import { isAuthError, isSameOrigin } from '@org/auth-core'
 import { type DelegationClient, MfaMethod } from '@org/auth-core/delegation'
 import QRCode from 'qrcode'
 import { type DemoPaths, escapeHtml, layout, type SignedInUser } from './pages.js'
@@ -22,13 +22,6 @@ function html(body: string, status = 200): Response {
     status,
     headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
   })
-}
-
-/** The forms POST here; a cross-site form must not change anyone's MFA. */
-function isSameOrigin(request: Request): boolean {
-  const site = request.headers.get('sec-fetch-site')
-  if (site !== null) return site === 'same-origin'
-  return request.headers.get('origin') === new URL(request.url).origin
 }
 
 function otpForm(sessionId: string): string {
@@ -108,7 +101,8 @@ export function createMfaPages(
     if (request.method !== 'POST' || (pathname !== `${MFA}/start` && pathname !== `${MFA}/verify`)) {
       return html('Not found', 404)
     }
-    if (!isSameOrigin(request)) return html('Cross-site request refused', 403)
+    // The forms POST here; a cross-site form must not change anyone's MFA.
+    if (!isSameOrigin(request, new URL(request.url).origin)) return html('Cross-site request refused', 403)
     const form = new URLSearchParams(await request.text())
     return pathname === `${MFA}/start` ? start(user, form) : verify(user, form)
   }

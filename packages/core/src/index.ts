@@ -111,6 +111,7 @@ export {
   type SessionCheck,
   sessionAuthContext,
 } from './web/require-session.js'
+export { isSameOrigin } from './web/responses.js'
 export { safeReturnTo } from './web/return-to.js'
 export type { ResolvedSession, Session } from './web/session-resolver.js'
 export {

@@ -1,6 +1,5 @@
 /** Small Response builders of the login routes, and the same-origin check of state-changing routes. */
 import type { AuthError } from '../errors.js'
-import type { Site } from './auth-config.js'
 
 function withCookies(headers: Headers, cookies: readonly string[]): Headers {
   for (const cookie of cookies) headers.append('set-cookie', cookie)
@@ -60,13 +59,14 @@ export function errorPage(error: AuthError, loginPath: string, cookies: readonly
 /**
  * Whether a state-changing request comes from the application's own pages. `Sec-Fetch-Site`
  * when the browser sends it (a GET navigation typed by the user is `none`), else `Origin`;
- * a request with neither is refused, since nothing proves where it comes from.
+ * a request with neither is refused, since nothing proves where it comes from. `origin` is the
+ * application's own origin.
  */
-export function isSameOrigin(request: Request, site: Site): boolean {
+export function isSameOrigin(request: Request, origin: string): boolean {
   const fetchSite = request.headers.get('sec-fetch-site')
   if (fetchSite !== null) {
     return fetchSite === 'same-origin' || (fetchSite === 'none' && request.method === 'GET')
   }
-  const origin = request.headers.get('origin')
-  return origin !== null && origin === site.origin
+  const sent = request.headers.get('origin')
+  return sent !== null && sent === origin
 }

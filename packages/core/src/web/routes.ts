@@ -162,7 +162,7 @@ export async function logout(ctx: RouteContext): Promise<Response> {
   if (ctx.request.method !== 'GET' && ctx.request.method !== 'POST') {
     throw new SessionError('ERR_METHOD_NOT_ALLOWED', 'Logout takes GET or POST', 405)
   }
-  if (!isSameOrigin(ctx.request, ctx.site)) {
+  if (!isSameOrigin(ctx.request, ctx.site.origin)) {
     throw new SessionError('ERR_CROSS_SITE_REQUEST', 'Logout must come from this application', 403)
   }
   const read = await ctx.sessions.read(ctx.site, ctx.cookies)
