@@ -164,6 +164,25 @@ describe('shape', () => {
     await rejects(token.replace('.', '+.'), 'ERR_JWT_MALFORMED')
     await rejects(`${token.slice(0, 10)}=${token.slice(10)}`, 'ERR_JWT_MALFORMED')
   })
+  it('refuses a segment of 4n + 1 characters (no base64 at all), which a lenient decoder would shorten', async () => {
+    // ES384 signatures are 96 bytes, 128 characters: one more character is dropped by Node's decoder.
+    const es384 = await makeKey('ES384', 'es384-1')
+    const target = createTokenVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      jwks: { keys: [es384.publicJwk] },
+      cache: false,
+    })
+    const token = await sign(es384)
+    expect(token.split('.')[2]).toHaveLength(128)
+    await expect(target.verify(token)).resolves.toMatchObject({ sub: 'alice' })
+    await rejects(`${token}A`, 'ERR_JWT_MALFORMED', target)
+    await rejects(
+      `${token.split('.')[0]}A.${token.split('.').slice(1).join('.')}`,
+      'ERR_JWT_MALFORMED',
+      target,
+    )
+  })
   it('refuses a header that is not JSON', async () => {
     await rejects(forge('bm90LWpzb24', claims()), 'ERR_JWT_MALFORMED')
   })

@@ -1,5 +1,6 @@
 import { importJWK, importSPKI, type JWK } from 'jose'
 import { algorithmsForKey, type KeyShape } from './algorithms.js'
+import { type SignatureCheck, signatureCheck } from './signature-check.js'
 
 /** One verification key, with the algorithms it may verify and its Web Crypto imports. */
 export interface KeyEntry {
@@ -10,12 +11,15 @@ export interface KeyEntry {
   readonly jwk: JWK | undefined
   /** The imported key for `alg`, memoised: Web Crypto binds a key to one algorithm. */
   cryptoKey(alg: string): Promise<CryptoKey>
+  /** The signature check for `alg` over that key (native where the runtime has it), memoised. */
+  signatureCheck(alg: string): Promise<SignatureCheck>
 }
 
 type Importer = (alg: string) => Promise<CryptoKey>
 
 class ImportedKey implements KeyEntry {
   readonly #imports = new Map<string, Promise<CryptoKey>>()
+  readonly #checks = new Map<string, SignatureCheck>()
   constructor(
     readonly kid: string | undefined,
     readonly algorithms: ReadonlySet<string>,
@@ -32,6 +36,15 @@ class ImportedKey implements KeyEntry {
       this.#imports.set(alg, pending)
     }
     return pending
+  }
+
+  async signatureCheck(alg: string): Promise<SignatureCheck> {
+    let check = this.#checks.get(alg)
+    if (check === undefined) {
+      check = signatureCheck(await this.cryptoKey(alg), alg)
+      this.#checks.set(alg, check)
+    }
+    return check
   }
 }
 

@@ -1,0 +1,124 @@
+import { compactVerify } from 'jose'
+import { JWTVerificationError } from '../errors.js'
+
+/**
+ * Checks a compact JWS's signature with one key for one algorithm: `true` or `false`, or a
+ * promise of it. Throws a {@link JWTVerificationError} only for a token that is not a JWS at all.
+ * The caller has already vetted the header (algorithm allowed and fitting the key, no `crit`, no
+ * `b64`), so a check only answers "did this key sign these bytes".
+ */
+export type SignatureCheck = (token: string) => boolean | Promise<boolean>
+
+/** The part of `node:crypto` a native check needs; present in Node, Bun and Deno. */
+interface NodeCrypto {
+  verify(algorithm: string | null, data: Uint8Array, key: object, signature: Uint8Array): boolean
+  KeyObject: { from(key: CryptoKey): object }
+  constants: { RSA_PKCS1_PSS_PADDING: number }
+}
+
+/** `node:buffer`'s decoder: ten times faster than `atob` for a signature segment. */
+interface NodeBuffer {
+  from(value: string, encoding: 'base64url' | 'latin1'): Uint8Array
+}
+
+interface NodeRuntime {
+  crypto: NodeCrypto
+  buffer: NodeBuffer
+}
+
+// ECDSA signatures in JWS are the two coordinates, fixed width (RFC 7518 §3.4). Node's OpenSSL
+// already refuses other lengths; checking here keeps Bun's and Deno's `node:crypto` to the same rule.
+const ECDSA_SIGNATURE_BYTES: Record<string, number> = { ES256: 64, ES384: 96, ES512: 132 }
+
+let nodeRuntime: NodeRuntime | null | undefined
+
+/**
+ * `node:crypto` and `node:buffer` where the runtime lends them without an import
+ * (`process.getBuiltinModule`, Node ≥ 20.16): the default entry stays free of `node:` imports
+ * for edge runtimes and Workers, which take the Web Crypto path. Probed once, on first use.
+ */
+function loadNodeRuntime(): NodeRuntime | null {
+  if (nodeRuntime !== undefined) return nodeRuntime
+  nodeRuntime = null
+  try {
+    const lend = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+      ?.getBuiltinModule
+    if (typeof lend !== 'function') return nodeRuntime
+    const crypto = lend('node:crypto') as Partial<NodeCrypto> | undefined
+    const buffer = (lend('node:buffer') as { Buffer?: Partial<NodeBuffer> } | undefined)?.Buffer
+    if (
+      typeof crypto?.verify === 'function' &&
+      typeof crypto.KeyObject?.from === 'function' &&
+      typeof buffer?.from === 'function'
+    ) {
+      nodeRuntime = { crypto: crypto as NodeCrypto, buffer: buffer as NodeBuffer }
+    }
+  } catch {
+    // A runtime that refuses the lookup simply has no native path.
+  }
+  return nodeRuntime
+}
+
+/** The `node:crypto` key argument and digest for a JWS algorithm (RFC 7518 §3). */
+function nodeParameters(crypto: NodeCrypto, key: object, alg: string): [string | null, object] {
+  if (alg === 'EdDSA' || alg === 'Ed25519') return [null, key]
+  const digest = `sha${alg.slice(2)}`
+  if (alg.startsWith('PS')) {
+    // RFC 7518 §3.5: the salt is as long as the hash.
+    const saltLength = Number(alg.slice(2)) / 8
+    return [digest, { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength }]
+  }
+  if (alg.startsWith('ES')) return [digest, { key, dsaEncoding: 'ieee-p1363' }]
+  return [digest, key]
+}
+
+/**
+ * A synchronous check through `node:crypto`, or `undefined` where the runtime has none. On Node
+ * it costs well under half of Web Crypto's `subtle.verify` in CPU (no thread-pool job, no
+ * promise): for RS256, about 23 µs against 41 µs (and 53 µs through jose's `compactVerify`).
+ * The key is the Web Crypto import itself, so Web Crypto's key validation still applies.
+ */
+export function nativeCheck(key: CryptoKey, alg: string): SignatureCheck | undefined {
+  const runtime = loadNodeRuntime()
+  if (runtime === null) return undefined
+  const { crypto, buffer } = runtime
+  let keyObject: object
+  try {
+    keyObject = crypto.KeyObject.from(key)
+  } catch {
+    return undefined
+  }
+  const [digest, keyArgument] = nodeParameters(crypto, keyObject, alg)
+  const ecdsaBytes = ECDSA_SIGNATURE_BYTES[alg]
+  return (token) => {
+    const lastDot = token.lastIndexOf('.')
+    // The segments were checked to be base64url (hence ASCII) before any key was looked up.
+    const signature = buffer.from(token.slice(lastDot + 1), 'base64url')
+    if (ecdsaBytes !== undefined && signature.length !== ecdsaBytes) return false
+    try {
+      return crypto.verify(digest, buffer.from(token.slice(0, lastDot), 'latin1'), keyArgument, signature)
+    } catch {
+      // OpenSSL refuses some malformed signatures (e.g. an RSA one longer than the modulus)
+      // instead of answering false: either way this key did not sign the token.
+      return false
+    }
+  }
+}
+
+/** The portable check: jose's `compactVerify` over Web Crypto. */
+export function webCryptoCheck(key: CryptoKey, alg: string): SignatureCheck {
+  const options = { algorithms: [alg] }
+  return (token) =>
+    compactVerify(token, key, options).then(
+      () => true,
+      (cause: { code?: string }) => {
+        if (cause.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return false
+        throw new JWTVerificationError('ERR_JWT_MALFORMED', 'The token is not a valid JWS', { cause })
+      },
+    )
+}
+
+/** The fastest check this runtime offers for an imported key and algorithm. */
+export function signatureCheck(key: CryptoKey, alg: string): SignatureCheck {
+  return nativeCheck(key, alg) ?? webCryptoCheck(key, alg)
+}
