@@ -1,5 +1,6 @@
 import { KeysUnavailableError, RemoteResponseError } from '../errors.js'
 import { fetchJson, type HttpOptions } from '../lib/fetch-json.js'
+import { refreshInterval, statedFreshness } from '../lib/freshness.js'
 import { secureUrl } from '../lib/url.js'
 import type { KeyLookup } from './key-source.js'
 import {
@@ -41,21 +42,19 @@ export function discoveryUrls(issuer: URL): string[] {
   ]
 }
 
-/**
- * Fetches an issuer's metadata from `/.well-known/openid-configuration`, falling back to
- * `/.well-known/oauth-authorization-server` (RFC 8414 §3). The document's `issuer` must equal
- * the configured issuer exactly (RFC 8414 §3.3), which stops a metadata mix-up.
- */
-export async function discoverIssuer(
-  issuer: string,
-  options: DiscoveryOptions = {},
-): Promise<AuthorizationServerMetadata> {
+/** Metadata and how long its endpoint said it stays fresh (`undefined`: not said). */
+interface FetchedMetadata {
+  metadata: AuthorizationServerMetadata
+  statedFreshness: number | undefined
+}
+
+async function fetchMetadata(issuer: string, options: DiscoveryOptions): Promise<FetchedMetadata> {
   const issuerUrl = secureUrl(issuer, 'issuer', options.allowInsecureRequests)
   const http = { ...options, maxResponseBytes: options.maxResponseBytes ?? MAX_METADATA_BYTES }
   const errors: RemoteResponseError[] = []
   for (const url of discoveryUrls(issuerUrl)) {
     try {
-      const { json } = await fetchJson(url, 'The discovery endpoint', http)
+      const { json, response } = await fetchJson(url, 'The discovery endpoint', http)
       if (typeof json !== 'object' || json === null || Array.isArray(json)) {
         throw new RemoteResponseError('ERR_DISCOVERY_INVALID', 'The discovery document is not a JSON object')
       }
@@ -66,7 +65,7 @@ export async function discoverIssuer(
           'The discovery document names another issuer',
         )
       }
-      return metadata
+      return { metadata, statedFreshness: statedFreshness(response.headers) }
     } catch (error) {
       errors.push(error as RemoteResponseError)
       // An issuer mismatch is an answer, not an absence: do not try the other location.
@@ -77,13 +76,35 @@ export async function discoverIssuer(
   throw errors.find((error) => error.code !== 'ERR_HTTP_STATUS') ?? errors[0]
 }
 
+/**
+ * Fetches an issuer's metadata from `/.well-known/openid-configuration`, falling back to
+ * `/.well-known/oauth-authorization-server` (RFC 8414 §3). The document's `issuer` must equal
+ * the configured issuer exactly (RFC 8414 §3.3), which stops a metadata mix-up.
+ */
+export async function discoverIssuer(
+  issuer: string,
+  options: DiscoveryOptions = {},
+): Promise<AuthorizationServerMetadata> {
+  return (await fetchMetadata(issuer, options)).metadata
+}
+
 export interface DiscoveredKeysOptions extends DiscoveryOptions, Omit<RemoteJwksOptions, 'snapshot'> {
+  /**
+   * Longest milliseconds the discovered metadata is used before it is fetched again, in the
+   * background (a moved `jwks_uri` is then followed). The discovery endpoint's `Cache-Control`
+   * shortens it, down to `minAge`. Default: 86400000 (24 h).
+   */
+  metadataMaxAge?: number
   /** A snapshot from {@link DiscoveredKeys.export}: skips both discovery and the first JWKS fetch. */
   snapshot?: DiscoverySnapshot
 }
 
 export interface DiscoverySnapshot {
   metadata: AuthorizationServerMetadata
+  /** Epoch milliseconds of the discovery the metadata came from (absent: treated as due now). */
+  fetchedAt?: number
+  /** Milliseconds the metadata was fresh for after `fetchedAt`. */
+  freshFor?: number
   jwks?: JwksSnapshot
 }
 
@@ -91,40 +112,63 @@ export interface DiscoveredKeys extends KeyLookup {
   export(): DiscoverySnapshot | undefined
 }
 
-/** Keys found through issuer discovery: metadata is fetched once, then its `jwks_uri` is cached like any remote JWKS. */
+/** What discovery currently holds: the metadata and the key set of its `jwks_uri`. */
+interface Discovered {
+  metadata: AuthorizationServerMetadata
+  jwks: RemoteJwks
+  fetchedAt: number
+  freshFor: number
+}
+
+/**
+ * Keys found through issuer discovery: the metadata is fetched on first use and again once stale
+ * (in the background, the current keys serving meanwhile); its `jwks_uri` is cached like any
+ * remote JWKS. When the `jwks_uri` moves, the new set is loaded before it replaces the old one.
+ */
 export function discoveredKeys(issuer: string, options: DiscoveredKeysOptions = {}): DiscoveredKeys {
   secureUrl(issuer, 'issuer', options.allowInsecureRequests)
   const errorBackoff = options.errorBackoff ?? 5_000
-  let metadata: AuthorizationServerMetadata | undefined
-  let jwks: RemoteJwks | undefined
-  let pending: Promise<RemoteJwks> | undefined
+  const metadataMaxAge = options.metadataMaxAge ?? 86_400_000
+  const minAge = Math.min(metadataMaxAge, options.minAge ?? 60_000)
+  const { snapshot: _discoverySnapshot, metadataMaxAge: _maxAge, ...remoteOptions } = options
+  let current: Discovered | undefined
+  let pending: Promise<Discovered> | undefined
   let lastFailureAt = Number.NEGATIVE_INFINITY
 
-  function fromMetadata(found: AuthorizationServerMetadata, snapshot?: JwksSnapshot): RemoteJwks {
-    if (typeof found.jwks_uri !== 'string') {
+  function jwksFor(metadata: AuthorizationServerMetadata, snapshot?: JwksSnapshot): RemoteJwks {
+    if (typeof metadata.jwks_uri !== 'string') {
       throw new RemoteResponseError('ERR_DISCOVERY_INVALID', 'The discovery document has no "jwks_uri"')
     }
-    const { snapshot: _discoverySnapshot, ...remoteOptions } = options
-    const remote = createRemoteJwks(found.jwks_uri, { ...remoteOptions, ...(snapshot ? { snapshot } : {}) })
-    metadata = found
-    jwks = remote
-    return remote
+    return createRemoteJwks(metadata.jwks_uri, { ...remoteOptions, ...(snapshot ? { snapshot } : {}) })
   }
-  if (options.snapshot !== undefined) fromMetadata(options.snapshot.metadata, options.snapshot.jwks)
-
-  function remote(): Promise<RemoteJwks> {
-    if (jwks !== undefined) return Promise.resolve(jwks)
-    if (pending === undefined && Date.now() - lastFailureAt < errorBackoff) {
-      return Promise.reject(
-        new KeysUnavailableError(
-          'ERR_DISCOVERY_FAILED',
-          'Issuer discovery failed',
-          Math.ceil(errorBackoff / 1000),
-        ),
-      )
+  if (options.snapshot !== undefined) {
+    const { metadata, jwks, fetchedAt, freshFor } = options.snapshot
+    current = {
+      metadata,
+      jwks: jwksFor(metadata, jwks),
+      fetchedAt: fetchedAt ?? Number.NEGATIVE_INFINITY,
+      freshFor: refreshInterval(freshFor, minAge, metadataMaxAge),
     }
-    pending ??= discoverIssuer(issuer, options)
-      .then((found) => fromMetadata(found))
+  }
+
+  async function rediscover(): Promise<Discovered> {
+    const found = await fetchMetadata(issuer, options)
+    const previous = current
+    let jwks: RemoteJwks
+    if (previous !== undefined && previous.jwks.uri === found.metadata.jwks_uri) {
+      jwks = previous.jwks // Same key set: keep its cache.
+    } else {
+      jwks = jwksFor(found.metadata)
+      // Keys are served from the old set until the new one has loaded.
+      if (previous !== undefined) await jwks.ready()
+    }
+    const freshFor = refreshInterval(found.statedFreshness, minAge, metadataMaxAge)
+    current = { metadata: found.metadata, jwks, fetchedAt: Date.now(), freshFor }
+    return current
+  }
+
+  function discover(): Promise<Discovered> {
+    pending ??= rediscover()
       .catch((cause: unknown) => {
         lastFailureAt = Date.now()
         throw new KeysUnavailableError(
@@ -140,17 +184,35 @@ export function discoveredKeys(issuer: string, options: DiscoveredKeysOptions = 
     return pending
   }
 
+  function held(): Discovered | Promise<Discovered> {
+    const now = Date.now()
+    const idle = pending === undefined && now - lastFailureAt >= errorBackoff
+    if (current === undefined) {
+      if (!idle && pending === undefined) {
+        const wait = Math.max(1, Math.ceil((lastFailureAt + errorBackoff - now) / 1000))
+        return Promise.reject(
+          new KeysUnavailableError('ERR_DISCOVERY_FAILED', 'Issuer discovery failed', wait),
+        )
+      }
+      return discover()
+    }
+    // Stale metadata keeps serving; a failed re-discovery keeps it and waits errorBackoff to retry.
+    if (idle && now - current.fetchedAt > current.freshFor) discover().catch(() => {})
+    return current
+  }
+
   return {
     async lookup(kid) {
-      return (jwks ?? (await remote())).lookup(kid)
+      return (await held()).jwks.lookup(kid)
     },
     async ready() {
-      await (await remote()).ready()
+      await (await held()).jwks.ready()
     },
     export() {
-      return metadata === undefined
-        ? undefined
-        : { metadata, ...(jwks?.export() ? { jwks: jwks.export() } : {}) }
+      if (current === undefined) return undefined
+      const { metadata, fetchedAt, freshFor } = current
+      const jwks = current.jwks.export()
+      return { metadata, fetchedAt, freshFor, ...(jwks ? { jwks } : {}) }
     },
   }
 }

@@ -1,14 +1,25 @@
 import type { JWK } from 'jose'
 import { ConfigurationError, KeysUnavailableError, RemoteResponseError } from '../errors.js'
 import { fetchJson, type HttpOptions } from '../lib/fetch-json.js'
+import { refreshInterval, statedFreshness } from '../lib/freshness.js'
 import { secureUrl } from '../lib/url.js'
 import type { KeyEntry } from './key-entry.js'
 import { type KeyLookup, matchKeys } from './key-source.js'
 import { type JSONWebKeySet, parseJwks } from './public-key.js'
 
 export interface RemoteJwksOptions extends HttpOptions {
-  /** Milliseconds after which keys are refreshed in the background while still served. Default: 600000 (10 min). */
+  /**
+   * Longest milliseconds keys are used before a background refresh (they keep serving meanwhile).
+   * The endpoint's `Cache-Control: max-age` (or `Expires`) shortens it, never lengthens it.
+   * Default: 600000 (10 min).
+   */
   maxAge?: number
+  /**
+   * Shortest milliseconds between scheduled refreshes, whatever the endpoint's caching headers
+   * say (`no-store`, `max-age=0`): keys are never fetched per request. At most `maxAge`.
+   * Default: 60000 (1 min).
+   */
+  minAge?: number
   /**
    * Milliseconds for which the last good keys keep being served while the endpoint fails.
    * Past this, requests fail with 503 until a refresh succeeds. Default: 86400000 (24 h).
@@ -31,6 +42,8 @@ export interface JwksSnapshot {
   uri: string
   /** Epoch milliseconds of the fetch the keys came from. */
   fetchedAt: number
+  /** Milliseconds the keys were fresh for after `fetchedAt` (from the endpoint's caching headers). */
+  freshFor?: number
   keys: JWK[]
 }
 
@@ -45,6 +58,8 @@ export interface RemoteJwks extends KeyLookup {
 interface Held {
   entries: KeyEntry[]
   fetchedAt: number
+  /** Milliseconds after `fetchedAt` when a background refresh is due. */
+  freshFor: number
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024
@@ -58,13 +73,14 @@ function positive(value: number | undefined, fallback: number, name: string): nu
 }
 
 /**
- * A JWKS endpoint behind a cache: one fetch at a time (single-flight), background refresh after
- * `maxAge`, a refetch on an unknown `kid` at most once per `cooldown`, and the last good keys
+ * A JWKS endpoint behind a cache: one fetch at a time (single-flight), background refresh once the
+ * keys are stale (the endpoint's `Cache-Control`, within `minAge`..`maxAge`), a refetch on an unknown `kid` at most once per `cooldown`, and the last good keys
  * served while the endpoint fails, for up to `maxStale`.
  */
 export function createRemoteJwks(url: string | URL, options: RemoteJwksOptions = {}): RemoteJwks {
   const uri = secureUrl(url, 'jwks', options.allowInsecureRequests).href
   const maxAge = positive(options.maxAge, 600_000, 'maxAge')
+  const minAge = Math.min(maxAge, positive(options.minAge, 60_000, 'minAge'))
   const maxStale = Math.max(maxAge, positive(options.maxStale, 86_400_000, 'maxStale'))
   const cooldown = positive(options.cooldown, 30_000, 'cooldown')
   const errorBackoff = positive(options.errorBackoff, 5_000, 'errorBackoff')
@@ -75,13 +91,15 @@ export function createRemoteJwks(url: string | URL, options: RemoteJwksOptions =
   let inflight: Promise<void> | undefined
   let lastAttempt = Number.NEGATIVE_INFINITY
   let lastFailure: unknown
+  let lastFailedAt = Number.NEGATIVE_INFINITY
 
   if (options.snapshot !== undefined) {
     if (options.snapshot.uri !== uri)
       throw new ConfigurationError('"snapshot" was exported from another JWKS URL')
     const entries = parseJwks({ keys: options.snapshot.keys }, maxKeys)
     if (typeof entries === 'string') throw new ConfigurationError(`"snapshot" is unusable: ${entries}`)
-    held = { entries, fetchedAt: options.snapshot.fetchedAt }
+    const { fetchedAt, freshFor } = options.snapshot
+    held = { entries, fetchedAt, freshFor: refreshInterval(freshFor, minAge, maxAge) }
   }
 
   function unavailable(cause: unknown): KeysUnavailableError {
@@ -94,14 +112,16 @@ export function createRemoteJwks(url: string | URL, options: RemoteJwksOptions =
   async function fetchKeys(): Promise<void> {
     lastAttempt = Date.now()
     try {
-      const { json } = await fetchJson(uri, 'The JWKS endpoint', http)
+      const { json, response } = await fetchJson(uri, 'The JWKS endpoint', http)
       const entries = parseJwks(json, maxKeys)
       if (typeof entries === 'string')
         throw new RemoteResponseError('ERR_JWKS_INVALID', `The JWKS is unusable: ${entries}`)
-      held = { entries, fetchedAt: Date.now() }
+      const freshFor = refreshInterval(statedFreshness(response.headers), minAge, maxAge)
+      held = { entries, fetchedAt: Date.now(), freshFor }
       lastFailure = undefined
     } catch (error) {
       lastFailure = error
+      lastFailedAt = Date.now()
       throw unavailable(error)
     }
   }
@@ -119,8 +139,13 @@ export function createRemoteJwks(url: string | URL, options: RemoteJwksOptions =
       // Nothing (trustworthy) to serve: this request has to wait for the endpoint.
       if (inflight === undefined && now - lastAttempt < errorBackoff) throw unavailable(lastFailure)
       await refresh()
-    } else if (now - held.fetchedAt > maxAge && inflight === undefined) {
-      // Stale-while-revalidate: the keys still serve; a failure keeps them (up to maxStale).
+    } else if (
+      now - held.fetchedAt > held.freshFor &&
+      inflight === undefined &&
+      now - lastFailedAt >= errorBackoff
+    ) {
+      // Stale-while-revalidate: the keys still serve; a failure keeps them (up to maxStale) and
+      // the next attempt waits `errorBackoff`, so a down endpoint is not asked on every request.
       refresh().catch(() => {})
     }
     const current = held as Held
@@ -141,7 +166,7 @@ export function createRemoteJwks(url: string | URL, options: RemoteJwksOptions =
     export() {
       if (held === undefined) return undefined
       const keys = held.entries.flatMap((entry) => (entry.jwk === undefined ? [] : [entry.jwk]))
-      return { uri, fetchedAt: held.fetchedAt, keys }
+      return { uri, fetchedAt: held.fetchedAt, freshFor: held.freshFor, keys }
     },
   }
 }
