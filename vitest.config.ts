@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config'
 // CI runs each package's own `test` script through turbo instead, so packages stay independent.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*', 'e2e'],
+    projects: ['packages/*', 'apps/*', 'e2e', 'runtimes'],
   },
 })

@@ -71,6 +71,7 @@ if (task === 'test') {
       readdirSync(join(root, dir)).map((name) => join(root, dir, name)),
     ),
     join(root, 'e2e'),
+    join(root, 'runtimes'),
   ]
   for (const project of projects) rmSync(join(project, '.vitest'), { recursive: true, force: true })
   // Every step runs even when an earlier one fails, so one run shows every problem.

@@ -77,14 +77,16 @@ describe('which path a verifier takes', () => {
       : 'Web Crypto where node:crypto is withheld',
     async () => {
       const { key } = keys.get('RS256') as { key: TestKey }
-      const native = vi.spyOn(nodeCrypto, 'verify')
-      const subtle = vi.spyOn(crypto.subtle, 'verify')
       const verifier = createTokenVerifier({
         issuer: ISSUER,
         audience: AUDIENCE,
         jwks: { keys: [key.publicJwk] },
         cache: false,
       })
+      // The first use makes (and, on the native path, probes once) the key's check.
+      await verifier.verify(await sign(key))
+      const native = vi.spyOn(nodeCrypto, 'verify')
+      const subtle = vi.spyOn(crypto.subtle, 'verify')
       await expect(verifier.verify(await sign(key))).resolves.toMatchObject({ sub: 'alice' })
       await expect(verifier.verify(withSignature(await sign(key), 'AAAA'))).rejects.toMatchObject({
         code: 'ERR_JWT_SIGNATURE_INVALID',
@@ -129,6 +131,46 @@ describe('which path a verifier takes', () => {
     ).toBe(true)
     for (const [path, check] of checks(pss, 'PS256')) {
       expect({ path, signed: await check(token) }).toEqual({ path, signed: false })
+    }
+  })
+})
+
+describe('a node:crypto that cannot take a key form', () => {
+  it('hands that key to Web Crypto (workerd refuses { key, dsaEncoding } and { key, padding })', async () => {
+    const require = createRequire(import.meta.url)
+    // Like workerd with nodejs_compat: a bare KeyObject works, an options object throws.
+    const picky = {
+      ...nodeCrypto,
+      verify(...args: Parameters<typeof nodeCrypto.verify>) {
+        if (!(args[2] instanceof nodeCrypto.KeyObject)) throw new TypeError('ERR_INVALID_ARG_TYPE')
+        return nodeCrypto.verify(...args)
+      },
+    }
+    const descriptor = Object.getOwnPropertyDescriptor(process, 'getBuiltinModule')
+    Object.defineProperty(process, 'getBuiltinModule', {
+      value: (id: string) => (id === 'node:crypto' ? picky : require(id)),
+      configurable: true,
+      writable: true,
+    })
+    try {
+      vi.resetModules() // a fresh copy of the module probes the runtime again
+      const fresh = await import('../src/keys/signature-check.js')
+      for (const alg of ['ES256', 'PS256', 'RS256', 'EdDSA']) {
+        const { key, cryptoKey } = keys.get(alg) as { key: TestKey; cryptoKey: CryptoKey }
+        const native = fresh.nativeCheck(cryptoKey, alg)
+        expect({ alg, native: native !== undefined }).toEqual({
+          alg,
+          native: alg === 'RS256' || alg === 'EdDSA',
+        })
+        // Whatever the path, the key's own token verifies through the public check.
+        await expect(Promise.resolve(fresh.signatureCheck(cryptoKey, alg)(await sign(key)))).resolves.toBe(
+          true,
+        )
+      }
+    } finally {
+      if (descriptor === undefined) delete (process as { getBuiltinModule?: unknown }).getBuiltinModule
+      else Object.defineProperty(process, 'getBuiltinModule', descriptor)
+      vi.resetModules()
     }
   })
 })

@@ -90,6 +90,15 @@ export function nativeCheck(key: CryptoKey, alg: string): SignatureCheck | undef
   }
   const [digest, keyArgument] = nodeParameters(crypto, keyObject, alg)
   const ecdsaBytes = ECDSA_SIGNATURE_BYTES[alg]
+  // A `node:crypto` that refuses this key argument (workerd's, with nodejs_compat, throws on the
+  // `{ key, padding }` and `{ key, dsaEncoding }` forms) or accepts an all-zero signature is not
+  // one to trust: such a runtime takes the Web Crypto path for this key.
+  try {
+    const zeros = new Uint8Array(ecdsaBytes ?? 64)
+    if (crypto.verify(digest, zeros, keyArgument, zeros) !== false) return undefined
+  } catch {
+    return undefined
+  }
   return (token) => {
     const lastDot = token.lastIndexOf('.')
     // The segments were checked to be base64url (hence ASCII) before any key was looked up.
