@@ -32,6 +32,8 @@ export const SERVERS: readonly ServerSpec[] = [
   // References, not peers: the ceiling any middleware can reach on each framework.
   // One async no-op middleware before the handler (Hono runs a lone handler without compose).
   { name: 'hono-noop-middleware', framework: 'hono', bare: true },
+  // The same on Express: one no-op middleware calling next() before the bare handler.
+  { name: 'express-noop-middleware', framework: 'express', bare: true },
   // A middleware that passes a prebuilt error to next(err) and a one-line 401 error handler.
   { name: 'express-next-error', framework: 'express', bare: false, scenarios: ['no-token'] },
   // A lone handler answering our exact 401 bytes: what the refusal costs the server and the load generator.

@@ -12,7 +12,14 @@ import {
   type ServerSpec,
   SUBJECT,
 } from './config.js'
-import { OTHER_CPU_WARNING, otherCpuPercent, sampleCpu } from './cpu.js'
+import {
+  cpuMicrosPerRequest,
+  OTHER_CPU_WARNING,
+  otherCpuPercent,
+  processTicks,
+  sampleCpu,
+  stealPercent,
+} from './cpu.js'
 import type { BenchTokens, Issuer } from './issuer.js'
 import { fire, type LoadOptions, type LoadStats, preflight, summarize } from './load.js'
 import type { RunRecord, ServerRecord } from './report.js'
@@ -29,6 +36,8 @@ export interface BenchContext {
 interface Measured {
   stats: LoadStats
   otherCpu: number | undefined
+  steal: number | undefined
+  serverCpuMicros: number | undefined
   jwksFetches: number
 }
 
@@ -58,9 +67,18 @@ async function measure(
 ): Promise<Measured> {
   const jwksBefore = ctx.issuer.counts.jwks
   const cpuBefore = sampleCpu([process.pid, serverPid])
+  const serverBefore = processTicks(serverPid)
   const result = await fire({ ...load, duration: ctx.settings.duration })
-  const otherCpu = otherCpuPercent(cpuBefore, sampleCpu([process.pid, serverPid]), CORES)
-  return { stats: summarize(result, expected), otherCpu, jwksFetches: ctx.issuer.counts.jwks - jwksBefore }
+  const serverTicks = processTicks(serverPid) - serverBefore
+  const cpuAfter = sampleCpu([process.pid, serverPid])
+  const stats = summarize(result, expected)
+  return {
+    stats,
+    otherCpu: otherCpuPercent(cpuBefore, cpuAfter, CORES),
+    steal: stealPercent(cpuBefore, cpuAfter, CORES),
+    serverCpuMicros: cpuMicrosPerRequest(serverTicks, stats.totalRequests),
+    jwksFetches: ctx.issuer.counts.jwks - jwksBefore,
+  }
 }
 
 export async function benchServer(
@@ -95,7 +113,7 @@ export async function benchServer(
         const again = await measure(ctx, load, expected, server.pid)
         if ((again.otherCpu ?? 0) < measured.otherCpu) measured = again
       }
-      const { stats, otherCpu, jwksFetches } = measured
+      const { stats, otherCpu, steal, serverCpuMicros, jwksFetches } = measured
       runs.push({
         server: spec.name,
         framework: spec.framework,
@@ -105,6 +123,8 @@ export async function benchServer(
         expectedStatus: expected,
         jwksFetches,
         otherCpuPercent: otherCpu,
+        stealPercent: steal,
+        serverCpuMicrosPerRequest: serverCpuMicros,
         attempts,
         roundsRequestsPerSecond: [stats.requestsPerSecond],
         preflight: check,
@@ -114,7 +134,8 @@ export async function benchServer(
       if (disturbed(otherCpu)) flag += `  ! other processes used ${otherCpu.toFixed(0)}% of a core`
       log(
         `  ${spec.name.padEnd(26)} ${scenario.padEnd(12)} ${stats.requestsPerSecond.toFixed(0).padStart(7)} req/s` +
-          `  p99 ${stats.latencyP99Ms} ms  other CPU ${otherCpu?.toFixed(0) ?? '?'}%` +
+          `  p99 ${stats.latencyP99Ms} ms  server ${serverCpuMicros?.toFixed(1) ?? '?'} µs/req` +
+          `  other CPU ${otherCpu?.toFixed(0) ?? '?'}%  steal ${steal?.toFixed(0) ?? '?'}%` +
           `  statuses ${JSON.stringify(stats.statusCounts)}${flag}`,
       )
     }

@@ -16,6 +16,10 @@ export interface RunRecord extends LoadStats {
   jwksFetches: number
   /** CPU other processes used during the measured run, in % of one core (Linux only). */
   otherCpuPercent: number | undefined
+  /** CPU the hypervisor took from this VM during the run, in % of one core (Linux only). */
+  stealPercent: number | undefined
+  /** Server process CPU (all threads) per request during the run, in µs (Linux only). */
+  serverCpuMicrosPerRequest: number | undefined
   /** Measured runs made; above 1, the least disturbed one is kept. */
   attempts: number
   /** req/s of this server and scenario in every round; the record itself is the median round. */
@@ -94,11 +98,13 @@ export function formatTable(runs: readonly RunRecord[]): string {
     'non-2xx',
     'errors',
     'JWKS GETs',
+    'server µs/req',
     'other CPU',
+    'steal',
     '÷ bare',
     '÷ express-jose',
   ]
-  const right = [false, false, true, true, true, true, true, true, true, true]
+  const right = [false, false, true, true, true, true, true, true, true, true, true, true]
   const rows = runs.map((run) => [
     run.server,
     run.scenario,
@@ -107,7 +113,9 @@ export function formatTable(runs: readonly RunRecord[]): string {
     integer.format(run.non2xx),
     integer.format(run.unexpected),
     integer.format(run.jwksFetches),
+    run.serverCpuMicrosPerRequest === undefined ? '' : run.serverCpuMicrosPerRequest.toFixed(1),
     run.otherCpuPercent === undefined ? '' : `${run.otherCpuPercent.toFixed(0)}%`,
+    run.stealPercent === undefined ? '' : `${run.stealPercent.toFixed(0)}%`,
     isBaseline(run) ? '' : ratio(run, bareBaseline(runs, run)),
     run.framework === 'express' && run.server !== 'express-jose' && !run.bare
       ? ratio(run, find(runs, 'express-jose', run.scenario))
@@ -136,7 +144,12 @@ function compare(
   const theirs = find(runs, ...baseline)
   if (mine === undefined || theirs === undefined || theirs.requestsPerSecond === 0) return undefined
   const value = mine.requestsPerSecond / theirs.requestsPerSecond
-  const summary = `${value.toFixed(3)} (${integer.format(mine.requestsPerSecond)} vs ${integer.format(theirs.requestsPerSecond)} req/s)`
+  let summary = `${value.toFixed(3)} (${integer.format(mine.requestsPerSecond)} vs ${integer.format(theirs.requestsPerSecond)} req/s)`
+  const [mineCpu, theirsCpu] = [mine.serverCpuMicrosPerRequest, theirs.serverCpuMicrosPerRequest]
+  if (mineCpu !== undefined && theirsCpu !== undefined && mineCpu > 0) {
+    // The same ratio from server CPU per request: what the server costs, whatever the machine did.
+    summary += `; by server CPU ${(theirsCpu / mineCpu).toFixed(3)} (${mineCpu.toFixed(1)} vs ${theirsCpu.toFixed(1)} µs/req)`
+  }
   return { mine, theirs, value, summary }
 }
 
@@ -182,6 +195,14 @@ const REFERENCES: readonly (readonly [[string, ScenarioName], [string, ScenarioN
   [
     ['hono-ours-cache', 'valid-rs256'],
     ['hono-noop-middleware', 'valid-rs256'],
+  ],
+  [
+    ['express-noop-middleware', 'valid-rs256'],
+    ['express-bare', 'valid-rs256'],
+  ],
+  [
+    ['express-ours-cache', 'valid-rs256'],
+    ['express-noop-middleware', 'valid-rs256'],
   ],
   [
     ['express-next-error', 'no-token'],

@@ -120,8 +120,9 @@ console.log(
   '\n÷ bare: req/s over the same framework’s bare server (same scenario; its valid-rs256 run where it has none).' +
     '\n÷ express-jose: req/s over express-jose in the same scenario. errors: responses with another status' +
     ' than expected (200 valid, 401 invalid/no-token; 200 always for bare) plus socket errors/timeouts.' +
+    '\nserver µs/req: the server process’s CPU (all threads) per answered request during the run.' +
     '\nother CPU: CPU used by other processes during the measured run, in % of one core' +
-    ` (above ${OTHER_CPU_WARNING}%, the run was disturbed).\n`,
+    ` (above ${OTHER_CPU_WARNING}%, the run was disturbed). steal: CPU the hypervisor took from this VM, same unit.\n`,
 )
 console.log(formatServers([...serverRecords.values()]))
 console.log(`\nTargets:\n${formatTargets(targets)}`)

@@ -126,8 +126,9 @@ const PROTECTED: Record<string, Protect> = {
 
 export function createExpressApp(config: ServerConfig): Express {
   const app = express()
-  if (config.name === 'express-bare') {
-    app.get('/protected', (_req, res) => {
+  if (config.name === 'express-bare' || config.name === 'express-noop-middleware') {
+    const layers: RequestHandler[] = config.name === 'express-bare' ? [] : [(_req, _res, next) => next()]
+    app.get('/protected', ...layers, (_req, res) => {
       res.json({ sub: ANONYMOUS })
     })
     return app
