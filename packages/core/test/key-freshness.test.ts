@@ -187,6 +187,33 @@ describe('discovery metadata is refreshed', () => {
     expect(verifier.exportKeys()).toMatchObject({ metadata: { jwks_uri: jwksUri } })
   })
 
+  it('keeps its key set (and its cache) when re-discovery announces the same jwks_uri, however spelt', async () => {
+    const tenant = `steady-${counter}`
+    const issuer = `${server.base}/${tenant}`
+    serveKeys(path, [key], { 'cache-control': 'max-age=86400' })
+    let spelling = server.url(path)
+    server.route(discoveryRoute(tenant), (_req, res) =>
+      answer(res, { issuer, jwks_uri: spelling }, { 'cache-control': 'max-age=60' }),
+    )
+    const verifier = createTokenVerifier({
+      issuer,
+      audience: AUDIENCE,
+      discovery: { maxAge: 3_600_000 },
+      cache: false,
+    })
+    const token = await sign(key, { iss: issuer, exp: Math.floor(Date.now() / 1000) + 3600 })
+    const at = clockAt(Date.now())
+    await verifier.verify(token)
+    // The same URL with its scheme in capitals: equal once parsed.
+    spelling = spelling.replace('http://', 'HTTP://')
+    at(61_000)
+    await verifier.verify(token)
+    await hitsSettle(discoveryRoute(tenant), 2)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await verifier.verify(token)
+    expect(server.hits(path)).toBe(1)
+  })
+
   it('keeps the metadata it has when re-discovery fails or names another issuer, and retries after errorBackoff', async () => {
     const tenant = `flaky-${counter}`
     const issuer = `${server.base}/${tenant}`

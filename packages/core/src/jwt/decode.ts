@@ -1,5 +1,5 @@
-import { base64url } from 'jose'
 import { JWTVerificationError } from '../errors.js'
+import { decodeCheckedBase64url } from '../lib/node-runtime.js'
 import type { JWTClaims } from './claims.js'
 
 /** The protected header fields this toolkit reads. Others are kept but ignored. */
@@ -23,7 +23,7 @@ function malformed(message: string): JWTVerificationError {
 function decodeJsonObject(segment: string, what: string): Record<string, unknown> {
   let value: unknown
   try {
-    value = JSON.parse(utf8.decode(base64url.decode(segment)))
+    value = JSON.parse(utf8.decode(decodeCheckedBase64url(segment)))
   } catch (cause) {
     throw new JWTVerificationError('ERR_JWT_MALFORMED', `The token ${what} is not valid base64url JSON`, {
       cause,

@@ -1,4 +1,3 @@
-import { base64url } from 'jose'
 import {
   InvalidPublicKeyError,
   isAuthError,
@@ -13,6 +12,7 @@ import { parsePublicKey, parseStaticJwks } from '../keys/public-key.js'
 import { createRemoteJwks, type JwksSnapshot, type RemoteJwks } from '../keys/remote-jwks.js'
 import type { SignatureCheck } from '../keys/signature-check.js'
 import { LruCache } from '../lib/lru.js'
+import { decodeCheckedBase64url } from '../lib/node-runtime.js'
 import { type ClaimRules, type JWTClaims, validateClaims } from './claims.js'
 import { decodeHeader, type JWTHeader, parsePayloadBytes, splitCompact } from './decode.js'
 import { checkVerifierOptions, type TokenType, type TokenVerifierOptions } from './verifier-options.js'
@@ -170,7 +170,7 @@ export function createTokenVerifier<C extends JWTClaims = JWTClaims>(
       throw new JWTVerificationError('ERR_JWKS_NO_MATCHING_KEY', 'No usable key matches the token')
     }
     await verifySignature(token, header.alg, candidates)
-    const claims = parsePayloadBytes(base64url.decode(payloadSegment))
+    const claims = parsePayloadBytes(decodeCheckedBase64url(payloadSegment))
     validateClaims(claims, rules, Math.floor(Date.now() / 1000))
     deepFreeze(claims)
     if (cache !== undefined && typeof claims.exp === 'number') {

@@ -112,6 +112,12 @@ export interface DiscoveredKeys extends KeyLookup {
   export(): DiscoverySnapshot | undefined
 }
 
+/** Whether a metadata `jwks_uri` names the key set already held (whose URI is normalised). */
+function sameUrl(held: string, announced: unknown): boolean {
+  if (typeof announced !== 'string' || !URL.canParse(announced)) return false
+  return new URL(announced).href === held
+}
+
 /** What discovery currently holds: the metadata and the key set of its `jwks_uri`. */
 interface Discovered {
   metadata: AuthorizationServerMetadata
@@ -155,7 +161,7 @@ export function discoveredKeys(issuer: string, options: DiscoveredKeysOptions = 
     const found = await fetchMetadata(issuer, options)
     const previous = current
     let jwks: RemoteJwks
-    if (previous !== undefined && previous.jwks.uri === found.metadata.jwks_uri) {
+    if (previous !== undefined && sameUrl(previous.jwks.uri, found.metadata.jwks_uri)) {
       jwks = previous.jwks // Same key set: keep its cache.
     } else {
       jwks = jwksFor(found.metadata)
