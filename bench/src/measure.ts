@@ -45,7 +45,7 @@ export function disturbed(otherCpu: number | undefined): otherCpu is number {
   return otherCpu !== undefined && otherCpu > OTHER_CPU_WARNING
 }
 
-function tokenFor(tokens: BenchTokens, scenario: ScenarioName): string | undefined {
+export function tokenFor(tokens: BenchTokens, scenario: ScenarioName): string | undefined {
   switch (scenario) {
     case 'valid-rs256':
       return tokens.rs256

@@ -44,13 +44,13 @@ export interface TargetResult {
   detail: string
 }
 
-interface Target {
+export interface Target {
   subject: [string, ScenarioName]
   baseline: [string, ScenarioName]
   factor: number
 }
 
-const TARGETS: readonly Target[] = [
+export const TARGETS: readonly Target[] = [
   { subject: ['express-ours-cache', 'valid-rs256'], baseline: ['express-bare', 'valid-rs256'], factor: 0.9 },
   { subject: ['hono-ours-cache', 'valid-rs256'], baseline: ['hono-bare', 'valid-rs256'], factor: 0.9 },
   {
@@ -175,7 +175,7 @@ export function evaluateTargets(runs: readonly RunRecord[]): TargetResult[] {
 }
 
 /** What the framework itself costs a middleware: ours against the reference ceilings, for context. */
-const REFERENCES: readonly (readonly [[string, ScenarioName], [string, ScenarioName]])[] = [
+export const REFERENCES: readonly (readonly [[string, ScenarioName], [string, ScenarioName]])[] = [
   [
     ['hono-noop-middleware', 'no-token'],
     ['hono-bare', 'no-token'],
