@@ -34,7 +34,7 @@ export {
   type ErrorResponseParts,
   prebuiltErrorResponse,
 } from './http/error-response.js'
-export { authorizationOf, type NodeLikeRequest } from './http/node-headers.js'
+export { authorizationFromRawHeaders, authorizationOf, type NodeLikeRequest } from './http/node-headers.js'
 export type { JWTClaims } from './jwt/claims.js'
 export type { JWTHeader } from './jwt/decode.js'
 export { createTokenVerifier, type TokenVerifier } from './jwt/verifier.js'

@@ -3,7 +3,7 @@ import {
   type AuthError,
   authErrorResponse,
   authenticateNow,
-  authorizationOf,
+  authorizationFromRawHeaders,
   type BearerVerifier,
   requireScopes as checkScopes,
   type ErrorResponseOptions,
@@ -11,7 +11,6 @@ import {
   isPending,
   type JWTClaims,
   MissingTokenError,
-  type NodeLikeRequest,
   prebuiltErrorResponse,
   resolveVerifier,
   scopeNames,
@@ -59,15 +58,16 @@ export class AuthHTTPException extends HTTPException {
 }
 
 /**
- * The `Authorization` header. On `@hono/node-server` it is read from the Node request in
- * `c.env.incoming`: touching `c.req.header()` there first builds a full WHATWG `Headers` from
- * every raw header, a cost no bare route pays. Node also keeps repeated `Authorization` headers
- * apart, which `authorizationOf` turns into a refusal. Elsewhere, the Fetch API header is used.
+ * The `Authorization` header. On `@hono/node-server` it is read from the raw headers of the Node
+ * request in `c.env.incoming`: `c.req.header()` would first build a WHATWG `Headers` from every
+ * raw header, and Node's own `incoming.headers` object is built lazily on first access too, a
+ * cost no bare route pays. Repeated `Authorization` headers come back as a list, which
+ * `authenticateNow` refuses. Elsewhere, the Fetch API header is used.
  */
 function authorizationHeader(c: Context): string | string[] | null | undefined {
-  const incoming = (c.env as { incoming?: NodeLikeRequest } | undefined)?.incoming
-  if (incoming !== undefined && typeof incoming.headers === 'object' && Array.isArray(incoming.rawHeaders)) {
-    return authorizationOf(incoming)
+  const incoming = (c.env as { incoming?: { rawHeaders?: unknown } } | undefined)?.incoming
+  if (incoming !== undefined && Array.isArray(incoming.rawHeaders)) {
+    return authorizationFromRawHeaders(incoming.rawHeaders as string[])
   }
   return c.req.header('authorization')
 }

@@ -23,3 +23,27 @@ export function authorizationOf(request: NodeLikeRequest): string | string[] | u
   }
   return values !== undefined && values.length > 1 ? values : value
 }
+
+/**
+ * The `Authorization` header from a Node request's `rawHeaders` alone: the value, every value
+ * when repeated (so the caller refuses the request as ambiguous), or `undefined`. Unlike
+ * {@link authorizationOf} it never touches `request.headers`, which Node builds lazily from every
+ * raw header on first access (about a microsecond a request). Only for a request nothing before
+ * has rewritten, such as the one `@hono/node-server` hands a Hono app in `c.env.incoming`.
+ */
+export function authorizationFromRawHeaders(raw: readonly string[]): string | string[] | undefined {
+  let first: string | undefined
+  let values: string[] | undefined
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string
+    if (name.length !== 13 || name.toLowerCase() !== 'authorization') continue
+    const value = raw[i + 1] as string
+    if (first === undefined) {
+      first = value
+    } else {
+      values ??= [first]
+      values.push(value)
+    }
+  }
+  return values ?? first
+}
