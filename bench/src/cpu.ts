@@ -50,6 +50,19 @@ export function sampleCpu(pids: readonly number[]): CpuSample | undefined {
   }
 }
 
+/** Ticks counted by `pick` between two samples, in percent of one core's elapsed ticks. */
+function percentOfCore(
+  before: CpuSample | undefined,
+  after: CpuSample | undefined,
+  cores: number,
+  pick: (before: CpuSample, after: CpuSample) => number,
+): number | undefined {
+  if (before === undefined || after === undefined) return undefined
+  const elapsedPerCore = (after.total - before.total) / cores
+  if (elapsedPerCore <= 0) return undefined
+  return Math.max(0, (pick(before, after) / elapsedPerCore) * 100)
+}
+
 /**
  * CPU used by every process other than the watched ones between two samples, in percent of one
  * core (100 = one whole core taken from the benchmark).
@@ -59,11 +72,7 @@ export function otherCpuPercent(
   after: CpuSample | undefined,
   cores: number,
 ): number | undefined {
-  if (before === undefined || after === undefined) return undefined
-  const elapsedPerCore = (after.total - before.total) / cores
-  if (elapsedPerCore <= 0) return undefined
-  const other = after.busy - before.busy - (after.ours - before.ours)
-  return Math.max(0, (other / elapsedPerCore) * 100)
+  return percentOfCore(before, after, cores, (b, a) => a.busy - b.busy - (a.ours - b.ours))
 }
 
 /**
@@ -76,10 +85,7 @@ export function stealPercent(
   after: CpuSample | undefined,
   cores: number,
 ): number | undefined {
-  if (before === undefined || after === undefined) return undefined
-  const elapsedPerCore = (after.total - before.total) / cores
-  if (elapsedPerCore <= 0) return undefined
-  return ((after.steal - before.steal) / elapsedPerCore) * 100
+  return percentOfCore(before, after, cores, (b, a) => a.steal - b.steal)
 }
 
 /** Clock ticks per second of `/proc` figures (`getconf CLK_TCK`: 100 on every Linux build in use). */
