@@ -72,6 +72,19 @@ describe('a verifier using discovery', () => {
     expect(server.hits('/broken/.well-known/openid-configuration')).toBe(1)
   })
 
+  it('refuses a negative or non-numeric refresh interval when the verifier is created', () => {
+    const issuer = `${server.base}/bad-options`
+    for (const discovery of [
+      { metadataMaxAge: -1 },
+      { minAge: Number.NaN },
+      { errorBackoff: Number.POSITIVE_INFINITY },
+    ]) {
+      expect(() => createTokenVerifier({ issuer, audience: AUDIENCE, discovery })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+      )
+    }
+  })
+
   it('refuses metadata without jwks_uri', async () => {
     const issuer = `${server.base}/nokeys`
     server.json('/nokeys/.well-known/openid-configuration', { issuer })

@@ -6,6 +6,7 @@ import type { KeyLookup } from './key-source.js'
 import {
   createRemoteJwks,
   type JwksSnapshot,
+  milliseconds,
   type RemoteJwks,
   type RemoteJwksOptions,
 } from './remote-jwks.js'
@@ -133,9 +134,9 @@ interface Discovered {
  */
 export function discoveredKeys(issuer: string, options: DiscoveredKeysOptions = {}): DiscoveredKeys {
   secureUrl(issuer, 'issuer', options.allowInsecureRequests)
-  const errorBackoff = options.errorBackoff ?? 5_000
-  const metadataMaxAge = options.metadataMaxAge ?? 86_400_000
-  const minAge = Math.min(metadataMaxAge, options.minAge ?? 60_000)
+  const errorBackoff = milliseconds(options.errorBackoff, 5_000, 'errorBackoff')
+  const metadataMaxAge = milliseconds(options.metadataMaxAge, 86_400_000, 'metadataMaxAge')
+  const minAge = Math.min(metadataMaxAge, milliseconds(options.minAge, 60_000, 'minAge'))
   const { snapshot: _discoverySnapshot, metadataMaxAge: _maxAge, ...remoteOptions } = options
   let current: Discovered | undefined
   let pending: Promise<Discovered> | undefined

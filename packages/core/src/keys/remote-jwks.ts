@@ -64,7 +64,8 @@ interface Held {
 
 const DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024
 
-function positive(value: number | undefined, fallback: number, name: string): number {
+/** A duration option in milliseconds: its default when absent, a {@link ConfigurationError} when not a non-negative number. */
+export function milliseconds(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new ConfigurationError(`"${name}" must be a non-negative number of milliseconds`)
@@ -73,18 +74,19 @@ function positive(value: number | undefined, fallback: number, name: string): nu
 }
 
 /**
- * A JWKS endpoint behind a cache: one fetch at a time (single-flight), background refresh once the
- * keys are stale (the endpoint's `Cache-Control`, within `minAge`..`maxAge`), a refetch on an unknown `kid` at most once per `cooldown`, and the last good keys
- * served while the endpoint fails, for up to `maxStale`.
+ * A JWKS endpoint behind a cache: one fetch at a time (single-flight), background refresh once
+ * the keys are stale (the endpoint's `Cache-Control`, within `minAge`..`maxAge`), a refetch on an
+ * unknown `kid` at most once per `cooldown`, and the last good keys served while the endpoint
+ * fails, for up to `maxStale`.
  */
 export function createRemoteJwks(url: string | URL, options: RemoteJwksOptions = {}): RemoteJwks {
   const uri = secureUrl(url, 'jwks', options.allowInsecureRequests).href
-  const maxAge = positive(options.maxAge, 600_000, 'maxAge')
-  const minAge = Math.min(maxAge, positive(options.minAge, 60_000, 'minAge'))
-  const maxStale = Math.max(maxAge, positive(options.maxStale, 86_400_000, 'maxStale'))
-  const cooldown = positive(options.cooldown, 30_000, 'cooldown')
-  const errorBackoff = positive(options.errorBackoff, 5_000, 'errorBackoff')
-  const maxKeys = positive(options.maxKeys, 32, 'maxKeys')
+  const maxAge = milliseconds(options.maxAge, 600_000, 'maxAge')
+  const minAge = Math.min(maxAge, milliseconds(options.minAge, 60_000, 'minAge'))
+  const maxStale = Math.max(maxAge, milliseconds(options.maxStale, 86_400_000, 'maxStale'))
+  const cooldown = milliseconds(options.cooldown, 30_000, 'cooldown')
+  const errorBackoff = milliseconds(options.errorBackoff, 5_000, 'errorBackoff')
+  const maxKeys = milliseconds(options.maxKeys, 32, 'maxKeys')
   const http = { ...options, maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES }
 
   let held: Held | undefined
