@@ -3,7 +3,6 @@
  * is exercised end to end in packages/server). The script decrypts and verifies each request with
  * the IdP's keys, then answers whatever the test wants, sealed or not.
  */
-import type { IncomingMessage } from 'node:http'
 import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair } from 'jose'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -22,7 +21,7 @@ import {
   signEnvelope,
   verifyEnvelope,
 } from '../src/delegation/index.js'
-import { type FaultServer, startFaultServer } from './helpers/fault-server.js'
+import { type FaultServer, readBody, startFaultServer } from './helpers/fault-server.js'
 
 interface Keys {
   spSigningPem: string
@@ -74,18 +73,6 @@ interface ScriptedIdp {
 const SP_ID = 'sp-test'
 let keys: Keys
 let idp: ScriptedIdp
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = ''
-    req.setEncoding('utf8')
-    req.on('data', (chunk: string) => {
-      body += chunk
-    })
-    req.on('end', () => resolve(body))
-    req.on('error', reject)
-  })
-}
 
 async function startScriptedIdp(): Promise<ScriptedIdp> {
   const server = await startFaultServer()

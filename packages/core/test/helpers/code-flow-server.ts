@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import type { IncomingHttpHeaders } from 'node:http'
 import { type JWTPayload, SignJWT } from 'jose'
 import { OAuthClient, type OAuthClientOptions } from '../../src/index.js'
-import { type FaultServer, startFaultServer } from './fault-server.js'
+import { type FaultServer, readBody, startFaultServer } from './fault-server.js'
 import { makeKey, nowSeconds, type TestKey } from './keys.js'
 
 export const CLIENT_ID = 'code-flow-client'
@@ -25,18 +25,6 @@ export function signIdToken(
   return new SignJWT({ iss: issuer, aud: CLIENT_ID, sub: 'alice', iat: now, exp: now + 300, ...claims })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT', ...header })
     .sign(key.privateKey)
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = ''
-    req.setEncoding('utf8')
-    req.on('data', (chunk: string) => {
-      body += chunk
-    })
-    req.on('end', () => resolve(body))
-    req.on('error', reject)
-  })
 }
 
 /** Answers one form POST with an HTTP status and a JSON body. */

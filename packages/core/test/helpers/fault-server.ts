@@ -3,6 +3,13 @@ import type { AddressInfo } from 'node:net'
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void
 
+/** A test server's view of a request body: the whole of it, as UTF-8. */
+export async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
 /**
  * A scriptable HTTP server on 127.0.0.1 for fault injection: each path answers with whatever
  * handler the test sets, and requests are counted per path.

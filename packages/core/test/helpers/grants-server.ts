@@ -1,7 +1,7 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import { vi } from 'vitest'
 import { OAuthClient } from '../../src/index.js'
-import { type FaultServer, startFaultServer } from './fault-server.js'
+import { type FaultServer, readBody, startFaultServer } from './fault-server.js'
 
 /** One request a scripted endpoint received. */
 export interface RecordedRequest {
@@ -23,12 +23,6 @@ export interface ScriptedServer extends FaultServer {
    * Returns the list the requests are appended to.
    */
   script(path: string, answers: readonly ScriptedAnswer[]): RecordedRequest[]
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk)
-  return Buffer.concat(chunks).toString('utf8')
 }
 
 function answer(res: ServerResponse, scripted: ScriptedAnswer): void {
