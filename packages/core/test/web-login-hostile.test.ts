@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createAuth, MemorySessionStore, OAuthClient } from '../src/index.js'
+import { createAuth, MemorySessionStore, OAuthClient, safeReturnTo } from '../src/index.js'
 import { devIdps } from './helpers/dev-idps.js'
 import { APP_ORIGIN, authFor, SECRET, TestBrowser } from './helpers/web-login.js'
 
@@ -19,12 +19,46 @@ describe('returnTo: only same-origin relative paths', () => {
     'http:evil.example',
     '\\\\evil.example',
     ' /leading-space',
+    // Dot segments resolve away and leave `//evil.example` in the Location (security review #1).
+    '/.//evil.example',
+    '/%2e//evil.example',
+    '/%2E//evil.example',
+    '/a/../..//evil.example',
+    '/%2e%2e//evil.example',
+    '/a/%2e%2e/%2e%2e//evil.example',
+    '/./%5Cevil.example',
+    '/.%2F/evil.example',
   ])('refuses %j and falls back to afterLogin', async (returnTo) => {
     const provider = await idp()
     const browser = new TestBrowser(await authFor(provider, { afterLogin: '/home' }))
     const done = await browser.login(provider, `?returnTo=${encodeURIComponent(returnTo)}`)
     expect(done.status).toBe(302)
     expect(done.headers.get('location')).toBe('/home')
+  })
+})
+
+describe('safeReturnTo: the value returned is what a Location may carry', () => {
+  const origin = 'https://app.example'
+  it.each([
+    '/.//evil.example',
+    '/%2e//evil.example',
+    '/a/../..//evil.example',
+    '/%2e%2e//evil.example',
+    '/./\\evil.example',
+  ])('refuses %j', (value) => {
+    expect(safeReturnTo(value, origin)).toBeUndefined()
+  })
+
+  it.each([
+    ['/notes?page=2#top', '/notes?page=2#top'],
+    ['/a/./b/../c', '/a/c'],
+    ['/a/%2e%2e/b', '/b'],
+    ['/caf%C3%A9', '/caf%C3%A9'],
+  ])('keeps %j as %j, a path that resolves to itself on the origin', (value, expected) => {
+    const result = safeReturnTo(value, origin) as string
+    expect(result).toBe(expected)
+    expect(new URL(result, origin).origin).toBe(origin)
+    expect(safeReturnTo(result, origin)).toBe(result)
   })
 })
 

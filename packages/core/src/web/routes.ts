@@ -132,7 +132,9 @@ export async function callback(
     }
     const written = await ctx.sessions.write(ctx.site, ctx.cookies, newSession(ctx.config, tokens))
     cookies.push(...written.cookies)
-    return { response: redirect(transaction.returnTo, cookies) }
+    // Checked again where it leaves: the Location sent is a same-origin path, whatever was sealed.
+    const location = safeReturnTo(transaction.returnTo, ctx.site.origin) ?? ctx.config.afterLogin
+    return { response: redirect(location, cookies) }
   } catch (error) {
     return { cookies, error }
   }
