@@ -163,6 +163,44 @@ describe('token type', () => {
       claimError('ERR_JWT_TYPE_INVALID', 'typ'),
     )
   })
+  it('defaults to access: an untyped token, such as an ID token, is refused (security review #5)', async () => {
+    const v = verifier()
+    await expect(v.verify(await sign(key, {}, { typ: 'at+jwt' }))).resolves.toBeTruthy()
+    await expect(v.verify(await sign(key, { nonce: 'n' }, { typ: 'JWT' }))).rejects.toEqual(
+      claimError('ERR_JWT_TYPE_INVALID', 'typ'),
+    )
+    await expect(v.verify(await sign(key, {}, { typ: undefined }))).rejects.toEqual(
+      claimError('ERR_JWT_TYPE_INVALID', 'typ'),
+    )
+  })
+  it('untyped-access takes untyped tokens without ID-token claims, and refuses the rest', async () => {
+    const v = verifier({ tokenType: 'untyped-access' })
+    for (const typ of [undefined, 'JWT', 'application/jwt', 'at+jwt']) {
+      await expect(v.verify(await sign(key, { scope: 'read' }, { typ }))).resolves.toMatchObject({
+        scope: 'read',
+      })
+    }
+    for (const claims of [
+      { nonce: 'n' },
+      { at_hash: 'x' },
+      { c_hash: 'x' },
+      { s_hash: 'x' },
+      { typ: 'ID' },
+    ]) {
+      await expect(v.verify(await sign(key, claims, { typ: 'JWT' }))).rejects.toEqual(
+        claimError('ERR_JWT_TYPE_INVALID', 'typ'),
+      )
+    }
+    for (const typ of ['id_token+jwt', 'dpop+jwt', 'logout+jwt', 'secevent+jwt']) {
+      await expect(v.verify(await sign(key, {}, { typ }))).rejects.toEqual(
+        claimError('ERR_JWT_TYPE_INVALID', 'typ'),
+      )
+    }
+  })
+  it('any is the explicit opt-out: no type check', async () => {
+    const v = verifier({ tokenType: 'any' })
+    await expect(v.verify(await sign(key, { nonce: 'n' }, { typ: 'JWT' }))).resolves.toBeTruthy()
+  })
   it('id refuses access tokens and requires sub and iat', async () => {
     const v = verifier({ tokenType: 'id' })
     await expect(v.verify(await sign(key, {}, { typ: 'at+jwt' }))).rejects.toEqual(

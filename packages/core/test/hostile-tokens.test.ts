@@ -79,7 +79,7 @@ describe('HMAC signed with the public key (key confusion)', () => {
   })
   it('refuses an HMAC signature under a header claiming RS256', async () => {
     await rejects(
-      await hmacForge({ alg: 'RS256', kid: 'rsa-1' }, claims(), rsa.publicPem),
+      await hmacForge({ alg: 'RS256', kid: 'rsa-1', typ: 'at+jwt' }, claims(), rsa.publicPem),
       'ERR_JWT_SIGNATURE_INVALID',
     )
   })
@@ -205,7 +205,7 @@ describe('payload', () => {
     it(`refuses a correctly signed payload that is ${label}`, async () => {
       const { CompactSign } = await import('jose')
       const token = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
-        .setProtectedHeader({ alg: 'RS256', kid: 'rsa-1' })
+        .setProtectedHeader({ alg: 'RS256', kid: 'rsa-1', typ: 'at+jwt' })
         .sign(rsa.privateKey)
       await rejects(token, 'ERR_JWT_MALFORMED')
     })

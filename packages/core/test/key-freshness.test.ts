@@ -248,3 +248,36 @@ describe('discovery metadata is refreshed', () => {
     expect(verifier.exportKeys()).toMatchObject({ metadata: { issuer } })
   })
 })
+
+describe('cached verified tokens follow the key set', () => {
+  it('drops a cached token once its key has left the refreshed set (security review #6)', async () => {
+    serveKeys(path, [key, rotated])
+    const jwks = createRemoteJwks(server.url(path))
+    const verifier = createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks })
+    const token = await sign(key, { sub: 'cached' })
+    const other = await sign(rotated, { sub: 'kept' })
+    await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'cached' })
+    await expect(verifier.verify(other)).resolves.toMatchObject({ sub: 'kept' })
+    expect(verifier.cached(token)).toMatchObject({ sub: 'cached' })
+
+    // The issuer retires the key (compromised, rotated out) and the set is refreshed.
+    serveKeys(path, [rotated])
+    await jwks.refresh()
+    expect(verifier.cached(token)).toBeUndefined()
+    await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' })
+    // A token of a key that stayed keeps its cache entry across the refresh.
+    expect(verifier.cached(other)).toMatchObject({ sub: 'kept' })
+  })
+
+  it('keeps the cache entry, and the imported key, when a refresh returns the same keys', async () => {
+    serveKeys(path, [key])
+    const jwks = createRemoteJwks(server.url(path))
+    const verifier = createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks })
+    const token = await sign(key)
+    const claims = await verifier.verify(token)
+    const [before] = jwks.current()
+    await jwks.refresh()
+    expect(jwks.current()[0]).toBe(before)
+    expect(verifier.cached(token)).toBe(claims)
+  })
+})

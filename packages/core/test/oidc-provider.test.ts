@@ -46,7 +46,31 @@ describe('against a real OpenID Provider', () => {
       audience: provider.resource,
       jwks: provider.jwksUri,
     })
-    await expect(accessVerifier.verify(idToken)).rejects.toMatchObject({ code: 'ERR_JWT_AUDIENCE_INVALID' })
+    await expect(accessVerifier.verify(idToken)).rejects.toMatchObject({ code: 'ERR_JWT_TYPE_INVALID' })
+  })
+
+  it('refuses an ID token as an access token by default, even where the API audience is the client id', async () => {
+    const provider = await idp()
+    const { idToken } = await provider.getIdToken({ sub: 'bob', nonce: 'n-123' })
+    const options = { issuer: provider.issuer, audience: provider.client.clientId, jwks: provider.jwksUri }
+    const byDefault = createTokenVerifier(options)
+    await expect(byDefault.verify(idToken)).rejects.toMatchObject({
+      code: 'ERR_JWT_TYPE_INVALID',
+      status: 401,
+    })
+    // An issuer that does not type its tokens: the ID token is still told apart by its claims.
+    const untyped = createTokenVerifier({ ...options, tokenType: 'untyped-access' })
+    await expect(untyped.verify(idToken)).rejects.toMatchObject({ code: 'ERR_JWT_TYPE_INVALID' })
+    // The explicit opt-out takes it: the audience was the only other check.
+    const any = createTokenVerifier({ ...options, tokenType: 'any' })
+    await expect(any.verify(idToken)).resolves.toMatchObject({ sub: 'bob' })
+    // Real access tokens pass both typed and untyped verifiers.
+    const token = await provider.getAccessToken({ scope: 'read' })
+    const api = { issuer: provider.issuer, audience: provider.resource, jwks: provider.jwksUri }
+    await expect(createTokenVerifier(api).verify(token)).resolves.toMatchObject({ scope: 'read' })
+    await expect(
+      createTokenVerifier({ ...api, tokenType: 'untyped-access' }).verify(token),
+    ).resolves.toMatchObject({ scope: 'read' })
   })
 
   it('follows a key rotation with exactly one JWKS refetch', async () => {

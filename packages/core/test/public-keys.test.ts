@@ -158,7 +158,7 @@ describe('X.509 certificate PEM', () => {
       iat: now,
       exp: now + 300,
     })
-      .setProtectedHeader({ alg: 'RS256', kid: 'cert-1' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'cert-1', typ: 'at+jwt' })
       .sign(privateKey)
     const verifier = withKey(fixture('cert.pem'))
     await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'cert-user' })

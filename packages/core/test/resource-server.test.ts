@@ -173,7 +173,7 @@ describe('malformed tokens', () => {
   it('routes before the signature is checked, so a forged token of a known issuer fails its signature', async () => {
     const now = nowSeconds()
     const token = forge(
-      { alg: 'RS256', kid: 'issuer-a-key' },
+      { alg: 'RS256', kid: 'issuer-a-key', typ: 'at+jwt' },
       { iss: ISSUER_A, aud: AUDIENCE, exp: now + 60 },
     )
     await expect(server.verify(token)).rejects.toMatchObject({ code: 'ERR_JWT_SIGNATURE_INVALID' })

@@ -5,8 +5,11 @@ import type { DiscoveredKeysOptions } from '../keys/discovery.js'
 import type { JSONWebKeySet, PublicKeyInput } from '../keys/public-key.js'
 import type { RemoteJwks, RemoteJwksOptions } from '../keys/remote-jwks.js'
 
-/** Which kind of JWT a verifier accepts. */
-export type TokenType = 'access' | 'id' | 'any'
+/**
+ * Which kind of JWT a verifier accepts: `access` (RFC 9068, `typ: at+jwt`), `untyped-access`
+ * (an access token from an issuer that does not type them: no ID token), `id`, or `any`.
+ */
+export type TokenType = 'access' | 'untyped-access' | 'id' | 'any'
 
 export interface TokenCacheOptions {
   /** Most verified tokens kept. Default: 1000. */
@@ -40,8 +43,16 @@ export interface TokenVerifierOptions {
   /** Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds (0–600). Default: 5. */
   leeway?: number
   /**
-   * `'access'` requires the RFC 9068 header `typ: at+jwt`; `'id'` refuses it and requires the
-   * OpenID Connect ID-token claims (`sub`, `iat`, `exp`); `'any'` checks neither. Default: `'any'`.
+   * Which tokens pass, so that an ID token is never taken for an access token (RFC 9068 §4,
+   * RFC 8725 §3.11):
+   * - `'access'` requires the RFC 9068 header `typ: at+jwt` (or `application/at+jwt`);
+   * - `'untyped-access'`, for issuers that do not type their access tokens (Keycloak, Entra ID,
+   *   Okta, Cognito...): `typ` absent, `JWT` or `at+jwt`, and no claim only ID tokens carry
+   *   (`nonce`, `at_hash`, `c_hash`, `s_hash`, Keycloak's `typ: "ID"`). Weaker: an ID token with
+   *   none of those passes; prefer `access` where the issuer can type its tokens;
+   * - `'id'` refuses `at+jwt` and requires the OpenID Connect ID-token claims (`sub`, `iat`, `exp`);
+   * - `'any'` checks nothing (the explicit opt-out).
+   * Default: `'access'`.
    */
   tokenType?: TokenType
   /** Claims that must be present. Default: `['exp']` (a token that never expires is refused). */
@@ -72,6 +83,8 @@ const KNOWN_OPTIONS = new Set([
   'maxTokenLength',
   'cache',
 ])
+
+const TOKEN_TYPES = new Set<unknown>(['access', 'untyped-access', 'id', 'any'])
 
 function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0
@@ -108,8 +121,8 @@ export function checkVerifierOptions(options: TokenVerifierOptions): void {
     throw new ConfigurationError('"maxTokenAge" must be a positive integer of seconds')
   if (maxTokenLength !== undefined && !isCount(maxTokenLength))
     throw new ConfigurationError('"maxTokenLength" must be a positive integer')
-  if (tokenType !== undefined && tokenType !== 'access' && tokenType !== 'id' && tokenType !== 'any') {
-    throw new ConfigurationError('"tokenType" must be "access", "id" or "any"')
+  if (tokenType !== undefined && !TOKEN_TYPES.has(tokenType)) {
+    throw new ConfigurationError('"tokenType" must be "access", "untyped-access", "id" or "any"')
   }
   if (
     requiredClaims !== undefined &&

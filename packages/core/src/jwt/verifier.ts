@@ -39,6 +39,10 @@ interface CachedToken {
   claims: JWTClaims
   /** Epoch milliseconds: the token's `exp`. */
   expiresAt: number
+  /** The key that verified the token: once it leaves the key set, the entry is dropped. */
+  key: KeyEntry
+  /** The key set the key was last seen in (an identity check on a hit; rechecked when it changes). */
+  keySet: readonly KeyEntry[]
 }
 
 // The cache is keyed by the token's last characters (its signature): hashing a whole token costs
@@ -49,9 +53,17 @@ const CACHE_KEY_LENGTH = 32
 const MAX_CANDIDATES = 8
 const ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'application/at+jwt'])
 const ID_TOKEN_CLAIMS = ['sub', 'iat', 'exp']
+/** `typ` values an issuer that does not type its access tokens uses (RFC 7519 §5.1). */
+const UNTYPED_TYPES = new Set(['jwt', 'application/jwt'])
+const ID_TOKEN_ONLY_CLAIMS = ['nonce', 'at_hash', 'c_hash', 's_hash']
 
 function isRemoteJwks(value: unknown): value is RemoteJwks {
-  return typeof value === 'object' && value !== null && typeof (value as RemoteJwks).lookup === 'function'
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as RemoteJwks).lookup === 'function' &&
+    typeof (value as RemoteJwks).current === 'function'
+  )
 }
 
 function keySource(
@@ -69,19 +81,38 @@ function keySource(
 
 function checkType(header: JWTHeader, tokenType: TokenType): void {
   if (tokenType === 'any') return
-  const isAccess = header.typ !== undefined && ACCESS_TOKEN_TYPES.has(header.typ.toLowerCase())
+  const typ = header.typ?.toLowerCase()
+  const isAccess = typ !== undefined && ACCESS_TOKEN_TYPES.has(typ)
   if (tokenType === 'access' && !isAccess) {
     throw new JWTClaimValidationError(
       'ERR_JWT_TYPE_INVALID',
       'typ',
-      'An access token (typ "at+jwt") is required',
+      'An access token (typ "at+jwt", RFC 9068) is required; for an issuer that does not type its access tokens, set tokenType "untyped-access"',
     )
+  }
+  if (tokenType === 'untyped-access' && !isAccess && typ !== undefined && !UNTYPED_TYPES.has(typ)) {
+    throw new JWTClaimValidationError('ERR_JWT_TYPE_INVALID', 'typ', 'The token is not an access token')
   }
   if (tokenType === 'id' && isAccess) {
     throw new JWTClaimValidationError(
       'ERR_JWT_TYPE_INVALID',
       'typ',
       'An ID token is required, not an access token',
+    )
+  }
+}
+
+/**
+ * For `untyped-access`: an untyped token carrying a claim only ID tokens have (OpenID Connect
+ * Core §2, §3.1.3.6, FAPI `s_hash`; Keycloak's `typ: "ID"`) is an ID token, refused.
+ */
+function checkNotIdToken(header: JWTHeader, claims: JWTClaims): void {
+  if (header.typ !== undefined && ACCESS_TOKEN_TYPES.has(header.typ.toLowerCase())) return
+  if (ID_TOKEN_ONLY_CLAIMS.some((claim) => claims[claim] !== undefined) || claims['typ'] === 'ID') {
+    throw new JWTClaimValidationError(
+      'ERR_JWT_TYPE_INVALID',
+      'typ',
+      'An ID token is not accepted as an access token',
     )
   }
 }
@@ -94,8 +125,12 @@ function deepFreeze<T>(value: T): T {
   return value
 }
 
-/** Tries the candidate keys in turn; resolves once one of them signed the token. */
-async function verifySignature(token: string, alg: string, candidates: readonly KeyEntry[]): Promise<void> {
+/** Tries the candidate keys in turn; resolves with the one that signed the token. */
+async function verifySignature(
+  token: string,
+  alg: string,
+  candidates: readonly KeyEntry[],
+): Promise<KeyEntry> {
   let signatureFailed = false
   for (const entry of candidates.slice(0, MAX_CANDIDATES)) {
     let check: SignatureCheck
@@ -105,7 +140,7 @@ async function verifySignature(token: string, alg: string, candidates: readonly 
       continue // Web Crypto refused this key (e.g. an EC point off its curve): it verifies nothing.
     }
     const signed = check(token)
-    if (signed === true || (signed !== false && (await signed))) return
+    if (signed === true || (signed !== false && (await signed))) return entry
     signatureFailed = true
   }
   if (signatureFailed)
@@ -126,7 +161,7 @@ export function createTokenVerifier<C extends JWTClaims = JWTClaims>(
 ): TokenVerifier<C> {
   checkVerifierOptions(options)
   const allowed = resolveAlgorithms(options.algorithms)
-  const tokenType = options.tokenType ?? 'any'
+  const tokenType = options.tokenType ?? 'access'
   const required = new Set(options.requiredClaims ?? ['exp'])
   if (tokenType === 'id') for (const claim of ID_TOKEN_CLAIMS) required.add(claim)
   const rules: ClaimRules = {
@@ -152,9 +187,18 @@ export function createTokenVerifier<C extends JWTClaims = JWTClaims>(
     const key = token.slice(-CACHE_KEY_LENGTH)
     const hit = cache.get(key)
     if (hit === undefined || hit.token !== token) return undefined
-    if (hit.expiresAt > Date.now()) return hit.claims as C
+    if (hit.expiresAt > Date.now() && keyStillHeld(hit)) return hit.claims as C
     cache.delete(key)
     return undefined
+  }
+
+  /** Whether the key that verified a cached token is still in the set (one identity check when unchanged). */
+  function keyStillHeld(hit: CachedToken): boolean {
+    const keySet = keys.current()
+    if (keySet === hit.keySet) return true
+    if (!keySet.includes(hit.key)) return false
+    hit.keySet = keySet
+    return true
   }
 
   async function verifyUncached(token: string): Promise<C> {
@@ -169,8 +213,9 @@ export function createTokenVerifier<C extends JWTClaims = JWTClaims>(
     if (candidates.length === 0) {
       throw new JWTVerificationError('ERR_JWKS_NO_MATCHING_KEY', 'No usable key matches the token')
     }
-    await verifySignature(token, header.alg, candidates)
+    const key = await verifySignature(token, header.alg, candidates)
     const claims = parsePayloadBytes(decodeCheckedBase64url(payloadSegment))
+    if (tokenType === 'untyped-access') checkNotIdToken(header, claims)
     validateClaims(claims, rules, Math.floor(Date.now() / 1000))
     deepFreeze(claims)
     if (cache !== undefined && typeof claims.exp === 'number') {
@@ -181,6 +226,8 @@ export function createTokenVerifier<C extends JWTClaims = JWTClaims>(
         token,
         claims,
         expiresAt: Math.min(claims.exp, maxAgeEnd) * 1000,
+        key,
+        keySet: keys.current(),
       })
     }
     return claims as C

@@ -215,6 +215,7 @@ export function discoveredKeys(issuer: string, options: DiscoveredKeysOptions = 
     async ready() {
       await (await held()).jwks.ready()
     },
+    current: () => current?.jwks.current() ?? [],
     export() {
       if (current === undefined) return undefined
       const { metadata, fetchedAt, freshFor } = current

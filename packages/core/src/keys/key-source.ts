@@ -6,6 +6,12 @@ export interface KeyLookup {
   lookup(kid: string | undefined): Promise<readonly KeyEntry[]> | readonly KeyEntry[]
   /** Resolves once keys are loaded (or imported); rejects with the error requests would see. */
   ready(): Promise<void>
+  /**
+   * Every key held now (empty before the first load), synchronously. The array is replaced, never
+   * mutated, when the set changes, and a key that stays in the set keeps its entry: a verified-token
+   * cache compares identities to drop tokens whose key has left.
+   */
+  current(): readonly KeyEntry[]
 }
 
 /**
@@ -30,6 +36,7 @@ export function matchKeys(
 export function staticKeys(entries: readonly KeyEntry[], kidlessMatchesAny: boolean): KeyLookup {
   return {
     lookup: (kid) => matchKeys(entries, kid, kidlessMatchesAny),
+    current: () => entries,
     async ready() {
       // Import every (key, algorithm) pair once so a key Web Crypto rejects fails here, not per request.
       await Promise.all(entries.flatMap((entry) => [...entry.algorithms].map((alg) => entry.cryptoKey(alg))))

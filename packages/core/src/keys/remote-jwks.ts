@@ -64,6 +64,21 @@ interface Held {
 
 const DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024
 
+/** Canonical form of a JWK, to recognise the same key across fetches. */
+function jwkIdentity(entry: KeyEntry): string | undefined {
+  return entry.jwk === undefined ? undefined : JSON.stringify(entry.jwk, Object.keys(entry.jwk).sort())
+}
+
+/**
+ * The fetched entries, with each key that was already held replaced by its held entry: its
+ * imports are kept, and caches keyed on it (verified tokens) survive a refresh that keeps it.
+ */
+function keepUnchanged(previous: readonly KeyEntry[] | undefined, fetched: KeyEntry[]): KeyEntry[] {
+  if (previous === undefined) return fetched
+  const byIdentity = new Map(previous.map((entry) => [jwkIdentity(entry), entry]))
+  return fetched.map((entry) => byIdentity.get(jwkIdentity(entry)) ?? entry)
+}
+
 /** A duration option in milliseconds: its default when absent, a {@link ConfigurationError} when not a non-negative number. */
 export function milliseconds(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback
@@ -115,11 +130,11 @@ export function createRemoteJwks(url: string | URL, options: RemoteJwksOptions =
     lastAttempt = Date.now()
     try {
       const { json, response } = await fetchJson(uri, 'The JWKS endpoint', http)
-      const entries = parseJwks(json, maxKeys)
-      if (typeof entries === 'string')
-        throw new RemoteResponseError('ERR_JWKS_INVALID', `The JWKS is unusable: ${entries}`)
+      const parsed = parseJwks(json, maxKeys)
+      if (typeof parsed === 'string')
+        throw new RemoteResponseError('ERR_JWKS_INVALID', `The JWKS is unusable: ${parsed}`)
       const freshFor = refreshInterval(statedFreshness(response.headers), minAge, maxAge)
-      held = { entries, fetchedAt: Date.now(), freshFor }
+      held = { entries: keepUnchanged(held?.entries, parsed), fetchedAt: Date.now(), freshFor }
       lastFailure = undefined
     } catch (error) {
       lastFailure = error
@@ -162,6 +177,7 @@ export function createRemoteJwks(url: string | URL, options: RemoteJwksOptions =
     uri,
     lookup,
     refresh,
+    current: () => held?.entries ?? [],
     async ready() {
       if (held === undefined) await refresh()
     },
