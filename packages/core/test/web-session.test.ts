@@ -161,7 +161,7 @@ describe('access-token refresh', () => {
     expect(again.session?.accessToken).not.toBe(after?.accessToken)
   })
 
-  it('ends the session when the provider refuses the refresh token', async () => {
+  it('gives a request with the cookie from before a refresh the refreshed session, without replaying the used refresh token (security review #3)', async () => {
     const provider = await idp()
     let now = Date.now()
     const browser = new TestBrowser(
@@ -175,16 +175,112 @@ describe('access-token refresh', () => {
     const captured = browser.cookieHeader()
     const session = await browser.auth.getSession(browser.request('/'))
     now = ((session?.accessTokenExpiresAt as number) - 30) * 1000
-    // A first refresh rotates the refresh token; the old cookie (an attacker's copy) then holds a dead one.
-    const first = await browser.auth.resolveSession(browser.request('/'))
-    expect(first.session).not.toBeNull()
-    const stale = await browser.auth.resolveSession(
+    const first = browser.store(
+      new Response(null, { headers: cookiesOf(await browser.auth.resolveSession(browser.request('/'))) }),
+    )
+    expect(first).toBeDefined()
+    const refreshed = await browser.auth.getSession(browser.request('/'))
+    expect(refreshed?.accessToken).not.toBe(session?.accessToken)
+    // A request that left the browser with the old cookie, arriving after the refresh finished.
+    const late = await browser.auth.resolveSession(
       new Request('http://127.0.0.1:4567/', { headers: { cookie: captured } }),
     )
-    expect(stale.session).toBeNull()
-    expect(stale.cookies).toEqual([expect.stringMatching(/^auth\.session=; .*Max-Age=0/)])
+    expect(late.session?.accessToken).toBe(refreshed?.accessToken)
+    expect(late.cookies.some((line) => line.startsWith('auth.session=') && !/Max-Age=0/.test(line))).toBe(
+      true,
+    )
+    // The provider never saw the used refresh token again, so the grant lives: the next refresh works.
+    now = ((refreshed?.accessTokenExpiresAt as number) - 30) * 1000
+    const next = await browser.auth.resolveSession(browser.request('/'))
+    expect(next.session?.accessToken).toEqual(expect.any(String))
+    expect(next.session?.accessToken).not.toBe(refreshed?.accessToken)
+  })
+
+  it('keeps the session while its access token works when the provider refuses the refresh, and ends it after', async () => {
+    const provider = await idp()
+    let now = Date.now()
+    const store = new RecordingStore()
+    const browser = new TestBrowser(
+      await authFor(provider, {
+        now: () => now,
+        scopes: ['openid', 'offline_access'],
+        authorizationParams: { prompt: 'consent' },
+        session: { secrets: SECRET, store },
+      }),
+    )
+    await browser.login(provider)
+    const stored = store.last as SessionData
+    // Another instance (or a stolen copy) used the refresh token: ours is now dead at the provider.
+    const other = await OAuthClient.discover(provider.issuer, {
+      clientId: provider.clients.basic.clientId,
+      clientSecret: provider.clients.basic.clientSecret,
+    })
+    await other.refresh(stored.tokens.refreshToken as string)
+    now = ((stored.tokens.expiresAt as number) - 30) * 1000
+    const refused = await browser.auth.resolveSession(browser.request('/'))
+    expect(refused.session?.accessToken).toBe(stored.tokens.accessToken)
+    expect(refused.cookies.some((line) => /Max-Age=0/.test(line))).toBe(false)
+    // Once the access token has expired (and the grace period passed), the session is over.
+    now = ((stored.tokens.expiresAt as number) + 61) * 1000
+    const ended = await browser.auth.resolveSession(browser.request('/'))
+    expect(ended.session).toBeNull()
+    expect(ended.cookies).toEqual([expect.stringMatching(/^auth\.session=; .*Max-Age=0/)])
+    expect(await store.get(stored.id)).toBeUndefined()
+  })
+
+  it("ends the session when the refreshed ID token is another login's (OIDC Core §12.2, security review #11)", async () => {
+    const provider = await idp()
+    let now = Date.now()
+    const { idToken: bobsIdToken } = await provider.getIdToken({ sub: 'bob' })
+    let swapped = 0
+    // A token endpoint that answers a refresh with another user's (validly signed) ID token.
+    const swapping: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init)
+      if (!String(init?.body ?? '').includes('grant_type=refresh_token')) return response
+      const body = (await response.json()) as Record<string, unknown>
+      swapped++
+      return Response.json({ ...body, id_token: bobsIdToken }, { status: response.status })
+    }
+    const client = await OAuthClient.discover(provider.issuer, {
+      clientId: provider.clients.basic.clientId,
+      clientSecret: provider.clients.basic.clientSecret,
+      fetch: swapping,
+    })
+    const browser = new TestBrowser(
+      createAuth({
+        client,
+        basePath: '/',
+        now: () => now,
+        scopes: ['openid', 'offline_access'],
+        authorizationParams: { prompt: 'consent' },
+        session: { secrets: SECRET },
+      }),
+    )
+    await browser.login(provider)
+    const session = await browser.auth.getSession(browser.request('/'))
+    expect(session?.user.sub).toBe('alice')
+    now = ((session?.accessTokenExpiresAt as number) - 30) * 1000
+    const resolved = await browser.auth.resolveSession(browser.request('/'))
+    expect(swapped).toBe(1)
+    expect(resolved.session).toBeNull()
+    expect(resolved.cookies).toEqual([expect.stringMatching(/^auth\.session=; .*Max-Age=0/)])
   })
 })
+
+/** A memory store that remembers the last session written, tokens included. */
+class RecordingStore extends MemorySessionStore {
+  last: SessionData | undefined
+  override async set(id: string, session: SessionData): Promise<void> {
+    this.last = session
+    await super.set(id, session)
+  }
+}
+
+function cookiesOf(resolved: { cookies: string[] }): Headers {
+  const headers = new Headers()
+  for (const line of resolved.cookies) headers.append('set-cookie', line)
+  return headers
+}
 
 describe('options are checked at creation', () => {
   it.each([
@@ -202,15 +298,6 @@ describe('options are checked at creation', () => {
 })
 
 describe('logout and the refresh token', () => {
-  /** A memory store that remembers the last session written, tokens included. */
-  class RecordingStore extends MemorySessionStore {
-    last: SessionData | undefined
-    override async set(id: string, session: SessionData): Promise<void> {
-      this.last = session
-      await super.set(id, session)
-    }
-  }
-
   async function loginWithStore(revokeOnLogout?: boolean) {
     const provider = await idp()
     const store = new RecordingStore()

@@ -2,11 +2,14 @@
  * Reading the session of a request for application code: validity, rolling renewal, and the
  * access-token refresh shortly before expiry, at most one refresh per session at a time.
  */
-import { isAuthError } from '../errors.js'
+import { type AuthError, isAuthError } from '../errors.js'
+import { decodePayload, splitCompact } from '../jwt/decode.js'
+import { LruCache } from '../lib/lru.js'
 import type { OAuthClient } from '../oauth/client.js'
+import type { IdTokenClaims } from '../oauth/token-set.js'
 import type { AuthConfig, Site } from './auth-config.js'
 import { type SessionCookies, sessionTokens } from './session-cookie.js'
-import type { SessionData } from './session-store.js'
+import type { SessionData, SessionTokens } from './session-store.js'
 
 /** The signed-in user's session as application code sees it. */
 export interface Session {
@@ -39,12 +42,56 @@ export function publicSession(data: SessionData): Session {
   }
 }
 
+/**
+ * Seconds a finished refresh is remembered, by the refresh token it used. A request that left the
+ * browser with the old cookie just before the rotated one arrived gets the refreshed tokens
+ * instead of replaying the used refresh token, which a rotating provider answers with
+ * `invalid_grant` and may treat as theft (oidc-provider then revokes the whole grant).
+ */
+const REFRESH_GRACE_SECONDS = 60
+/** Most refreshes remembered at once (one per session refreshing within the grace period). */
+const MAX_REMEMBERED_REFRESHES = 10_000
+
+/** How a refresh ended: new tokens, the session is over, or nothing changed (try again later). */
+type RefreshOutcome = { tokens: SessionTokens } | { ended: true } | { unchanged: true }
+
+interface RememberedRefresh {
+  outcome: RefreshOutcome
+  /** Epoch ms until which a request with the same refresh token reuses the outcome. */
+  until: number
+}
+
+/**
+ * A refreshed ID token that fails its checks (another login's `sub`, a bad signature...): by
+ * code, so errors from another installed copy of the package match too.
+ */
+function isIdTokenRefusal(error: AuthError): boolean {
+  return error.status === 401 && error.code.startsWith('ERR_JW')
+}
+
+/**
+ * The claims of the login a refresh must keep (OpenID Connect Core §12.2: `iss`, `sub`, `aud`,
+ * `azp`, `auth_time`): the session's ID token, verified when it was stored. Without one, the
+ * user's claims, so a refreshed ID token without the same `aud` ends the session (fail closed).
+ */
+function loginClaims(data: SessionData): IdTokenClaims {
+  const { idToken } = data.tokens
+  if (idToken !== undefined) {
+    try {
+      return decodePayload(splitCompact(idToken, idToken.length)[1]) as IdTokenClaims
+    } catch {
+      // A session written by this library always holds a decodable ID token; fall through.
+    }
+  }
+  return data.user as IdTokenClaims
+}
+
 export class SessionResolver {
   readonly #config: AuthConfig
   readonly #cookies: SessionCookies
   readonly #client: () => Promise<OAuthClient>
-  /** Refreshes in flight, by session id: parallel requests of one session share one refresh. */
-  readonly #refreshing = new Map<string, Promise<SessionData | null>>()
+  /** Refreshes in flight and recently finished, by session id and refresh token. */
+  readonly #refreshes = new LruCache<RememberedRefresh | Promise<RefreshOutcome>>(MAX_REMEMBERED_REFRESHES)
 
   constructor(config: AuthConfig, cookies: SessionCookies, client: () => Promise<OAuthClient>) {
     this.#config = config
@@ -58,29 +105,52 @@ export class SessionResolver {
     return expiresAt - this.#config.refreshBefore <= Math.floor(this.#config.now() / 1000)
   }
 
-  /**
-   * The refreshed session, `null` when the provider refused the refresh token (the session is
-   * over), or the unchanged session when the provider could not be reached: its access token
-   * may still be valid, and the next request tries again.
-   */
-  #refresh(data: SessionData): Promise<SessionData | null> {
-    let pending = this.#refreshing.get(data.id)
-    if (pending === undefined) {
-      pending = (async () => {
-        try {
-          const client = await this.#client()
-          const tokens = await client.refresh(data.tokens.refreshToken as string)
-          return { ...data, tokens: sessionTokens(tokens, data.tokens) }
-        } catch (error) {
-          // The provider refused the refresh token (by code, so another installed copy matches too).
-          return isAuthError(error) && error.code === 'ERR_OAUTH_EXCHANGE' ? null : data
-        } finally {
-          this.#refreshing.delete(data.id)
-        }
-      })()
-      this.#refreshing.set(data.id, pending)
+  /** Refreshes the tokens; `transient` marks an outcome not worth remembering (the provider was unreachable). */
+  async #refreshTokens(data: SessionData): Promise<RefreshOutcome & { transient?: true }> {
+    try {
+      const client = await this.#client()
+      const tokens = await client.refresh(data.tokens.refreshToken as string, {
+        idTokenClaims: loginClaims(data),
+      })
+      return { tokens: sessionTokens(tokens, data.tokens) }
+    } catch (error) {
+      if (!isAuthError(error)) return { unchanged: true, transient: true }
+      if (isIdTokenRefusal(error)) return { ended: true }
+      if (error.code !== 'ERR_OAUTH_EXCHANGE') return { unchanged: true, transient: true }
+      // A refusal while the access token still works is most likely a race this process did not
+      // see (another instance, or a request that outran the rotated cookie): the session goes on
+      // until the access token expires, and the browser's newer cookie, if any, takes over.
+      const { expiresAt } = data.tokens
+      const stillValid = expiresAt !== undefined && expiresAt > Math.floor(this.#config.now() / 1000)
+      return stillValid ? { unchanged: true } : { ended: true }
     }
-    return pending
+  }
+
+  /**
+   * The refreshed session, `null` when the login is over (the provider refused the refresh token
+   * and the access token has expired, or the refreshed ID token is another login's), or the
+   * unchanged session when the provider could not be reached: the next request tries again.
+   * Requests of one session share one refresh, and for {@link REFRESH_GRACE_SECONDS} afterwards a
+   * request presenting the same refresh token reuses its outcome instead of replaying the token.
+   */
+  async #refresh(data: SessionData): Promise<SessionData | null> {
+    const key = `${data.id} ${data.tokens.refreshToken}`
+    const now = this.#config.now()
+    let known = this.#refreshes.get(key)
+    if (known !== undefined && !(known instanceof Promise) && known.until <= now) known = undefined
+    let outcome: RefreshOutcome
+    if (known === undefined) {
+      const pending = this.#refreshTokens(data)
+      this.#refreshes.set(key, pending)
+      outcome = await pending
+      if ('transient' in outcome) this.#refreshes.delete(key)
+      else this.#refreshes.set(key, { outcome, until: this.#config.now() + REFRESH_GRACE_SECONDS * 1000 })
+    } else {
+      outcome = known instanceof Promise ? await known : known.outcome
+    }
+    if ('ended' in outcome) return null
+    if ('unchanged' in outcome) return data
+    return { ...data, tokens: outcome.tokens }
   }
 
   /** The session of a request and the cookies to set; refreshes the access token when due. */
