@@ -1,7 +1,8 @@
 /**
  * The settings every demo starts with: the dev identity provider's issuer, the demo API's
  * audience, and the login options of the demo's registered client. Environment variables
- * override the defaults that match `npm run demo`.
+ * override the defaults that match `npm run demo` (ISSUER, PORT, AUDIENCE, SESSION_SECRET,
+ * APP_BASE_URL: the public origin, needed in production mode).
  */
 import type { AuthOptions, TokenVerifierOptions } from '@org/auth-core'
 import type { DelegationClientOptions } from '@org/auth-core/delegation'
@@ -26,8 +27,16 @@ const DEFAULT_PORTS: Record<DemoName, number> = { express: 3001, hono: 3002, nes
 export function demoSettings(name: DemoName, env: Record<string, string | undefined>): DemoSettings {
   const issuer = env['ISSUER'] ?? 'http://127.0.0.1:4000'
   const client = DEMO_CLIENTS[name]
-  // A fixed development secret; a real deployment reads a random one (`openssl rand -base64 32`).
-  const secret = env['SESSION_SECRET'] ?? `${name}-demo-development-secret-not-for-production`
+  const production = env['NODE_ENV'] === 'production'
+  // A fixed secret in development (sessions survive restarts); in production (the Next demo's
+  // `next start`) never a published one, which @org/auth-core refuses there: a random one per
+  // process unless SESSION_SECRET is set. A real deployment reads `openssl rand -base64 32`.
+  const secret =
+    env['SESSION_SECRET'] ??
+    (production ? processSecret() : `${name}-demo-development-secret-not-for-production`)
+  // The demos listen on loopback; in production mode the library wants the origin stated.
+  const origin =
+    env['APP_BASE_URL'] !== undefined ? { baseUrl: env['APP_BASE_URL'] } : production ? { trustHost: true } : {}
   return {
     issuer,
     port: Number(env['PORT'] ?? DEFAULT_PORTS[name]),
@@ -47,9 +56,20 @@ export function demoSettings(name: DemoName, env: Record<string, string | undefi
       // offline_access (a refresh token) needs an explicit consent prompt at oidc-provider.
       authorizationParams: { prompt: 'consent' },
       session: { secrets: secret },
+      ...origin,
     },
     delegation: delegationOptions(client.clientId, issuer),
   }
+}
+
+/** One random secret per process, shared by every bundle that loads this module (Next loads it more than once). */
+function processSecret(): string {
+  const holder = globalThis as { __orgDemoSessionSecret?: string }
+  if (holder.__orgDemoSessionSecret === undefined) {
+    const bytes = crypto.getRandomValues(new Uint8Array(32))
+    holder.__orgDemoSessionSecret = btoa(String.fromCharCode(...bytes))
+  }
+  return holder.__orgDemoSessionSecret
 }
 
 /** The demo's delegation keys and the dev IdP's public ones (fixed development keys, see dev-keys.ts). */

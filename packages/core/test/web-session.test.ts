@@ -77,7 +77,11 @@ describe('chunked cookies', () => {
   })
 
   it('refuses a session that needs more than maxChunks cookies with ERR_SESSION_TOO_LARGE', async () => {
-    const config = resolveConfig({ client: {} as never, session: { secrets: SECRET, maxChunks: 2 } })
+    const config = resolveConfig({
+      client: {} as never,
+      baseUrl: 'https://app.example.com',
+      session: { secrets: SECRET, maxChunks: 2 },
+    })
     const cookies = new SessionCookies(config, createSealer(config.secrets, 'session'))
     const site = siteResolver(config)(new Request('https://app.example.com/'))
     const session = {

@@ -42,10 +42,11 @@ export type AuthMiddleware = RequestHandler & { readonly auth: Auth }
  * Mounts the login, callback, logout and session routes (under `basePath`, default `/auth`):
  * `app.use(auth(config))`, at the application's root. Takes `createAuth` options or an `Auth`.
  * Also makes the `Auth` available to {@link requireSession} and {@link getSession} on every
- * request after it. Behind a proxy, set `baseUrl` in the config (or `origin` here).
+ * request after it. Set `baseUrl` in the config (or `origin` here) for anything but local
+ * development; behind a proxy that sets `X-Forwarded-*`, `trustProxy` here trusts the host it forwards.
  */
 export function auth(config: AuthOptions | Auth, options: AuthMiddlewareOptions = {}): AuthMiddleware {
-  const instance = resolveAuth(config)
+  const instance = resolveAuth(config, options)
   const serve = nodeHandler(instance.handler, options)
   const state = { auth: instance, bridge: options }
   const middleware: RequestHandler = function authMiddleware(req, res, next) {

@@ -100,7 +100,8 @@ describe('requireAuth (Hono)', () => {
     expect(res.status).toBe(401)
     expect(await res.json()).toEqual({
       error: 'invalid_token',
-      error_description: 'An access token (typ "at+jwt") is required',
+      error_description:
+        'An access token (typ "at+jwt", RFC 9068) is required; for an issuer that does not type its access tokens, set tokenType "untyped-access"',
     })
   })
 

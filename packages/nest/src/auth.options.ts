@@ -84,7 +84,7 @@ export function createRuntime(
   if (onError !== undefined && typeof onError !== 'function') {
     throw new ConfigurationError('AuthModule option "onError" must be a function')
   }
-  const auth = login === undefined ? undefined : resolveAuth(login)
+  const auth = login === undefined ? undefined : resolveAuth(login, bridge)
   return Object.freeze({
     verifier: verifier === undefined ? undefined : resolveVerifier(verifier),
     login: auth,

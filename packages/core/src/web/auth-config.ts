@@ -3,7 +3,8 @@
  * defaults, plus the per-request "site": the application's origin and the cookie attributes that
  * follow from it.
  */
-import { ConfigurationError } from '../errors.js'
+import { ConfigurationError, SessionError } from '../errors.js'
+import { isProduction } from '../lib/environment.js'
 import type { AuthOptions } from './auth-options.js'
 import type { CookieAttributes } from './cookies.js'
 import { checkSecrets } from './seal.js'
@@ -11,6 +12,7 @@ import type { SessionStore } from './session-store.js'
 
 export interface AuthConfig {
   baseUrl: string | undefined
+  trustHost: boolean
   paths: { login: string; callback: string; logout: string; session: string }
   scopes: string
   resource: string | readonly string[] | undefined
@@ -106,14 +108,22 @@ export function resolveConfig(options: AuthOptions): AuthConfig {
   if (absoluteDuration < maxAge && session.rolling !== false) {
     throw new ConfigurationError('"session.absoluteDuration" must be at least "session.maxAge"')
   }
+  const baseUrl = origin(options.baseUrl)
+  const trustHost = options.trustHost === true
+  if (baseUrl === undefined && !trustHost && isProduction()) {
+    throw new ConfigurationError(
+      '"baseUrl" (the public origin, e.g. https://app.example.com) is required in production: without it the Host header would pick the redirect URI and the cookie attributes. Behind a proxy that sets Host, "trustHost: true" takes each request\'s origin instead',
+    )
+  }
   return {
-    baseUrl: origin(options.baseUrl),
+    baseUrl,
+    trustHost,
     paths,
     scopes: scopes.join(' '),
     resource: options.resource,
     authorizationParams: options.authorizationParams,
     formPost: options.authorizationParams?.['response_mode'] === 'form_post',
-    secrets: checkSecrets(session.secrets, 'session.secrets'),
+    secrets: checkSecrets(session.secrets, 'session.secrets', session.allowWeakSecrets === true),
     cookieName,
     maxAge,
     rolling: session.rolling !== false,
@@ -149,9 +159,25 @@ function siteAt(origin: string): Site {
   }
 }
 
-/** `siteOf(request)` for a config: with `baseUrl` the site is fixed and computed once. */
+/**
+ * `siteOf(request)` for a config: with `baseUrl` the site is fixed and computed once; with
+ * `trustHost` it is each request's origin; with neither, only a loopback origin (local
+ * development) is taken from the request, and any other answers `ERR_BASE_URL_REQUIRED`: a
+ * forged `Host` must not choose the redirect URI or drop the `Secure` attribute.
+ */
 export function siteResolver(config: AuthConfig): (request: Request) => Site {
-  if (config.baseUrl === undefined) return (request) => siteAt(request.url)
-  const fixed = siteAt(config.baseUrl)
-  return () => fixed
+  if (config.baseUrl !== undefined) {
+    const fixed = siteAt(config.baseUrl)
+    return () => fixed
+  }
+  if (config.trustHost) return (request) => siteAt(request.url)
+  return (request) => {
+    const url = new URL(request.url)
+    if (isLoopback(url.hostname)) return siteAt(url.origin)
+    throw new SessionError(
+      'ERR_BASE_URL_REQUIRED',
+      `A request for ${url.host} reached an application without "baseUrl": set "baseUrl" to the public origin (or "trustHost: true" behind a proxy that sets Host)`,
+      500,
+    )
+  }
 }

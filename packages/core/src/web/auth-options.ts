@@ -12,6 +12,13 @@ export interface SessionOptions {
    */
   secrets: string | readonly string[]
   /**
+   * With `NODE_ENV=production`, secrets published in documentation, marked as development values
+   * (`…-not-for-production`) or with fewer than 10 distinct characters are refused at start-up:
+   * anyone who knows one can forge sessions. `true` accepts them anyway (the explicit opt-out).
+   * Default: `false`.
+   */
+  allowWeakSecrets?: boolean
+  /**
    * Name of the session cookie. On https (and any host but loopback) it gets the `__Host-`
    * prefix, which pins it to this exact host, path `/`, and Secure. Default: `auth.session`.
    */
@@ -63,11 +70,19 @@ export interface AuthOptions {
   /** More client options (fetch, timeout, clientAuthentication...), with `issuer`. Default: none. */
   clientOptions?: Omit<DiscoverOAuthClientOptions, 'clientId' | 'clientSecret' | 'redirectUri'>
   /**
-   * Public origin of the application, e.g. `https://app.example.com`. Set it behind a proxy: it
-   * makes the redirect URI and the origin check independent of the `Host` header.
-   * Default: the origin of each request's URL.
+   * Public origin of the application, e.g. `https://app.example.com`: the redirect URI, the
+   * origin check and the cookie attributes (`Secure`, `__Host-`) follow from it, never from the
+   * `Host` header. Required with `NODE_ENV=production` (unless `trustHost`). Default: none; then
+   * only requests to a loopback origin (`http://localhost:3000`, local development) are served,
+   * others answer `ERR_BASE_URL_REQUIRED` (500).
    */
   baseUrl?: string
+  /**
+   * Take the application's origin from each request (its `Host`, or what the framework or Node
+   * bridge derived from `X-Forwarded-*`) when `baseUrl` is not set. Only behind a proxy that
+   * sets or checks `Host`: a forged `Host` would choose the redirect URI. Default: `false`.
+   */
+  trustHost?: boolean
   /** Path the routes are mounted under. Default: `/auth`. */
   basePath?: string
   /** Route paths under `basePath`. */

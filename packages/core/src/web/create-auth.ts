@@ -121,7 +121,7 @@ export function createAuth(options: AuthOptions): Auth {
     consumed,
   })
 
-  const resolveSession = (request: Request): Promise<ResolvedSession> => {
+  const resolveSession = async (request: Request): Promise<ResolvedSession> => {
     const ctx = contextOf(request)
     return resolver.resolve(ctx.site, ctx.cookies)
   }
@@ -136,7 +136,12 @@ export function createAuth(options: AuthOptions): Auth {
     isAuthRoute: (pathname) => routes.has(pathname) || pathname === config.paths.callback,
     async handler(request) {
       const { pathname } = new URL(request.url)
-      const ctx = contextOf(request)
+      let ctx: RouteContext
+      try {
+        ctx = contextOf(request)
+      } catch (error) {
+        return fail(error, request) // ERR_BASE_URL_REQUIRED: a Host this application was not set up for
+      }
       if (pathname === config.paths.callback) {
         if (request.method !== 'GET' && request.method !== 'POST') {
           return fail(
@@ -159,7 +164,7 @@ export function createAuth(options: AuthOptions): Auth {
       }
     },
     resolveSession,
-    getSession(request) {
+    async getSession(request) {
       const ctx = contextOf(request)
       return resolver.peek(ctx.site, ctx.cookies)
     },
@@ -178,10 +183,22 @@ export function createAuth(options: AuthOptions): Auth {
 
 /**
  * What adapters accept for web login: an `Auth` already created is used as is; options create
- * one (checked now). Mirrors `resolveVerifier` for bearer tokens.
+ * one (checked now). Mirrors `resolveVerifier` for bearer tokens. `bridge` is the Node bridge's
+ * settings: its fixed `origin` serves as `baseUrl`, and `trustProxy` (the origin taken from
+ * `X-Forwarded-*`) as `trustHost`, unless the options set those themselves.
  */
-export function resolveAuth(input: AuthOptions | Auth): Auth {
-  return typeof (input as Partial<Auth>).handler === 'function'
-    ? (input as Auth)
-    : createAuth(input as AuthOptions)
+export function resolveAuth(
+  input: AuthOptions | Auth,
+  bridge: { origin?: string | undefined; trustProxy?: boolean | undefined } = {},
+): Auth {
+  if (typeof (input as Partial<Auth>).handler === 'function') return input as Auth
+  const options = input as AuthOptions
+  return createAuth({
+    ...options,
+    // An unparsable origin is left to the bridge, whose check names its own option.
+    ...(options.baseUrl === undefined && bridge.origin !== undefined && URL.canParse(bridge.origin)
+      ? { baseUrl: bridge.origin }
+      : {}),
+    ...(options.trustHost === undefined && bridge.trustProxy === true ? { trustHost: true } : {}),
+  })
 }

@@ -6,6 +6,8 @@
  */
 import { EncryptJWT, jwtDecrypt } from 'jose'
 import { ConfigurationError } from '../errors.js'
+import { isProduction } from '../lib/environment.js'
+import { weakness } from './weak-secrets.js'
 
 /** Below this, a secret is guessable offline from one cookie. */
 const MIN_SECRET_LENGTH = 32
@@ -29,8 +31,11 @@ export interface Sealer {
   unseal(value: string): Promise<Unsealed | undefined>
 }
 
-/** Checks the `secrets` option: one secret or a non-empty list, each long enough. */
-export function checkSecrets(secrets: unknown, option: string): readonly string[] {
+/**
+ * Checks the `secrets` option: one secret or a non-empty list, each long enough and, in
+ * production, none of the published or development values (unless `allowWeak`).
+ */
+export function checkSecrets(secrets: unknown, option: string, allowWeak = false): readonly string[] {
   const list = typeof secrets === 'string' ? [secrets] : secrets
   if (!Array.isArray(list) || list.length === 0) {
     throw new ConfigurationError(`"${option}" must be a secret or a non-empty list of secrets`)
@@ -39,6 +44,12 @@ export function checkSecrets(secrets: unknown, option: string): readonly string[
     if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
       throw new ConfigurationError(
         `Every "${option}" entry must be a string of at least ${MIN_SECRET_LENGTH} characters (e.g. \`openssl rand -base64 32\`)`,
+      )
+    }
+    const weak = allowWeak || !isProduction() ? undefined : weakness(secret)
+    if (weak !== undefined) {
+      throw new ConfigurationError(
+        `An entry of "${option}" ${weak}: in production (NODE_ENV=production) use a random one (\`openssl rand -base64 32\`)`,
       )
     }
   }
