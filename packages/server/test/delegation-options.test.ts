@@ -100,13 +100,14 @@ describe('memory stores', () => {
     const store = createMemoryDelegationStore()
     await store.putSession(session('s1'))
     await store.putSession(session('s2'))
-    await expect(store.getSession('sp', 's1')).resolves.toBeUndefined()
-    await expect(store.getSession('other-sp', 's2')).resolves.toBeUndefined()
-    await expect(store.recordFailedAttempt('sp', 's2')).resolves.toBe(1)
-    await expect(store.recordFailedAttempt('sp', 's2')).resolves.toBe(2)
+    await expect(store.takeSession('sp', 's1')).resolves.toBeUndefined()
+    await expect(store.recordAttempt('other-sp', 's2')).resolves.toBeUndefined()
+    await expect(store.recordAttempt('sp', 's2')).resolves.toMatchObject({ id: 's2', attempts: 1 })
+    await expect(store.recordAttempt('sp', 's2')).resolves.toMatchObject({ id: 's2', attempts: 2 })
     const [first, second] = await Promise.all([store.takeSession('sp', 's2'), store.takeSession('sp', 's2')])
-    expect([first, second].sort()).toEqual([false, true])
-    await expect(store.recordFailedAttempt('sp', 's2')).resolves.toBeUndefined()
+    expect([first?.id, second?.id].sort()).toEqual(['s2', undefined])
+    expect((first ?? second)?.attempts).toBe(2)
+    await expect(store.recordAttempt('sp', 's2')).resolves.toBeUndefined()
     await store.putCredentials('sp', 'alice', {
       method: 'sms',
       email: null,
@@ -126,8 +127,8 @@ describe('memory stores', () => {
     await store.putSession(session('s1', 'u1'))
     await store.putSession(session('s2', 'u2'))
     await store.putSession(session('s3', 'u3'))
-    await expect(store.getSession('sp', 's1')).resolves.toBeUndefined()
-    await expect(store.getSession('sp', 's3')).resolves.toBeDefined()
+    await expect(store.takeSession('sp', 's1')).resolves.toBeUndefined()
+    await expect(store.takeSession('sp', 's3')).resolves.toMatchObject({ id: 's3' })
     const record = { method: null, email: null, phoneNumber: null, totpSecret: null, updatedAt: 1 }
     await store.putCredentials('sp', 'u1', record)
     await store.putCredentials('sp', 'u1', record)
