@@ -29,6 +29,15 @@ describe('createDelegationService options', () => {
   })
 
   it.each([
+    'https://idp.example.com:8443/delegation',
+    'http://localhost:4000/delegation',
+    'http://[::1]:4000/delegation',
+    `https://${'a'.repeat(60)}.${'b'.repeat(60)}.example.com/delegation`,
+  ])('starts with the default TOTP issuer for baseUrl %s', async (baseUrl) => {
+    await expect(createDelegationService(options({ baseUrl }))).resolves.toBeTypeOf('function')
+  })
+
+  it.each([
     ['a non-https baseUrl', { baseUrl: 'http://idp.example.com' }, 'ERR_INVALID_OPTION'],
     ['a baseUrl with a query', { baseUrl: 'https://idp.example.com/?a=1' }, 'ERR_INVALID_OPTION'],
     ['no providers', { registeredProviders: [] }, 'ERR_INVALID_OPTION'],
