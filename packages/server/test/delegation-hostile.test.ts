@@ -321,6 +321,8 @@ describe('hostile requests to the delegation service', () => {
     ['a five-digit OTP', '/v1/mfa/verify', { user_id: 'alice', session_id: 'S'.repeat(43), otp: '12345' }],
     ['a non-string OTP', '/v1/mfa/verify', { user_id: 'alice', session_id: 'S'.repeat(43), otp: 123456 }],
     ['no user id', '/v1/credentials', {}],
+    // Valid JSON ("\ud800"), not text: it made the otpauth URI throw, a 500 after storing the session.
+    ['a user id with a lone surrogate', '/v1/mfa/initiate', { user_id: 'al\ud800ice', method: 'totp' }],
   ])('refuses %s sent past the client (ERR_DELEGATION_PARAMS_INVALID)', async (_, path, params) => {
     const crafted = await craft({ path, params })
     const answer = await send(crafted.body, path)
