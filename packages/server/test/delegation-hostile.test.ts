@@ -18,6 +18,7 @@ import {
 } from '@org/auth-core/delegation'
 import { exportJWK, exportPKCS8, generateKeyPair } from 'jose'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createDelegationService, type DelegationEvent } from '../src/index.js'
 import { type Harness, SP_ID, startHarness } from './helpers/harness.js'
 
 let h: Harness
@@ -387,5 +388,39 @@ describe('hostile answers reaching the real client', () => {
     await expect(client.getUserCredentials('alice')).rejects.toMatchObject({
       code: 'ERR_DELEGATION_KEY_UNKNOWN',
     })
+  })
+})
+
+describe('hostile bodies', () => {
+  it('answers a body that breaks off mid-stream as a signed invalid_message, not a server error', async () => {
+    const events: DelegationEvent[] = []
+    const handler = await createDelegationService({
+      baseUrl: 'https://idp.example.com/delegation',
+      keys: { signingKey: h.idp.signingPrivatePem, encryptionKeys: h.idp.encryptionPrivatePem },
+      registeredProviders: [
+        { id: SP_ID, signingKeys: h.sp.signingPublicPem, encryptionKey: h.sp.encryptionPublicPem },
+      ],
+      onEvent: (event) => events.push(event),
+    })
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('eyJhbGciOi'))
+        controller.error(new Error('connection reset'))
+      },
+    })
+    const response = await handler(
+      new Request('https://idp.example.com/delegation/v1/credentials', {
+        method: 'POST',
+        headers: { 'content-type': 'application/jose' },
+        body,
+        duplex: 'half',
+      } as RequestInit),
+    )
+    expect(response.status).toBe(400)
+    const answer = { status: response.status, contentType: '', body: await response.text() }
+    await expect(signedRefusal(answer)).resolves.toMatchObject({ error: 'invalid_message' })
+    expect(events.map((event) => [event.type, 'code' in event ? event.code : ''])).toEqual([
+      ['refused', 'ERR_DELEGATION_BODY_UNREADABLE'],
+    ])
   })
 })
