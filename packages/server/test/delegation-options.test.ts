@@ -141,7 +141,10 @@ describe('memory stores', () => {
     const record = { method: null, email: null, phoneNumber: null, totpSecret: null, updatedAt: 1 }
     await store.putCredentials('sp', 'u1', record)
     await store.putCredentials('sp', 'u1', record)
-    await expect(store.putCredentials('sp', 'u2', record)).rejects.toThrow(/full/)
+    await expect(store.putCredentials('sp', 'u2', record)).rejects.toMatchObject({
+      code: 'ERR_DELEGATION_STORE_FULL',
+      message: expect.stringMatching(/full/),
+    })
   })
 
   it('replay store: refuses a known id until it expires, and fails closed when full', async () => {
@@ -150,7 +153,7 @@ describe('memory stores', () => {
     await expect(replay.consume('a', 1_010)).resolves.toBe(true)
     await expect(replay.consume('a', 1_010)).resolves.toBe(false)
     await expect(replay.consume('b', 1_020)).resolves.toBe(true)
-    await expect(replay.consume('c', 1_030)).rejects.toThrow(/full/)
+    await expect(replay.consume('c', 1_030)).rejects.toMatchObject({ code: 'ERR_DELEGATION_STORE_FULL' })
     clock.now = 1_015_000
     await expect(replay.consume('c', 1_030)).resolves.toBe(true)
     await expect(replay.consume('b', 1_020)).resolves.toBe(false)

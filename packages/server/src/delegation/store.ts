@@ -1,4 +1,5 @@
 import type { MfaMethod } from '@org/auth-core/delegation'
+import { DelegationStoreFullError } from './errors.js'
 
 /**
  * A user's MFA state at the identity provider. Users are scoped by service provider: one provider
@@ -101,7 +102,7 @@ export function createMemoryDelegationStore(options: MemoryDelegationStoreOption
     async putCredentials(spId, userId, record) {
       const key = userKey(spId, userId)
       if (!credentials.has(key) && credentials.size >= maxUsers) {
-        throw new Error('The memory delegation store is full')
+        throw new DelegationStoreFullError('The memory delegation store is full')
       }
       credentials.set(key, { ...record })
     },
