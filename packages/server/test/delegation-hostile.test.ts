@@ -162,6 +162,19 @@ describe('hostile requests to the delegation service', () => {
     expect(h.sent).toHaveLength(sent)
   })
 
+  it('acts once on a request sent many times at once: one code, the others refused as replays', async () => {
+    const crafted = await craft({
+      path: '/v1/mfa/initiate',
+      params: { user_id: 'bob', method: 'email', email: 'bob@example.com' },
+    })
+    const sent = h.sent.length
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => send(crafted.body, '/v1/mfa/initiate')),
+    )
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, ...Array(9).fill(409)])
+    expect(h.sent.length - sent).toBe(1)
+  })
+
   it.each([
     ['expired', { iat: -400, exp: -340 }],
     ['issued in the future', { iat: 120, exp: 180 }],
