@@ -68,7 +68,9 @@ describe('delegation input validation', () => {
 
   it('checks user ids and session ids', () => {
     expect(checkUserId('alice@example.com')).toBe('alice@example.com')
-    for (const bad of ['', ' alice', 'a\u0000b', 'x'.repeat(257), 42]) {
+    // A surrogate pair is text (one emoji); a lone surrogate is not.
+    expect(checkUserId('alice\u{1F600}')).toBe('alice\u{1F600}')
+    for (const bad of ['', ' alice', 'a\u0000b', 'x'.repeat(257), 42, 'a\ud800b', 'a\udc00', '\ud83d']) {
       expect(() => checkUserId(bad)).toThrow(expect.objectContaining({ code: 'ERR_USER_ID_INVALID' }))
     }
     expect(checkSessionId('a'.repeat(43))).toHaveLength(43)

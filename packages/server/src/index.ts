@@ -1,3 +1,4 @@
+export { DelegationStoreFullError } from './delegation/errors.js'
 export type {
   DelegationEvent,
   DelegationServiceOptions,

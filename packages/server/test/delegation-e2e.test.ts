@@ -120,6 +120,15 @@ describe('MFA delegation end to end', () => {
     expect(JSON.stringify([credentials, read])).not.toContain(secret)
   })
 
+  it('names the TOTP issuer after the host name of baseUrl by default, without its port', async () => {
+    h = await startHarness({ totp: undefined })
+    const session = await h.client.initiateMfaChange({ userId: 'olga', method: MfaMethod.Totp })
+    const uri = new URL(session.totp?.otpauthUri as string)
+    expect(new URL(h.baseUrl).port).not.toBe('')
+    expect(uri.pathname).toBe('/127.0.0.1:olga')
+    expect(uri.searchParams.get('issuer')).toBe('127.0.0.1')
+  })
+
   it('closes a session after the attempt limit, and then refuses even the right code', async () => {
     h = await startHarness()
     const session = await h.client.initiateMfaChange({

@@ -18,6 +18,7 @@ import {
 } from '@org/auth-core/delegation'
 import { exportJWK, exportPKCS8, generateKeyPair } from 'jose'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createDelegationService, type DelegationEvent } from '../src/index.js'
 import { type Harness, SP_ID, startHarness } from './helpers/harness.js'
 
 let h: Harness
@@ -159,6 +160,19 @@ describe('hostile requests to the delegation service', () => {
     const answer = await expectRefused(crafted, 'ERR_DELEGATION_REPLAYED', '/v1/mfa/initiate')
     expect(answer.status).toBe(409)
     expect(h.sent).toHaveLength(sent)
+  })
+
+  it('acts once on a request sent many times at once: one code, the others refused as replays', async () => {
+    const crafted = await craft({
+      path: '/v1/mfa/initiate',
+      params: { user_id: 'bob', method: 'email', email: 'bob@example.com' },
+    })
+    const sent = h.sent.length
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => send(crafted.body, '/v1/mfa/initiate')),
+    )
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, ...Array(9).fill(409)])
+    expect(h.sent.length - sent).toBe(1)
   })
 
   it.each([
@@ -321,6 +335,8 @@ describe('hostile requests to the delegation service', () => {
     ['a five-digit OTP', '/v1/mfa/verify', { user_id: 'alice', session_id: 'S'.repeat(43), otp: '12345' }],
     ['a non-string OTP', '/v1/mfa/verify', { user_id: 'alice', session_id: 'S'.repeat(43), otp: 123456 }],
     ['no user id', '/v1/credentials', {}],
+    // Valid JSON ("\ud800"), not text: it made the otpauth URI throw, a 500 after storing the session.
+    ['a user id with a lone surrogate', '/v1/mfa/initiate', { user_id: 'al\ud800ice', method: 'totp' }],
   ])('refuses %s sent past the client (ERR_DELEGATION_PARAMS_INVALID)', async (_, path, params) => {
     const crafted = await craft({ path, params })
     const answer = await send(crafted.body, path)
@@ -385,5 +401,39 @@ describe('hostile answers reaching the real client', () => {
     await expect(client.getUserCredentials('alice')).rejects.toMatchObject({
       code: 'ERR_DELEGATION_KEY_UNKNOWN',
     })
+  })
+})
+
+describe('hostile bodies', () => {
+  it('answers a body that breaks off mid-stream as a signed invalid_message, not a server error', async () => {
+    const events: DelegationEvent[] = []
+    const handler = await createDelegationService({
+      baseUrl: 'https://idp.example.com/delegation',
+      keys: { signingKey: h.idp.signingPrivatePem, encryptionKeys: h.idp.encryptionPrivatePem },
+      registeredProviders: [
+        { id: SP_ID, signingKeys: h.sp.signingPublicPem, encryptionKey: h.sp.encryptionPublicPem },
+      ],
+      onEvent: (event) => events.push(event),
+    })
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('eyJhbGciOi'))
+        controller.error(new Error('connection reset'))
+      },
+    })
+    const response = await handler(
+      new Request('https://idp.example.com/delegation/v1/credentials', {
+        method: 'POST',
+        headers: { 'content-type': 'application/jose' },
+        body,
+        duplex: 'half',
+      } as RequestInit),
+    )
+    expect(response.status).toBe(400)
+    const answer = { status: response.status, contentType: '', body: await response.text() }
+    await expect(signedRefusal(answer)).resolves.toMatchObject({ error: 'invalid_message' })
+    expect(events.map((event) => [event.type, 'code' in event ? event.code : ''])).toEqual([
+      ['refused', 'ERR_DELEGATION_BODY_UNREADABLE'],
+    ])
   })
 })

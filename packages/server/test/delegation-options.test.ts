@@ -29,6 +29,15 @@ describe('createDelegationService options', () => {
   })
 
   it.each([
+    'https://idp.example.com:8443/delegation',
+    'http://localhost:4000/delegation',
+    'http://[::1]:4000/delegation',
+    `https://${'a'.repeat(60)}.${'b'.repeat(60)}.example.com/delegation`,
+  ])('starts with the default TOTP issuer for baseUrl %s', async (baseUrl) => {
+    await expect(createDelegationService(options({ baseUrl }))).resolves.toBeTypeOf('function')
+  })
+
+  it.each([
     ['a non-https baseUrl', { baseUrl: 'http://idp.example.com' }, 'ERR_INVALID_OPTION'],
     ['a baseUrl with a query', { baseUrl: 'https://idp.example.com/?a=1' }, 'ERR_INVALID_OPTION'],
     ['no providers', { registeredProviders: [] }, 'ERR_INVALID_OPTION'],
@@ -100,13 +109,14 @@ describe('memory stores', () => {
     const store = createMemoryDelegationStore()
     await store.putSession(session('s1'))
     await store.putSession(session('s2'))
-    await expect(store.getSession('sp', 's1')).resolves.toBeUndefined()
-    await expect(store.getSession('other-sp', 's2')).resolves.toBeUndefined()
-    await expect(store.recordFailedAttempt('sp', 's2')).resolves.toBe(1)
-    await expect(store.recordFailedAttempt('sp', 's2')).resolves.toBe(2)
+    await expect(store.takeSession('sp', 's1')).resolves.toBeUndefined()
+    await expect(store.recordAttempt('other-sp', 's2')).resolves.toBeUndefined()
+    await expect(store.recordAttempt('sp', 's2')).resolves.toMatchObject({ id: 's2', attempts: 1 })
+    await expect(store.recordAttempt('sp', 's2')).resolves.toMatchObject({ id: 's2', attempts: 2 })
     const [first, second] = await Promise.all([store.takeSession('sp', 's2'), store.takeSession('sp', 's2')])
-    expect([first, second].sort()).toEqual([false, true])
-    await expect(store.recordFailedAttempt('sp', 's2')).resolves.toBeUndefined()
+    expect([first?.id, second?.id].sort()).toEqual(['s2', undefined])
+    expect((first ?? second)?.attempts).toBe(2)
+    await expect(store.recordAttempt('sp', 's2')).resolves.toBeUndefined()
     await store.putCredentials('sp', 'alice', {
       method: 'sms',
       email: null,
@@ -126,12 +136,15 @@ describe('memory stores', () => {
     await store.putSession(session('s1', 'u1'))
     await store.putSession(session('s2', 'u2'))
     await store.putSession(session('s3', 'u3'))
-    await expect(store.getSession('sp', 's1')).resolves.toBeUndefined()
-    await expect(store.getSession('sp', 's3')).resolves.toBeDefined()
+    await expect(store.takeSession('sp', 's1')).resolves.toBeUndefined()
+    await expect(store.takeSession('sp', 's3')).resolves.toMatchObject({ id: 's3' })
     const record = { method: null, email: null, phoneNumber: null, totpSecret: null, updatedAt: 1 }
     await store.putCredentials('sp', 'u1', record)
     await store.putCredentials('sp', 'u1', record)
-    await expect(store.putCredentials('sp', 'u2', record)).rejects.toThrow(/full/)
+    await expect(store.putCredentials('sp', 'u2', record)).rejects.toMatchObject({
+      code: 'ERR_DELEGATION_STORE_FULL',
+      message: expect.stringMatching(/full/),
+    })
   })
 
   it('replay store: refuses a known id until it expires, and fails closed when full', async () => {
@@ -140,7 +153,7 @@ describe('memory stores', () => {
     await expect(replay.consume('a', 1_010)).resolves.toBe(true)
     await expect(replay.consume('a', 1_010)).resolves.toBe(false)
     await expect(replay.consume('b', 1_020)).resolves.toBe(true)
-    await expect(replay.consume('c', 1_030)).rejects.toThrow(/full/)
+    await expect(replay.consume('c', 1_030)).rejects.toMatchObject({ code: 'ERR_DELEGATION_STORE_FULL' })
     clock.now = 1_015_000
     await expect(replay.consume('c', 1_030)).resolves.toBe(true)
     await expect(replay.consume('b', 1_020)).resolves.toBe(false)

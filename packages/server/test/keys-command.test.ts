@@ -1,10 +1,22 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { DelegationClient, importDelegationKey } from '@org/auth-core/delegation'
 import { afterEach, describe, expect, it } from 'vitest'
+import { writeKeyFile } from '../src/bin/key-file.js'
 import { runKeysCommand } from '../src/bin/keys-command.js'
 import { createDelegationService } from '../src/index.js'
 
@@ -111,6 +123,70 @@ describe('org-auth-keys generate', () => {
     expect(readFileSync(join(dir, 'idp-x25519-private.pem'), 'utf8')).toBe(privatePem)
     expect(run(['generate', '--role', 'idp', '--x25519', '--out', dir, '--force']).code).toBe(0)
     expect(readFileSync(join(dir, 'idp-x25519-private.pem'), 'utf8')).not.toBe(privatePem)
+  })
+
+  it('--force leaves a private key 0600 even over an existing 0644 file, and public keys 0644', () => {
+    const dir = tempDir()
+    const path = join(dir, 'idp-ed25519-private.pem')
+    writeFileSync(path, 'old key\n', { mode: 0o644 })
+    chmodSync(path, 0o644)
+    writeFileSync(join(dir, 'idp-ed25519-public.pem'), 'old public\n', { mode: 0o600 })
+    chmodSync(join(dir, 'idp-ed25519-public.pem'), 0o600)
+    expect(run(['generate', '--role', 'idp', '--ed25519', '--out', dir, '--force']).code).toBe(0)
+    expect(readFileSync(path, 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----\n/)
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+    expect(statSync(join(dir, 'idp-ed25519-public.pem')).mode & 0o777).toBe(0o644)
+    // Nothing is left behind but the keys.
+    expect(readdirSync(dir).sort()).toEqual(['idp-ed25519-private.pem', 'idp-ed25519-public.pem'])
+  })
+
+  it('--force replaces a symlink planted at a key path instead of writing through it', () => {
+    const dir = tempDir()
+    const elsewhere = tempDir()
+    const victim = join(elsewhere, 'authorized_keys')
+    writeFileSync(victim, 'do not touch\n', { mode: 0o644 })
+    const path = join(dir, 'sp-x25519-private.pem')
+    symlinkSync(victim, path)
+    expect(run(['generate', '--role', 'sp', '--x25519', '--out', dir, '--force']).code).toBe(0)
+    expect(readFileSync(victim, 'utf8')).toBe('do not touch\n')
+    expect(statSync(victim).mode & 0o777).toBe(0o644)
+    expect(lstatSync(path).isSymbolicLink()).toBe(false)
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+    expect(readFileSync(path, 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----\n/)
+  })
+
+  it('refuses a dangling symlink at a key path without --force, creating nothing where it points', () => {
+    const dir = tempDir()
+    const target = join(tempDir(), 'planted.pem')
+    symlinkSync(target, join(dir, 'sp-ed25519-private.pem'))
+    const result = run(['generate', '--role', 'sp', '--ed25519', '--out', dir])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/--force/)
+    expect(() => lstatSync(target)).toThrow(/ENOENT/)
+    expect(readdirSync(dir)).toEqual(['sp-ed25519-private.pem'])
+  })
+
+  it('fails cleanly when a key path is a directory, leaving no temporary file', () => {
+    const dir = tempDir()
+    mkdirSync(join(dir, 'sp-ed25519-private.pem', 'inside'), { recursive: true })
+    const result = run(['generate', '--role', 'sp', '--ed25519', '--out', dir, '--force'])
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('')
+    expect(readdirSync(dir)).toEqual(['sp-ed25519-private.pem'])
+  })
+
+  it('creates files (the temporary one included) only where nothing is, never following a symlink', () => {
+    const dir = tempDir()
+    const target = join(tempDir(), 'planted')
+    const link = join(dir, 'link')
+    symlinkSync(target, link)
+    expect(() => writeKeyFile(link, 'secret', 0o600, false)).toThrow(
+      expect.objectContaining({ code: 'EEXIST' }),
+    )
+    expect(() => lstatSync(target)).toThrow(/ENOENT/)
+    writeKeyFile(link, 'secret', 0o600, true)
+    expect(lstatSync(link).isFile()).toBe(true)
+    expect(() => lstatSync(target)).toThrow(/ENOENT/)
   })
 
   it('prints usage for unknown commands and options, without generating anything', () => {

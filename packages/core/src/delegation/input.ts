@@ -13,15 +13,22 @@ const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_
 const DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
+// A lone UTF-16 surrogate: valid in a JSON string ("\ud800"), but not text. encodeURIComponent
+// throws on it (the IdP's otpauth URI), and UTF-8 stores (PostgreSQL text) refuse it.
+const LONE_SURROGATE = /\p{Cs}/u
 
-/** A user id: 1–256 characters, no control characters, no surrounding whitespace. Compared exactly. */
+/**
+ * A user id: 1–256 characters of well-formed text (no lone surrogate), no control characters, no
+ * surrounding whitespace. Compared exactly.
+ */
 export function checkUserId(value: unknown, field = 'userId'): string {
   if (
     typeof value !== 'string' ||
     value.length === 0 ||
     value.length > 256 ||
     value.trim() !== value ||
-    CONTROL.test(value)
+    CONTROL.test(value) ||
+    LONE_SURROGATE.test(value)
   ) {
     throw new DelegationInputError(
       'ERR_USER_ID_INVALID',

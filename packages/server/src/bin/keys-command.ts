@@ -3,8 +3,9 @@
  * private, SPKI public) and as the environment variable lines each side configures.
  */
 import { createHash, generateKeyPairSync } from 'node:crypto'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { occupied, writeKeyFile } from './key-file.js'
 
 export const USAGE = `Usage: org-auth-keys generate [--ed25519] [--x25519] [--role sp|idp|both] [--out <dir>] [--force]
 
@@ -110,11 +111,12 @@ function writeKeys(keys: readonly GeneratedKey[], dir: string, force: boolean): 
     [join(dir, `${key.role}-${key.kind}-private.pem`), key.privatePem, 0o600],
     [join(dir, `${key.role}-${key.kind}-public.pem`), key.publicPem, 0o644],
   ])
-  const existing = files.filter(([path]) => existsSync(path))
+  // lstat, not exists: a dangling symlink is something at the path too.
+  const existing = files.filter(([path]) => occupied(path))
   if (existing.length > 0 && !force) {
     throw new Error(`${existing.map(([path]) => path).join(', ')} already exist; pass --force to overwrite`)
   }
-  for (const [path, pem, mode] of files) writeFileSync(path, pem, { mode })
+  for (const [path, pem, mode] of files) writeKeyFile(path, pem, mode, force)
   return files.map(([path]) => path)
 }
 

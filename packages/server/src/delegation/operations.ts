@@ -140,37 +140,41 @@ async function verify(ctx: OperationContext, params: Record<string, unknown>): P
   const userId = checkUserId(params['user_id'], 'user_id')
   const sessionId = checkSessionId(params['session_id'], 'session_id')
   const otp = checkOtp(params['otp'], 'otp')
-  const session = await ctx.store.getSession(ctx.spId, sessionId)
+  // The attempt is counted, atomically, before the code is looked at: concurrent guesses each get
+  // their own count, and only those within the limit are ever compared. Reading the count and
+  // recording a failure after the comparison let every guess in flight be compared.
+  const session = await ctx.store.recordAttempt(ctx.spId, sessionId)
   // Another user's session id is answered like an unknown one: nothing to learn from it.
   if (session === undefined || session.userId !== userId) return refuse('session_expired', 400)
   if (session.expiresAt <= ctx.now) {
     await ctx.store.takeSession(ctx.spId, sessionId)
     return refuse('session_expired', 400)
   }
-  if (session.attempts >= ctx.maxAttempts) {
+  // Over the limit: closed without comparing (the attempt that reached it closes it too).
+  if (session.attempts > ctx.maxAttempts) {
     await ctx.store.takeSession(ctx.spId, sessionId)
     return refuse('too_many_attempts', 429)
   }
   if (!(await codeMatches(session, otp, ctx))) {
-    const attempts = await ctx.store.recordFailedAttempt(ctx.spId, sessionId)
-    if (attempts === undefined) return refuse('session_expired', 400)
-    if (attempts >= ctx.maxAttempts) {
+    if (session.attempts >= ctx.maxAttempts) {
       await ctx.store.takeSession(ctx.spId, sessionId)
       return refuse('too_many_attempts', 429)
     }
-    return refuse('otp_invalid', 400, { attempts_remaining: ctx.maxAttempts - attempts })
+    return refuse('otp_invalid', 400, { attempts_remaining: ctx.maxAttempts - session.attempts })
   }
-  // Single use: of two concurrent right answers, only the one that takes the session wins.
-  if (!(await ctx.store.takeSession(ctx.spId, sessionId))) return refuse('session_expired', 400)
+  // Single use: of two concurrent right answers, only the one that takes the session wins, and
+  // what is stored is the session it took.
+  const taken = await ctx.store.takeSession(ctx.spId, sessionId)
+  if (taken === undefined) return refuse('session_expired', 400)
   const record: CredentialRecord = {
-    method: session.method,
-    email: session.email,
-    phoneNumber: session.phoneNumber,
-    totpSecret: session.totpSecret,
+    method: taken.method,
+    email: taken.email,
+    phoneNumber: taken.phoneNumber,
+    totpSecret: taken.totpSecret,
     updatedAt: ctx.now,
   }
   await ctx.store.putCredentials(ctx.spId, userId, record)
-  ctx.emit({ type: 'mfa_changed', spId: ctx.spId, userId, method: session.method })
+  ctx.emit({ type: 'mfa_changed', spId: ctx.spId, userId, method: taken.method })
   return { status: 200, result: credentialsView(userId, record) }
 }
 

@@ -59,12 +59,15 @@ export interface DelegationServiceOptions {
   senders?: { email?: OtpSender; sms?: OtpSender }
   /**
    * TOTP enrolment, or `false` to refuse it. Default: enabled, SHA1, 30 s steps, ±1 step, with the
-   * `baseUrl` host as issuer.
+   * host name of `baseUrl` (without its port) as issuer.
    */
   totp?:
     | false
     | {
-        /** Name authenticator apps show. Default: the host of `baseUrl`. */
+        /**
+         * Name authenticator apps show; 1–100 characters without ":". Default: the host name of
+         * `baseUrl`, without its port (an IPv6 literal's colons become dashes).
+         */
         issuer?: string
         /** Default: `'SHA1'` (what authenticator apps support everywhere). */
         algorithm?: TotpAlgorithm

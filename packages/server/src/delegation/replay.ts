@@ -1,3 +1,5 @@
+import { DelegationStoreFullError } from './errors.js'
+
 /**
  * Remembers request ids (`jti`) until their expiry, so each signed request is acted on once.
  * Implementations must make `consume` atomic (a Redis `SET NX`, an SQL insert on a unique key).
@@ -35,7 +37,7 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
       const known = entries.get(key)
       if (known !== undefined && known > seconds) return false
       if (entries.size >= maxEntries) sweep(seconds)
-      if (entries.size >= maxEntries) throw new Error('The replay store is full')
+      if (entries.size >= maxEntries) throw new DelegationStoreFullError('The replay store is full')
       entries.set(key, expiresAt)
       return true
     },

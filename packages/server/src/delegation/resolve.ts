@@ -34,6 +34,7 @@ export interface ResolvedService {
   operationContext(spId: string): OperationContext
 }
 
+const MAX_ISSUER = 100
 const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/
 
 function integer(
@@ -62,6 +63,16 @@ function baseUrlOf(value: unknown): string {
   return delegationBaseUrl(url)
 }
 
+/**
+ * The issuer authenticator apps show when none is configured: the host name of `baseUrl`, made to
+ * pass the issuer check. Not `host`: its `:port` would put a colon in the label, which the Key Uri
+ * Format forbids (and which made every `baseUrl` with a port refuse to start). An IPv6 literal's
+ * colons become dashes, and a very long name is cut to the issuer limit.
+ */
+function defaultIssuer(baseUrl: string): string {
+  return new URL(baseUrl).hostname.replace(/:/g, '-').slice(0, MAX_ISSUER)
+}
+
 function totpOf(options: DelegationServiceOptions, baseUrl: string): OperationContext['totp'] {
   if (options.totp === false) return undefined
   const totp = options.totp ?? {}
@@ -69,9 +80,14 @@ function totpOf(options: DelegationServiceOptions, baseUrl: string): OperationCo
   if (!['SHA1', 'SHA256', 'SHA512'].includes(algorithm)) {
     throw new ConfigurationError('"totp.algorithm" must be SHA1, SHA256 or SHA512')
   }
-  const issuer = totp.issuer ?? new URL(baseUrl).host
-  if (typeof issuer !== 'string' || issuer.length === 0 || issuer.length > 100 || issuer.includes(':')) {
-    throw new ConfigurationError('"totp.issuer" must be 1 to 100 characters without ":"')
+  const issuer = totp.issuer ?? defaultIssuer(baseUrl)
+  if (
+    typeof issuer !== 'string' ||
+    issuer.length === 0 ||
+    issuer.length > MAX_ISSUER ||
+    issuer.includes(':')
+  ) {
+    throw new ConfigurationError(`"totp.issuer" must be 1 to ${MAX_ISSUER} characters without ":"`)
   }
   return {
     issuer,

@@ -70,7 +70,11 @@ async function readBody(request: Request): Promise<string> {
   let text = ''
   let size = 0
   for (;;) {
-    const { done, value } = await reader.read()
+    // A body that breaks off (client gone, bad chunking) is the caller's failure, not ours: a
+    // refusal, not a 500 and a `failure` event anyone could trigger.
+    const { done, value } = await reader.read().catch(() => {
+      throw new Refusal('ERR_DELEGATION_BODY_UNREADABLE', 'invalid_message', 400)
+    })
     if (done) return text + decoder.decode()
     size += value.byteLength
     if (size > MAX_MESSAGE_BYTES) {

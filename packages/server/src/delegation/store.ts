@@ -1,4 +1,5 @@
 import type { MfaMethod } from '@org/auth-core/delegation'
+import { DelegationStoreFullError } from './errors.js'
 
 /**
  * A user's MFA state at the identity provider. Users are scoped by service provider: one provider
@@ -29,25 +30,41 @@ export interface MfaChangeSessionRecord {
   totpSecret: string | null
   /** Seconds since the epoch after which the session is refused. */
   expiresAt: number
-  /** Wrong codes so far. */
+  /** Verification attempts so far, each counted before its code is compared. */
   attempts: number
 }
 
 /**
- * Where the delegation service keeps users' MFA state and pending changes. Implementations must
- * make `recordFailedAttempt` and `takeSession` atomic: they are what attempt limits and single use
- * rest on when several instances share the store.
+ * Where the delegation service keeps users' MFA state and pending changes.
+ *
+ * Every method is one store call that a shared implementation makes atomic on its own (a Redis
+ * script or `MULTI`, one SQL statement or transaction): the attempt limit and single use rest on
+ * `recordAttempt` and `takeSession` being atomic when several requests or instances race, and the
+ * service never reads a value and then writes a decision based on it.
  */
 export interface DelegationStore {
   getCredentials(spId: string, userId: string): Promise<CredentialRecord | undefined>
   putCredentials(spId: string, userId: string, record: CredentialRecord): Promise<void>
-  /** Stores a pending change, replacing (and so invalidating) any other one of the same user. */
+  /**
+   * Stores a pending change, atomically replacing (and so invalidating) any other pending change
+   * of the same user: a user never has two.
+   */
   putSession(session: MfaChangeSessionRecord): Promise<void>
-  getSession(spId: string, sessionId: string): Promise<MfaChangeSessionRecord | undefined>
-  /** Adds one wrong attempt; returns the new count, or `undefined` when the session is gone. */
-  recordFailedAttempt(spId: string, sessionId: string): Promise<number | undefined>
-  /** Removes a session; `true` only for the one caller that removed it (single use). */
-  takeSession(spId: string, sessionId: string): Promise<boolean>
+  /**
+   * Atomically adds one to the session's `attempts` and returns the session as it is after the
+   * increment (so `attempts` counts this attempt), or `undefined` when there is no such session.
+   * The service calls it BEFORE comparing a code, and compares only when the count it got is
+   * within the limit: N concurrent guesses get N distinct counts, so at most `maxAttempts` are
+   * ever compared. Redis: a script doing `HINCRBY` then `HGETALL` on an existing key; SQL:
+   * `UPDATE … SET attempts = attempts + 1 WHERE sp_id = $1 AND id = $2 RETURNING *`.
+   */
+  recordAttempt(spId: string, sessionId: string): Promise<MfaChangeSessionRecord | undefined>
+  /**
+   * Atomically removes the session and returns it to exactly one caller; every other caller, and
+   * any caller once it is gone, gets `undefined` (single use). Redis: a script doing `HGETALL`
+   * then `DEL` (or `GETDEL` on a string value); SQL: `DELETE … RETURNING *`.
+   */
+  takeSession(spId: string, sessionId: string): Promise<MfaChangeSessionRecord | undefined>
 }
 
 export interface MemoryDelegationStoreOptions {
@@ -85,7 +102,7 @@ export function createMemoryDelegationStore(options: MemoryDelegationStoreOption
     async putCredentials(spId, userId, record) {
       const key = userKey(spId, userId)
       if (!credentials.has(key) && credentials.size >= maxUsers) {
-        throw new Error('The memory delegation store is full')
+        throw new DelegationStoreFullError('The memory delegation store is full')
       }
       credentials.set(key, { ...record })
     },
@@ -98,18 +115,20 @@ export function createMemoryDelegationStore(options: MemoryDelegationStoreOption
       sessionOfUser.set(owner, key)
       if (sessions.size > maxSessions) remove(sessions.keys().next().value as string)
     },
-    async getSession(spId, sessionId) {
-      const session = sessions.get(sessionKey(spId, sessionId))
-      return session === undefined ? undefined : { ...session }
-    },
-    async recordFailedAttempt(spId, sessionId) {
+    // No await between reading and writing: each of these runs to completion on its own, which
+    // is what makes them atomic in one process.
+    async recordAttempt(spId, sessionId) {
       const session = sessions.get(sessionKey(spId, sessionId))
       if (session === undefined) return undefined
       session.attempts += 1
-      return session.attempts
+      return { ...session }
     },
     async takeSession(spId, sessionId) {
-      return remove(sessionKey(spId, sessionId))
+      const key = sessionKey(spId, sessionId)
+      const session = sessions.get(key)
+      if (session === undefined) return undefined
+      remove(key)
+      return session
     },
   }
 }

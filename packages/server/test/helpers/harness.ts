@@ -73,7 +73,6 @@ export interface Harness {
 function recording(store: DelegationStore, writes: string[]): DelegationStore {
   return {
     getCredentials: (spId, userId) => store.getCredentials(spId, userId),
-    getSession: (spId, id) => store.getSession(spId, id),
     async putCredentials(spId, userId, record) {
       writes.push(`putCredentials ${userId} ${record.method}`)
       return store.putCredentials(spId, userId, record)
@@ -82,26 +81,36 @@ function recording(store: DelegationStore, writes: string[]): DelegationStore {
       writes.push(`putSession ${session.userId} ${session.method}`)
       return store.putSession(session)
     },
-    async recordFailedAttempt(spId, id) {
-      writes.push('recordFailedAttempt')
-      return store.recordFailedAttempt(spId, id)
+    async recordAttempt(spId, id) {
+      const session = await store.recordAttempt(spId, id)
+      if (session !== undefined) writes.push(`recordAttempt ${session.attempts}`)
+      return session
     },
     async takeSession(spId, id) {
       const taken = await store.takeSession(spId, id)
-      if (taken) writes.push('takeSession')
+      if (taken !== undefined) writes.push('takeSession')
       return taken
     },
   }
 }
 
-export async function startHarness(overrides: Partial<DelegationServiceOptions> = {}): Promise<Harness> {
+export interface HarnessSetup {
+  /** Wraps the recorded memory store (latency, fault injection) before the service gets it. */
+  wrapStore?: (store: DelegationStore) => DelegationStore
+}
+
+export async function startHarness(
+  overrides: Partial<DelegationServiceOptions> = {},
+  setup: HarnessSetup = {},
+): Promise<Harness> {
   const sp = await partyKeys()
   const idp = await partyKeys()
   const clock = { now: T0 }
   const sent: OtpMessage[] = []
   const events: DelegationEvent[] = []
   const writes: string[] = []
-  const store = recording(createMemoryDelegationStore(), writes)
+  const recorded = recording(createMemoryDelegationStore(), writes)
+  const store = setup.wrapStore?.(recorded) ?? recorded
   const replay = createMemoryReplayStore({ now: () => clock.now })
   let handler: (request: Request) => Promise<Response> = async () => new Response(null, { status: 503 })
   let requests = 0
