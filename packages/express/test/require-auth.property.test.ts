@@ -13,6 +13,7 @@ import {
   expectNoLeak,
   expectOAuthErrorBody,
   RUNS,
+  sendableByNode,
 } from '../../core/test/helpers/arbitraries.js'
 import { AUDIENCE, ISSUER, makeKey, sign } from '../../core/test/helpers/keys.js'
 import { authErrorHandler, requireAuth } from '../src/index.js'
@@ -33,10 +34,8 @@ beforeAll(async () => {
   app.use(authErrorHandler({ realm: 'api' }))
 })
 
-// Node sends only Latin-1 header values without control characters other than tab.
-const sendable = (value: string) => /^[\t\x20-\x7e\x80-\xff]*$/.test(value)
 const value = fc.oneof(
-  { weight: 4, arbitrary: authorizationValue.filter(sendable) },
+  { weight: 4, arbitrary: authorizationValue.filter(sendableByNode) },
   fc.constantFrom('Bearer', 'bearer').map((scheme) => () => `${scheme} ${token}`),
   fc.constant(() => `Bearer ${token.slice(0, -2)}`),
 )

@@ -98,6 +98,11 @@ export const headerValue = fc
   })
   .map((value) => value.trim())
 
+/** Whether Node's HTTP client will send `value` in a header (Latin-1, no control but tab). */
+export function sendableByNode(value: string): boolean {
+  return /^[\t\x20-\x7e\x80-\xff]*$/.test(value)
+}
+
 /** An `Authorization` value: mostly almost-Bearer, sometimes anything a header can hold. */
 export const authorizationValue = fc.oneof(
   headerValue,
