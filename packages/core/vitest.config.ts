@@ -21,6 +21,7 @@ export default defineConfig({
             'test/token-cache.test.ts',
             'test/oidc-provider.test.ts',
             'test/id-token.test.ts',
+            'test/jose.property.test.ts',
           ],
           setupFiles: ['test/helpers/no-native-crypto.ts'],
         },

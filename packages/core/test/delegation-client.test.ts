@@ -175,6 +175,18 @@ describe('DelegationClient against a scripted identity provider', () => {
     expect(jti).toMatch(/^[A-Za-z0-9_-]{43}$/)
   })
 
+  it('refuses an authentic session whose expires_at is past what a Date holds', async () => {
+    idp = await startScriptedIdp()
+    idp.script = (request, self) =>
+      self.sealed(request, {
+        result: { session_id: 'S'.repeat(43), method: 'email', expires_at: 8_640_000_000_001 },
+      })
+    const c = await client()
+    await expect(
+      c.initiateMfaChange({ userId: 'alice', method: MfaMethod.Email, email: 'alice@example.com' }),
+    ).rejects.toMatchObject({ code: 'ERR_DELEGATION_MALFORMED' })
+  })
+
   it('turns an authentic refusal into a typed error with its code', async () => {
     idp = await startScriptedIdp()
     idp.script = (request, self) => self.sealed(request, { error: 'otp_invalid', attempts_remaining: 2 }, 400)
@@ -291,6 +303,18 @@ describe('DelegationClient against a scripted identity provider', () => {
       ],
       [
         (request, self) => self.sealed(request, { result: credentials('alice') }, 400),
+        'ERR_DELEGATION_MALFORMED',
+      ],
+      // A safe integer of seconds past what a Date holds (found by the property test): not an
+      // Invalid Date handed to the application, but a malformed answer.
+      [
+        (request, self) =>
+          self.sealed(request, { result: { ...credentials('alice'), updated_at: 8_640_000_000_001 } }),
+        'ERR_DELEGATION_MALFORMED',
+      ],
+      [
+        (request, self) =>
+          self.sealed(request, { result: { ...credentials('alice'), updated_at: Number.MAX_SAFE_INTEGER } }),
         'ERR_DELEGATION_MALFORMED',
       ],
       [

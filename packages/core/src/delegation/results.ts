@@ -39,8 +39,13 @@ function malformed(field: string): DelegationProtocolError {
   )
 }
 
+// ECMAScript Dates end at 8.64e15 ms: a later instant is an Invalid Date, whose methods throw.
+const MAX_DATE_SECONDS = 8_640_000_000_000
+
 function seconds(value: unknown, field: string): Date {
-  if (!Number.isSafeInteger(value) || (value as number) < 0) throw malformed(field)
+  if (!Number.isSafeInteger(value) || (value as number) < 0 || (value as number) > MAX_DATE_SECONDS) {
+    throw malformed(field)
+  }
   return new Date((value as number) * 1000)
 }
 
