@@ -260,3 +260,48 @@ describe('cross-site requests to state-changing routes', () => {
     expect((await browser.fetch('/session')).status).toBe(200)
   })
 })
+
+describe('forged cookies cannot inflate the work or the answer', () => {
+  it('a login with thousands of forged transaction cookies answers a bounded set of Set-Cookie lines', async () => {
+    const provider = await idp()
+    const browser = new TestBrowser(await authFor(provider))
+    const forged = Array.from({ length: 3000 }, (_, i) => `auth.session.txn.f${i}=forged${i}`).join('; ')
+    const response = await browser.auth.handler(
+      new Request(`${APP_ORIGIN}/login`, { headers: { cookie: forged } }),
+    )
+    expect(response.status).toBe(302)
+    const lines = response.headers.getSetCookie()
+    // At most 16 deletions plus the new transaction cookie (3000 before the fix: ~240 KB of headers).
+    expect(lines.length).toBeLessThanOrEqual(17)
+    expect(lines.filter((line) => /Max-Age=0/.test(line)).length).toBe(16)
+    expect(lines.join('\n').length).toBeLessThan(8192)
+  })
+
+  it('clearing a forged session deletes at most 16 chunk cookies, and only canonical chunk names', async () => {
+    const provider = await idp()
+    const browser = new TestBrowser(await authFor(provider))
+    const forged = [
+      ...Array.from({ length: 2000 }, (_, i) => `auth.session.${i}=x`),
+      'auth.session.007=x',
+      'auth.session=x',
+    ].join('; ')
+    const { session, cookies } = await browser.auth.resolveSession(
+      new Request(`${APP_ORIGIN}/`, { headers: { cookie: forged } }),
+    )
+    expect(session).toBeNull()
+    const names = cookies.map((line) => line.split('=', 1)[0])
+    expect(names.sort()).toEqual(
+      ['auth.session', ...Array.from({ length: 16 }, (_, i) => `auth.session.${i}`)].sort(),
+    )
+  })
+
+  it('refuses maxChunks and maxConcurrent beyond 16 at creation', async () => {
+    const provider = await idp()
+    await expect(authFor(provider, { session: { secrets: SECRET, maxChunks: 17 } })).rejects.toThrow(
+      /session\.maxChunks/,
+    )
+    await expect(authFor(provider, { transaction: { maxConcurrent: 17 } })).rejects.toThrow(
+      /transaction\.maxConcurrent/,
+    )
+  })
+})

@@ -6,9 +6,10 @@
 import { ConfigurationError, SessionError } from '../errors.js'
 import { isProduction } from '../lib/environment.js'
 import type { AuthOptions } from './auth-options.js'
-import type { CookieAttributes } from './cookies.js'
+import { type CookieAttributes, MAX_CHUNKS } from './cookies.js'
 import { checkSecrets } from './seal.js'
 import type { SessionStore } from './session-store.js'
+import { MAX_TRANSACTION_COOKIES } from './transaction.js'
 
 export interface AuthConfig {
   baseUrl: string | undefined
@@ -46,10 +47,14 @@ export interface Site {
 
 const COOKIE_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,64}$/
 
-function integer(value: unknown, option: string, fallback: number, min = 1): number {
+function integer(value: unknown, option: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new ConfigurationError(`"${option}" must be an integer >= ${min}`)
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigurationError(
+      max === Number.MAX_SAFE_INTEGER
+        ? `"${option}" must be an integer >= ${min}`
+        : `"${option}" must be an integer from ${min} to ${max}`,
+    )
   }
   return value
 }
@@ -129,9 +134,15 @@ export function resolveConfig(options: AuthOptions): AuthConfig {
     rolling: session.rolling !== false,
     absoluteDuration,
     store: session.store,
-    maxChunks: integer(session.maxChunks, 'session.maxChunks', 4),
+    maxChunks: integer(session.maxChunks, 'session.maxChunks', 4, 1, MAX_CHUNKS),
     transactionMaxAge: integer(options.transaction?.maxAge, 'transaction.maxAge', 600),
-    maxConcurrentLogins: integer(options.transaction?.maxConcurrent, 'transaction.maxConcurrent', 3),
+    maxConcurrentLogins: integer(
+      options.transaction?.maxConcurrent,
+      'transaction.maxConcurrent',
+      3,
+      1,
+      MAX_TRANSACTION_COOKIES,
+    ),
     afterLogin: path(options.afterLogin, 'afterLogin', '/'),
     afterLogout: path(options.afterLogout, 'afterLogout', '/'),
     idpLogout: options.idpLogout,

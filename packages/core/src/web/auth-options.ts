@@ -40,7 +40,7 @@ export interface SessionOptions {
   store?: SessionStore
   /**
    * Most cookies one session may be split into (about 3.8 kB each). A session that needs more
-   * fails the login with `ERR_SESSION_TOO_LARGE`: use a `store` then. Default: 4.
+   * fails the login with `ERR_SESSION_TOO_LARGE`: use a `store` then. At most 16. Default: 4.
    */
   maxChunks?: number
 }
@@ -98,7 +98,11 @@ export interface AuthOptions {
   transaction?: {
     /** Seconds a login may take. Default: 600. */
     maxAge?: number
-    /** Logins in flight per browser; starting one more drops the oldest. Default: 3. */
+    /**
+     * Logins in flight per browser; starting one more drops the oldest. At most 16: a login looks
+     * at no more than 16 transaction cookies, so forged ones cannot inflate its work or its answer.
+     * Default: 3.
+     */
     maxConcurrent?: number
   }
   /** Where a login returns when it has no (valid) `returnTo`. Default: `/`. */

@@ -80,12 +80,22 @@ export function readChunked(
   return value.length > 0 ? value : undefined
 }
 
-/** Names of cookies that belong to the chunked value `name` (the plain one and any chunk). */
+/**
+ * Most chunks a value may have: more would not fit the request-header limits of servers and
+ * proxies anyway. It also bounds the deletions a forged `name.0`…`name.9999` can cause.
+ */
+export const MAX_CHUNKS = 16
+const CHUNK_INDEX = /^(?:0|[1-9]\d?)$/
+
+/** Names of cookies that belong to the chunked value `name` (the plain one and chunks 0 to MAX_CHUNKS - 1). */
 export function chunkedNames(cookies: Map<string, string>, name: string): string[] {
   const prefix = `${name}.`
-  return [...cookies.keys()].filter(
-    (cookie) => cookie === name || (cookie.startsWith(prefix) && /^\d+$/.test(cookie.slice(prefix.length))),
-  )
+  return [...cookies.keys()].filter((cookie) => {
+    if (cookie === name) return true
+    if (!cookie.startsWith(prefix)) return false
+    const index = cookie.slice(prefix.length)
+    return CHUNK_INDEX.test(index) && Number(index) < MAX_CHUNKS
+  })
 }
 
 /**

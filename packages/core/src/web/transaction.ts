@@ -26,6 +26,13 @@ export interface Transaction {
 
 /** The part of the state used in the cookie name: enough to tell logins apart, never the whole value. */
 const STATE_ID_LENGTH = 16
+/**
+ * Most transaction cookies one login looks at (unseals, deletes). A request carrying thousands of
+ * forged ones must not cost thousands of decryptions nor answer thousands of `Set-Cookie` lines
+ * (hundreds of kilobytes of headers, beyond what proxies accept); the rest are ignored, and later
+ * logins delete them a batch at a time.
+ */
+export const MAX_TRANSACTION_COOKIES = 16
 
 function prefixOf(config: AuthConfig, site: Site): string {
   return `${site.prefix}${config.cookieName}.txn.`
@@ -69,8 +76,10 @@ export async function startTransaction(
   const prefix = prefixOf(config, site)
   const live: { name: string; iat: number }[] = []
   const lines: string[] = []
+  let seen = 0
   for (const [name, value] of cookies) {
     if (!name.startsWith(prefix)) continue
+    if (++seen > MAX_TRANSACTION_COOKIES) break
     const unsealed = await sealer.unseal(value)
     if (unsealed === undefined) lines.push(deleteCookie(name, transactionCookie(config, site)))
     else live.push({ name, iat: Number(unsealed.payload['iat']) || 0 })
