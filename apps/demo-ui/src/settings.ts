@@ -36,7 +36,11 @@ export function demoSettings(name: DemoName, env: Record<string, string | undefi
     (production ? processSecret() : `${name}-demo-development-secret-not-for-production`)
   // The demos listen on loopback; in production mode the library wants the origin stated.
   const origin =
-    env['APP_BASE_URL'] !== undefined ? { baseUrl: env['APP_BASE_URL'] } : production ? { trustHost: true } : {}
+    env['APP_BASE_URL'] !== undefined
+      ? { baseUrl: env['APP_BASE_URL'] }
+      : production
+        ? { trustHost: true }
+        : {}
   return {
     issuer,
     port: Number(env['PORT'] ?? DEFAULT_PORTS[name]),

@@ -47,7 +47,13 @@ export interface Site {
 
 const COOKIE_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,64}$/
 
-function integer(value: unknown, option: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+function integer(
+  value: unknown,
+  option: string,
+  fallback: number,
+  min = 1,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new ConfigurationError(
