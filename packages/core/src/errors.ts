@@ -171,10 +171,20 @@ export class RemoteResponseError extends AuthError {
 export class OAuthExchangeError extends AuthError {
   readonly error: string
   readonly errorDescription: string | undefined
-  constructor(error: string, errorDescription?: string, options?: AuthErrorOptions) {
+  /**
+   * `options.code` replaces `ERR_OAUTH_EXCHANGE` for an answer that was no OAuth error at all (an
+   * HTML page, a 5xx, a timeout), where `error` is then `invalid_response`.
+   */
+  constructor(error: string, errorDescription?: string, options?: AuthErrorOptions & { code?: string }) {
     // The values come from a remote server: keep only RFC 6749 §5.2 characters, bounded.
     const safeError = OAUTH_ERROR_VALUE.test(error) ? error : 'invalid_response'
-    super('ERR_OAUTH_EXCHANGE', `The authorization server answered "${safeError}"`, 400, undefined, options)
+    super(
+      options?.code ?? 'ERR_OAUTH_EXCHANGE',
+      `The authorization server answered "${safeError}"`,
+      400,
+      undefined,
+      options,
+    )
     this.error = safeError
     this.errorDescription =
       errorDescription !== undefined && OAUTH_DESCRIPTION_VALUE.test(errorDescription)

@@ -220,6 +220,50 @@ describe('exchangeCodeForClaims: issuer, keys and options', () => {
     ...extra,
   })
 
+  it("rejects every failure with one of the seed's three classes (a token endpoint answering HTML, 500, no ID token, keys down)", async () => {
+    const seedClasses = (error: unknown) =>
+      error instanceof OAuthExchangeError ||
+      error instanceof JWTVerificationError ||
+      error instanceof InvalidPublicKeyError
+    const failures: Array<[string, () => void, () => ExchangeCodeOptions, Record<string, unknown>]> = [
+      [
+        'HTML',
+        () =>
+          server.route('/oauth/token', (_req, res) => {
+            res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>')
+          }),
+        () => options({ issuer: 'https://issuer.example' }),
+        { error: 'invalid_response', status: 502 },
+      ],
+      [
+        '500',
+        () => server.json('/oauth/token', { message: 'boom' }, 500),
+        () => options({ issuer: 'https://issuer.example' }),
+        { error: 'invalid_response', status: 502 },
+      ],
+      [
+        'no ID token',
+        () => server.json('/oauth/token', { access_token: 'at-1', token_type: 'Bearer' }),
+        () => options({ issuer: 'https://issuer.example' }),
+        { code: 'ERR_ID_TOKEN_MISSING', error: 'invalid_response' },
+      ],
+      [
+        'keys down',
+        () => server.json('/jwks', { error: 'down' }, 503),
+        () => options({ issuer: 'https://issuer.example', publicKey: server.url('/jwks') }),
+        { code: 'ERR_INVALID_PUBLIC_KEY' },
+      ],
+    ]
+    for (const [label, arrange, exchangeOptions, expected] of failures) {
+      await tokenEndpoint(fixedIssuer)
+      arrange()
+      const error = await exchangeCodeForClaims(exchangeOptions()).catch((caught: unknown) => caught)
+      expect(seedClasses(error), `${label}: ${(error as Error).name}`).toBe(true)
+      expect(error, label).toMatchObject(expected)
+      expect((error as Error).cause, label).toBeDefined()
+    }
+  })
+
   it('accepts an iss on the token endpoint origin when no issuer is given, and refuses any other', async () => {
     for (const iss of [(base: string) => base, (base: string) => `${base}/tenant-a`]) {
       await tokenEndpoint((base) => ({ iss: iss(base) }))

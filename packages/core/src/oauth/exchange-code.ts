@@ -1,8 +1,12 @@
 import type { JWK } from 'jose'
 import {
+  type AuthError,
   ConfigurationError,
   InvalidPublicKeyError,
+  isAuthError,
   JWTClaimValidationError,
+  JWTVerificationError,
+  OAuthExchangeError,
   RemoteResponseError,
 } from '../errors.js'
 import { decodePayload, splitCompact } from '../jwt/decode.js'
@@ -235,12 +239,33 @@ function issuerOnOrigin(idToken: string, tokenUrl: URL): string {
  * of RFC 7636) and returns the verified claims of the ID token that came back (OpenID Connect
  * Core §3.1.3.7). For a server-side callback that needs the user's identity and nothing else.
  *
- * Rejects with `OAuthExchangeError` (the server's `error`, e.g. `invalid_grant`),
- * `JWTVerificationError` (or a subclass), `InvalidPublicKeyError` (before any request), or
- * `RemoteResponseError` (an unusable answer: HTML, 5xx, redirect, timeout, no ID token...).
+ * Once its options are accepted (a `ConfigurationError` otherwise), rejects only with the seed's
+ * three classes: `OAuthExchangeError` (the server's `error`, e.g. `invalid_grant`; or, with
+ * `error: 'invalid_response'` and the precise `code`, an unusable answer: HTML, 5xx, redirect,
+ * timeout, no ID token...), `JWTVerificationError` (or a subclass), or `InvalidPublicKeyError`
+ * (a key unusable, before any request, or keys that could not be fetched).
  */
 export async function exchangeCodeForClaims(options: ExchangeCodeOptions): Promise<IdTokenClaims> {
   const tokenUrl = checkOptions(options)
+  try {
+    return await exchange(options, tokenUrl)
+  } catch (error) {
+    throw asSeedError(error)
+  }
+}
+
+/** One of the seed's three classes for any failure; the original stays the `cause`. */
+function asSeedError(error: unknown): AuthError {
+  if (error instanceof OAuthExchangeError || error instanceof JWTVerificationError) return error
+  if (error instanceof InvalidPublicKeyError) return error
+  if (isAuthError(error) && error.status === 503) {
+    return new InvalidPublicKeyError('The ID token keys could not be fetched', { cause: error })
+  }
+  const code = isAuthError(error) ? error.code : 'ERR_TOKEN_ENDPOINT_FAILED'
+  return new OAuthExchangeError('invalid_response', undefined, { cause: error, code, status: 502 })
+}
+
+async function exchange(options: ExchangeCodeOptions, tokenUrl: URL): Promise<IdTokenClaims> {
   const { clientId, clientSecret } = options
   const http: HttpOptions = {
     ...(options.fetch ? { fetch: options.fetch } : {}),
