@@ -101,6 +101,7 @@ export {
   type UserinfoClaims,
 } from './oauth/token-endpoints.js'
 export type { IdTokenClaims, TokenSet } from './oauth/token-set.js'
+export { normalizePathname } from './pathname.js'
 export { createResourceServer, type ResourceServer, type ResourceServerOptions } from './resource-server.js'
 export {
   missingScopes,
