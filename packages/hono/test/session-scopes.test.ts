@@ -67,6 +67,13 @@ describe('requireScopes after requireSession', () => {
     expect(await reader.json()).toEqual({ ok: true })
   })
 
+  it('checks the scope names of requireSession() when it is created', () => {
+    const auth = createAuth({ issuer: idp.issuer, clientId, session: { secrets: 'x'.repeat(32) } })
+    expect(() => requireSession(auth, { scopes: ['read write'] })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+    )
+  })
+
   it('answers 401 before any scope check without a session', async () => {
     const refused = await get(app, new Jar(), '/reader')
     expect(refused.status).toBe(401)

@@ -9,7 +9,13 @@
  *
  * Imports nothing from `node:` (nor does the core's default entry): it runs on the edge runtime.
  */
-import { type Auth, ConfigurationError, normalizePathname, type RequireSessionOptions } from '@org/auth-core'
+import {
+  type Auth,
+  ConfigurationError,
+  normalizePathname,
+  type RequireSessionOptions,
+  scopeNames,
+} from '@org/auth-core'
 import { NextResponse } from 'next/server.js'
 import { applySetCookies, withSetCookies } from './cookie-header.js'
 
@@ -89,7 +95,7 @@ export function createAuthProxy(auth: Auth | (() => Auth), options: AuthProxyOpt
   const isProtected = protectionOf(options.protect)
   const check: RequireSessionOptions = {
     ...(options.onMissing === undefined ? {} : { onMissing: options.onMissing }),
-    ...(options.scopes === undefined ? {} : { scopes: options.scopes }),
+    ...(options.scopes === undefined ? {} : { scopes: scopeNames(options.scopes) }),
   }
   return async function authProxy(request) {
     const login = instance()

@@ -87,11 +87,14 @@ describe('createAuthProxy path matching', () => {
     expect(await outcome(everything, '/api/other')).toBe('login')
   })
 
-  it('normalises the prefixes too, and refuses ones with no single reading at start-up', async () => {
+  it('normalises the prefixes too, and refuses ones with no single reading (or bad scope names) at start-up', async () => {
     const encoded = createAuthProxy(auth, { protect: ['/caf%C3%A9/', '/Account'] })
     expect(await outcome(encoded, '/caf%c3%a9')).toBe('login')
     expect(await outcome(encoded, '/account/x')).toBe('login')
     expect(await outcome(encoded, '/cafe')).toBe('through')
+    expect(() => createAuthProxy(auth, { scopes: ['read write'] })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+    )
     for (const bad of ['account', '/a%2Fb', '/a%', 42]) {
       expect(() => createAuthProxy(auth, { protect: [bad as string] })).toThrow(
         expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
