@@ -101,8 +101,16 @@ export {
   type UserinfoClaims,
 } from './oauth/token-endpoints.js'
 export type { IdTokenClaims, TokenSet } from './oauth/token-set.js'
+export { normalizePathname } from './pathname.js'
 export { createResourceServer, type ResourceServer, type ResourceServerOptions } from './resource-server.js'
-export { requireScopes, scopeNames, scopesOf } from './scopes.js'
+export {
+  missingScopes,
+  parseScope,
+  requireGrantedScopes,
+  type ScopedAuth,
+  scopeNames,
+  scopesOf,
+} from './scopes.js'
 export type { AuthOptions, AuthRoutes, SessionOptions } from './web/auth-options.js'
 export { type Auth, createAuth, resolveAuth } from './web/create-auth.js'
 export {

@@ -4,8 +4,10 @@ import {
   createTokenVerifier,
   extractBearerToken,
   InsufficientScopeError,
-  type JWTClaims,
-  requireScopes,
+  missingScopes,
+  parseScope,
+  requireGrantedScopes,
+  type ScopedAuth,
   scopesOf,
   type TokenVerifier,
 } from '../src/index.js'
@@ -134,19 +136,19 @@ describe('scopesOf', () => {
   })
 })
 
-describe('requireScopes', () => {
-  const claims: JWTClaims = { sub: 'alice', scope: 'read write' }
+describe('requireGrantedScopes', () => {
+  const auth = { scopes: scopesOf({ sub: 'alice', scope: 'read write' }) }
 
   it('passes when every required scope is granted', () => {
-    expect(() => requireScopes(claims, ['read'])).not.toThrow()
-    expect(() => requireScopes(claims, ['write', 'read'])).not.toThrow()
-    expect(() => requireScopes({ scp: ['admin'] }, ['admin'])).not.toThrow()
+    expect(() => requireGrantedScopes(auth, ['read'])).not.toThrow()
+    expect(() => requireGrantedScopes(auth, ['write', 'read'])).not.toThrow()
+    expect(() => requireGrantedScopes({ scopes: ['admin'] }, ['admin'])).not.toThrow()
   })
   it('passes when nothing is required, even with no scopes', () => {
-    expect(() => requireScopes({}, [])).not.toThrow()
+    expect(() => requireGrantedScopes({ scopes: [] }, [])).not.toThrow()
   })
   it('throws InsufficientScopeError (403) naming the required scopes', () => {
-    const error = thrown(() => requireScopes(claims, ['read', 'admin']))
+    const error = thrown(() => requireGrantedScopes(auth, ['read', 'admin']))
     expect(error).toBeInstanceOf(InsufficientScopeError)
     expect(error).toMatchObject({
       code: 'ERR_INSUFFICIENT_SCOPE',
@@ -154,18 +156,44 @@ describe('requireScopes', () => {
       oauthError: 'insufficient_scope',
       requiredScopes: ['read', 'admin'],
     })
+    expect(missingScopes(auth, ['read', 'admin', 'delete'])).toEqual(['admin', 'delete'])
   })
-  it('throws when the token has no scopes at all', () => {
-    expect(thrown(() => requireScopes({ sub: 'alice' }, ['read']))).toMatchObject({
+  it('throws when the context has no scopes at all', () => {
+    expect(thrown(() => requireGrantedScopes({ scopes: [] }, ['read']))).toMatchObject({
       code: 'ERR_INSUFFICIENT_SCOPE',
       status: 403,
       requiredScopes: ['read'],
     })
   })
-  it('does not treat a scope prefix as the scope', () => {
-    expect(thrown(() => requireScopes({ scope: 'readonly' }, ['read']))).toMatchObject({
+  it('does not treat a scope prefix, or another case, as the scope', () => {
+    expect(thrown(() => requireGrantedScopes({ scopes: ['readonly'] }, ['read']))).toMatchObject({
       code: 'ERR_INSUFFICIENT_SCOPE',
     })
+    expect(missingScopes({ scopes: ['READ'] }, ['read'])).toEqual(['read'])
+  })
+  it("compares the context's scopes, never claims beside them", () => {
+    // A session context: the user's claims carry a `scp` attribute, the access token has none.
+    const session = { claims: { sub: 'alice', scp: 'admin', scope: 'admin' }, scopes: ['openid'] }
+    expect(thrown(() => requireGrantedScopes(session, ['admin']))).toMatchObject({
+      code: 'ERR_INSUFFICIENT_SCOPE',
+    })
+  })
+  it('refuses token claims passed instead of a context (TypeError, not a 403 or a pass)', () => {
+    const claims = { sub: 'alice', scope: 'admin' } as unknown as ScopedAuth
+    expect(() => requireGrantedScopes(claims, ['admin'])).toThrow(TypeError)
+    expect(() => missingScopes(claims, ['admin'])).toThrow(TypeError)
+  })
+})
+
+describe('parseScope', () => {
+  it('splits a space-separated value and drops empty entries', () => {
+    expect(parseScope(' openid  read ')).toEqual(['openid', 'read'])
+    expect(parseScope(['read', '', 7, 'write'])).toEqual(['read', 'write'])
+  })
+  it('grants nothing for a missing or odd value, and freezes what it returns', () => {
+    expect(parseScope(undefined)).toEqual([])
+    expect(parseScope({ 0: 'admin' })).toEqual([])
+    expect(Object.isFrozen(parseScope('read'))).toBe(true)
   })
 })
 

@@ -19,7 +19,8 @@ import {
   OAuthExchangeError,
   prebuiltErrorResponse,
   RemoteResponseError,
-  requireScopes,
+  requireGrantedScopes,
+  scopesOf,
   type TokenVerifier,
 } from '../src/index.js'
 import { AUDIENCE, ISSUER, makeKey, nowSeconds, sign, type TestKey } from './helpers/keys.js'
@@ -135,7 +136,7 @@ describe('invalid token', () => {
 describe('insufficient scope', () => {
   it('answers 403 with the required scopes in the challenge', async () => {
     const claims = await verifier.verify(await token({ scope: 'read' }))
-    const error = caught(() => requireScopes(claims, ['read', 'write']))
+    const error = caught(() => requireGrantedScopes({ scopes: scopesOf(claims) }, ['read', 'write']))
     const parts = describe_(error, { realm: 'api' })
     expect(parts.status).toBe(403)
     expect(parts.headers['www-authenticate']).toBe(

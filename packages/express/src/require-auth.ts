@@ -3,9 +3,9 @@ import {
   authenticateNow,
   authorizationOf,
   type BearerVerifier,
-  InsufficientScopeError,
   isPending,
   MissingTokenError,
+  requireGrantedScopes,
   resolveVerifier,
   scopeNames,
   type TokenVerifierOptions,
@@ -59,8 +59,7 @@ export function requireScopes(...scopes: string[]): RequestHandler {
     try {
       if (req.auth === undefined) throw new MissingTokenError()
       // `scopes`, not the claims: a session's claims are the user's, its scopes the access token's.
-      const granted = req.auth.scopes
-      if (required.some((scope) => !granted.includes(scope))) throw new InsufficientScopeError(required)
+      requireGrantedScopes(req.auth, required)
     } catch (error) {
       next(error)
       return

@@ -13,6 +13,7 @@ import {
   resolveAuth,
   type Session,
   type SessionAuthContext,
+  scopeNames,
 } from '@org/auth-core'
 import { nodeHandler, sendWebResponse, type ToWebRequestOptions, toWebRequest } from '@org/auth-core/node'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
@@ -80,6 +81,8 @@ function sessionRequest(req: Request, bridge: AuthMiddlewareOptions): globalThis
  * Renewal and refresh cookies are added to the response.
  */
 export function requireSession(options: RequireSessionOptions = {}): RequestHandler {
+  // Scope names are checked now: a malformed one would otherwise refuse every request (403).
+  if (options.scopes !== undefined) scopeNames(options.scopes)
   return function requireSessionMiddleware(req: Request, res: Response, next: NextFunction): void {
     let pending: ReturnType<Auth['requireSession']>
     try {

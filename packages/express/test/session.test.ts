@@ -131,6 +131,13 @@ describe('@org/auth-express web login', () => {
     expect((await fetch(`${origin}/dashboard`, { headers: { cookie: jar.header() } })).status).toBe(401)
   })
 
+  it('checks the scope names of requireSession() when it is created', () => {
+    expect(() => requireSession({ scopes: ['read write'] })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+    )
+    expect(() => requireSession({ scopes: ['read'] })).not.toThrow()
+  })
+
   it('reports requireSession() without auth() as a configuration error, not a bare 401', async () => {
     const app = express()
     app.get('/x', requireSession(), (_req, res) => {

@@ -5,13 +5,13 @@ import {
   authenticateNow,
   authorizationFromRawHeaders,
   type BearerVerifier,
-  requireScopes as checkScopes,
   type ErrorResponseOptions,
   isAuthError,
   isPending,
   type JWTClaims,
   MissingTokenError,
   prebuiltErrorResponse,
+  requireGrantedScopes,
   resolveVerifier,
   scopeNames,
   type TokenVerifierOptions,
@@ -125,8 +125,10 @@ export function requireAuth<C extends JWTClaims = JWTClaims>(
 }
 
 /**
- * Requires every listed scope (after {@link requireAuth}); otherwise 403 `insufficient_scope`.
- * The challenge carries no `realm`: pass `requireAuth`'s options to `requireScopesWith` for one.
+ * Requires every listed scope (after {@link requireAuth} or `requireSession`); otherwise 403
+ * `insufficient_scope`. Compared: `c.var.auth.scopes`, the scopes of the access token (the bearer
+ * token, or the session's), never the claims (a session's are the user's ID-token claims). The
+ * challenge carries no `realm`: pass `requireAuth`'s options to `requireScopesWith` for one.
  */
 export function requireScopes(...scopes: string[]): MiddlewareHandler<AuthEnv> {
   return requireScopesWith(scopes, {})
@@ -142,7 +144,7 @@ export function requireScopesWith(
     const auth = c.get('auth') as AuthContext | undefined
     try {
       if (auth === undefined) throw new MissingTokenError()
-      checkScopes(auth.claims, required)
+      requireGrantedScopes(auth, required)
     } catch (error) {
       return answer(error, c, options)
     }

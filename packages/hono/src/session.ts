@@ -10,6 +10,7 @@ import {
   type RequireSessionOptions,
   resolveAuth,
   type SessionAuthContext,
+  scopeNames,
 } from '@org/auth-core'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 
@@ -57,6 +58,8 @@ export function requireSession(
   options: RequireSessionOptions = {},
 ): MiddlewareHandler<SessionEnv> {
   const instance = 'auth' in auth ? auth.auth : auth
+  // Scope names are checked now: a malformed one would otherwise refuse every request (403).
+  if (options.scopes !== undefined) scopeNames(options.scopes)
   return async function requireSessionMiddleware(c, next) {
     const check = await instance.requireSession(c.req.raw, options)
     if (!check.ok) return check.response

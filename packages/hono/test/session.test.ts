@@ -3,10 +3,12 @@ import { type DevIdp, startDevIdp } from '@org/dev-idp'
 import { Hono } from 'hono'
 import { afterEach, describe, expect, it } from 'vitest'
 import { authRoutes, getSession, requireSession, type SessionEnv } from '../src/index.js'
+import { browser, Jar } from './helpers.js'
 
 // Hono's login routes and requireSession against oidc-provider on 127.0.0.1 (its login and
 // consent played by the dev IdP's scripted driver); the app is called through app.request().
 const ORIGIN = 'http://127.0.0.1:4568'
+const { get, logIn } = browser(ORIGIN)
 const SECRET = 'a-hono-test-secret-that-is-long-enough-42'
 let idp: DevIdp | undefined
 afterEach(async () => {
@@ -42,32 +44,6 @@ async function demoApp(now: () => number = Date.now) {
   )
   app.get('/admin', requireSession(auth, { scopes: ['admin'] }), (c) => c.text('admin'))
   return { app, provider: idp }
-}
-
-class Jar {
-  readonly cookies = new Map<string, string>()
-  header(): string {
-    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
-  }
-  store(response: Response): Response {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';', 1)
-      const eq = pair.indexOf('=')
-      if (/max-age=0\b/i.test(line)) this.cookies.delete(pair.slice(0, eq))
-      else this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1))
-    }
-    return response
-  }
-}
-
-async function get(app: Hono<SessionEnv>, jar: Jar, path: string, headers: Record<string, string> = {}) {
-  return jar.store(await app.request(`${ORIGIN}${path}`, { headers: { cookie: jar.header(), ...headers } }))
-}
-
-async function logIn(app: Hono<SessionEnv>, provider: DevIdp, jar: Jar, path: string): Promise<Response> {
-  const login = await get(app, jar, path)
-  const callback = await provider.authorize(login.headers.get('location') as string)
-  return get(app, jar, callback.pathname + callback.search)
 }
 
 describe('@org/auth-hono web login', () => {

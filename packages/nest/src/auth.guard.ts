@@ -7,7 +7,7 @@ import {
   type BearerVerifier,
   ConfigurationError,
   isPending,
-  requireScopes,
+  requireGrantedScopes,
 } from '@org/auth-core'
 import { AUTH_RUNTIME } from './auth.constants.js'
 import { type AuthenticatedRequest, Public, ScopesMetadata, SessionMetadata } from './auth.decorators.js'
@@ -58,7 +58,7 @@ export class AuthGuard implements CanActivate {
     const response = http.getResponse<unknown>()
     const scopes = requiredScopes(this.reflector, context)
     const admit = (auth: AuthContext): true => {
-      if (scopes.length > 0) requireScopes(auth.claims, scopes)
+      requireGrantedScopes(auth, scopes)
       request.auth = auth
       return true
     }

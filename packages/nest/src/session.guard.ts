@@ -8,7 +8,13 @@ import {
   UseGuards,
 } from '@nestjs/common'
 import { HttpAdapterHost, Reflector } from '@nestjs/core'
-import { type Auth, ConfigurationError, type RequireSessionOptions, type SessionCheck } from '@org/auth-core'
+import {
+  type Auth,
+  ConfigurationError,
+  type RequireSessionOptions,
+  type SessionCheck,
+  scopeNames,
+} from '@org/auth-core'
 import { toWebRequest } from '@org/auth-core/node'
 import { AUTH_RUNTIME } from './auth.constants.js'
 import { type AuthenticatedRequest, SessionMetadata } from './auth.decorators.js'
@@ -100,5 +106,7 @@ export function sessionRequest(req: IncomingMessage, runtime: AuthRuntime): Requ
  * scopes the session's access token must have (default: none, plus any `@RequireScopes()`).
  */
 export function RequireSession(options: RequireSessionOptions = {}): ClassDecorator & MethodDecorator {
+  // Checked when the decorator is applied (the application loads), like `@RequireScopes()`.
+  if (options.scopes !== undefined) scopeNames(options.scopes)
   return applyDecorators(SessionMetadata({ ...options }), UseGuards(SessionGuard))
 }

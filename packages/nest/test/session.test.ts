@@ -219,3 +219,14 @@ describe.each(MATRIX)('web login on %s with %s', (platform, mode) => {
     expect((await get('/dashboard', jar)).status).toBe(401)
   })
 })
+
+describe('@RequireSession()', () => {
+  it('checks its scope names when applied, like @RequireScopes()', () => {
+    expect(() => RequireSession({ scopes: ['read write'] })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+    )
+    expect(() => RequireSession({ scopes: [''] })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+    )
+  })
+})

@@ -9,7 +9,13 @@
  *
  * Imports nothing from `node:` (nor does the core's default entry): it runs on the edge runtime.
  */
-import type { Auth, RequireSessionOptions } from '@org/auth-core'
+import {
+  type Auth,
+  ConfigurationError,
+  normalizePathname,
+  type RequireSessionOptions,
+  scopeNames,
+} from '@org/auth-core'
 import { NextResponse } from 'next/server.js'
 import { applySetCookies, withSetCookies } from './cookie-header.js'
 
@@ -17,7 +23,10 @@ export interface AuthProxyOptions {
   /**
    * Pages that need a session: path prefixes (`'/account'` covers `/account` and
    * `/account/...`, not `/accounts`), or a predicate on the pathname. Everything else only has
-   * its session kept fresh. Default: none.
+   * its session kept fresh. Prefixes are matched on the normalised path (see `normalizePathname`
+   * of `@org/auth-core`: escapes decoded, `//` collapsed, `.`/`..` resolved) and without regard
+   * to case; the predicate gets the normalised path. A path with no single reading (an encoded
+   * `/`, `\` or `%`, a malformed escape) is protected whatever this says. Default: none.
    */
   protect?: readonly string[] | ((pathname: string, request: Request) => boolean)
   /**
@@ -33,17 +42,31 @@ export interface AuthProxyOptions {
 /** A proxy / middleware function: `export const proxy = createAuthProxy(auth, options)`. */
 export type AuthProxy = (request: Request) => Promise<Response>
 
+/** A prefix as it is compared: normalised like request paths, lower case, no trailing slash. */
+function prefixOf(entry: unknown): string {
+  const normalized = typeof entry === 'string' ? normalizePathname(entry) : undefined
+  if (normalized === undefined) {
+    throw new ConfigurationError(
+      `"protect" entries must be paths starting with "/", got ${JSON.stringify(entry)}`,
+    )
+  }
+  const trimmed = normalized.length > 1 ? normalized.replace(/\/+$/, '') : normalized
+  return trimmed.toLowerCase()
+}
+
+/**
+ * Whether a (normalised) path is protected. Prefixes compare without regard to case: Next's
+ * rewrites and redirects match paths case-insensitively by default (`caseSensitiveRoutes`), so
+ * `/ACCOUNT` can reach an `/account` page through one, and a case-insensitive file system serves
+ * it in development; a signed-out visitor of a mixed-case path only meets the login instead of a 404.
+ */
 function protectionOf(protect: AuthProxyOptions['protect']): (pathname: string, request: Request) => boolean {
   if (typeof protect === 'function') return protect
-  const prefixes = [...(protect ?? [])]
-  for (const prefix of prefixes) {
-    if (typeof prefix !== 'string' || !prefix.startsWith('/')) {
-      throw new TypeError(`"protect" entries must be paths starting with "/", got ${JSON.stringify(prefix)}`)
-    }
+  const prefixes = [...(protect ?? [])].map(prefixOf)
+  return (pathname) => {
+    const path = pathname.toLowerCase()
+    return prefixes.some((prefix) => prefix === '/' || path === prefix || path.startsWith(`${prefix}/`))
   }
-  const trimmed = prefixes.map((prefix) => (prefix.length > 1 ? prefix.replace(/\/+$/, '') : prefix))
-  return (pathname) =>
-    trimmed.some((prefix) => prefix === '/' || pathname === prefix || pathname.startsWith(`${prefix}/`))
 }
 
 /** Lets the request through; with cookies, also as its `Cookie` header, so the page sees them. */
@@ -72,14 +95,16 @@ export function createAuthProxy(auth: Auth | (() => Auth), options: AuthProxyOpt
   const isProtected = protectionOf(options.protect)
   const check: RequireSessionOptions = {
     ...(options.onMissing === undefined ? {} : { onMissing: options.onMissing }),
-    ...(options.scopes === undefined ? {} : { scopes: options.scopes }),
+    ...(options.scopes === undefined ? {} : { scopes: scopeNames(options.scopes) }),
   }
   return async function authProxy(request) {
     const login = instance()
-    const { pathname } = new URL(request.url)
+    // The path Next's router will serve, not the raw one (`/%70rofile`, `//profile` are `/profile`).
+    const pathname = normalizePathname(new URL(request.url).pathname)
     // The login routes manage the session themselves.
-    if (login.isAuthRoute(pathname)) return NextResponse.next()
-    if (isProtected(pathname, request)) {
+    if (pathname !== undefined && login.isAuthRoute(pathname)) return NextResponse.next()
+    // No single reading (an encoded `/`, a malformed escape): protected, whatever `protect` says.
+    if (pathname === undefined || isProtected(pathname, request)) {
       const result = await login.requireSession(request, check)
       if (!result.ok) return absoluteLocation(result.response, request)
       return forward(request, result.cookies)

@@ -11,7 +11,7 @@ import {
   isAuthError,
   type JWTClaims,
   type RequireSessionOptions,
-  requireScopes,
+  requireGrantedScopes,
   type SessionAuthContext,
   scopeNames,
 } from '@org/auth-core'
@@ -60,7 +60,7 @@ export function createWithAuth(instance: () => NextAuthInstance, eager: boolean)
       let auth: AuthContext
       try {
         auth = await authenticate(verifier, request.headers.get('authorization'))
-        requireScopes(auth.claims, required)
+        requireGrantedScopes(auth, required)
       } catch (error) {
         if (!isAuthError(error)) throw error
         return authErrorResponse(error, realm === undefined ? {} : { realm })

@@ -73,8 +73,8 @@ export function sessionReaders(instance: () => NextAuthInstance): SessionReaders
     async requireSession(returnTo): Promise<Session> {
       const session = await orNull(async () => forComponent(await currentRequest()))
       if (session === null) {
-        const login = instance().auth.paths.login
-        redirect(returnTo === undefined ? login : `${login}?returnTo=${encodeURIComponent(returnTo)}`)
+        // The core builds the login URL (and owns what `returnTo` may be), as for every adapter.
+        redirect(instance().auth.loginUrl(await currentRequest(), returnTo))
       }
       return session
     },
