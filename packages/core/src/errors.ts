@@ -171,10 +171,6 @@ export class RemoteResponseError extends AuthError {
 export class OAuthExchangeError extends AuthError {
   readonly error: string
   readonly errorDescription: string | undefined
-  /**
-   * `options.code` replaces `ERR_OAUTH_EXCHANGE` for an answer that was no OAuth error at all (an
-   * HTML page, a 5xx, a timeout), where `error` is then `invalid_response`.
-   */
   constructor(error: string, errorDescription?: string, options?: AuthErrorOptions & { code?: string }) {
     // The values come from a remote server: keep only RFC 6749 §5.2 characters, bounded.
     const safeError = OAUTH_ERROR_VALUE.test(error) ? error : 'invalid_response'
@@ -190,6 +186,19 @@ export class OAuthExchangeError extends AuthError {
       errorDescription !== undefined && OAUTH_DESCRIPTION_VALUE.test(errorDescription)
         ? errorDescription
         : undefined
+  }
+}
+
+/**
+ * An exchange that failed without an OAuth error: the token endpoint answered HTML, a 5xx or a
+ * redirect, timed out, or sent no ID token. `error` is `invalid_response`; `code`, `message` and
+ * `cause` are those of the underlying failure (`ERR_HTTP_STATUS`, `ERR_ID_TOKEN_MISSING`...); 502.
+ * An `OAuthExchangeError`, so a caller catching the seed's three classes catches it.
+ */
+export class UnusableExchangeResponseError extends OAuthExchangeError {
+  constructor(cause: AuthError) {
+    super('invalid_response', undefined, { cause, code: cause.code, status: 502 })
+    this.message = cause.message
   }
 }
 

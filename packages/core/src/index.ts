@@ -26,6 +26,7 @@ export {
   OAuthExchangeError,
   RemoteResponseError,
   SessionError,
+  UnusableExchangeResponseError,
 } from './errors.js'
 export {
   authErrorResponse,

@@ -69,13 +69,13 @@ describe('the application origin', () => {
       session: { secrets: SECRET },
     })
     const forged = await auth.handler(new Request('http://attacker.example/login?returnTo=/x'))
-    expect(forged.status).toBe(500)
+    expect(forged.status).toBe(421)
     expect(forged.headers.get('location')).toBeNull()
     expect(forged.headers.get('set-cookie')).toBeNull()
     expect(await forged.text()).toContain('ERR_BASE_URL_REQUIRED')
     await expect(auth.resolveSession(new Request('https://attacker.example/'))).rejects.toMatchObject({
       code: 'ERR_BASE_URL_REQUIRED',
-      status: 500,
+      status: 421,
     })
     // Local development on loopback keeps working without configuration.
     const local = await auth.handler(new Request('http://127.0.0.1:4567/login'))

@@ -8,6 +8,7 @@ import {
   JWTVerificationError,
   OAuthExchangeError,
   RemoteResponseError,
+  UnusableExchangeResponseError,
 } from '../errors.js'
 import { decodePayload, splitCompact } from '../jwt/decode.js'
 import { resolveAlgorithms, type SignatureAlgorithm } from '../keys/algorithms.js'
@@ -261,8 +262,10 @@ function asSeedError(error: unknown): AuthError {
   if (isAuthError(error) && error.status === 503) {
     return new InvalidPublicKeyError('The ID token keys could not be fetched', { cause: error })
   }
-  const code = isAuthError(error) ? error.code : 'ERR_TOKEN_ENDPOINT_FAILED'
-  return new OAuthExchangeError('invalid_response', undefined, { cause: error, code, status: 502 })
+  const cause = isAuthError(error)
+    ? error
+    : new RemoteResponseError('ERR_TOKEN_ENDPOINT_FAILED', 'The code exchange failed', { cause: error })
+  return new UnusableExchangeResponseError(cause)
 }
 
 async function exchange(options: ExchangeCodeOptions, tokenUrl: URL): Promise<IdTokenClaims> {

@@ -191,10 +191,11 @@ export function siteResolver(config: AuthConfig): (request: Request) => Site {
   return (request) => {
     const url = new URL(request.url)
     if (isLoopback(url.hostname)) return siteAt(url.origin)
+    // 421 Misdirected Request (RFC 9110 §15.5.20): not an origin this application answers for.
     throw new SessionError(
       'ERR_BASE_URL_REQUIRED',
       `A request for ${url.host} reached an application without "baseUrl": set "baseUrl" to the public origin (or "trustHost: true" behind a proxy that sets Host)`,
-      500,
+      421,
     )
   }
 }

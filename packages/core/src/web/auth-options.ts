@@ -74,7 +74,7 @@ export interface AuthOptions {
    * origin check and the cookie attributes (`Secure`, `__Host-`) follow from it, never from the
    * `Host` header. Required with `NODE_ENV=production` (unless `trustHost`). Default: none; then
    * only requests to a loopback origin (`http://localhost:3000`, local development) are served,
-   * others answer `ERR_BASE_URL_REQUIRED` (500).
+   * others answer `ERR_BASE_URL_REQUIRED` (421 Misdirected Request).
    */
   baseUrl?: string
   /**

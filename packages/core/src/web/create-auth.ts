@@ -11,6 +11,7 @@ import type { AuthOptions } from './auth-options.js'
 import { parseCookies } from './cookies.js'
 import { checkSession, type RequireSessionOptions, type SessionCheck } from './require-session.js'
 import { errorPage, json } from './responses.js'
+import { safeReturnTo } from './return-to.js'
 import { callback, login, logout, type RouteContext, session } from './routes.js'
 import { createSealer } from './seal.js'
 import { SessionCookies } from './session-cookie.js'
@@ -126,8 +127,10 @@ export function createAuth(options: AuthOptions): Auth {
     return resolver.resolve(ctx.site, ctx.cookies)
   }
   const loginUrl = (request: Request, returnTo?: string): string => {
-    const url = new URL(config.paths.login, siteOf(request).origin)
-    if (returnTo !== undefined) url.searchParams.set('returnTo', returnTo)
+    const { origin } = siteOf(request)
+    const url = new URL(config.paths.login, origin)
+    const safe = returnTo === undefined ? undefined : safeReturnTo(returnTo, origin)
+    if (safe !== undefined) url.searchParams.set('returnTo', safe)
     return url.pathname + url.search
   }
 

@@ -4,6 +4,7 @@
  * page afterwards); anything else (fetch, API clients) gets 401 JSON, since a redirect to an
  * HTML login page is useless to a script.
  */
+import { missingScopes, parseScope } from '../scopes.js'
 import { json, redirect } from './responses.js'
 import type { Session } from './session-resolver.js'
 
@@ -38,7 +39,7 @@ export function sessionAuthContext(session: Session): SessionAuthContext {
   return Object.freeze({
     claims: session.user,
     token: session.accessToken,
-    scopes: Object.freeze(session.scope === undefined ? [] : session.scope.split(' ').filter(Boolean)),
+    scopes: parseScope(session.scope),
     session,
   })
 }
@@ -72,8 +73,7 @@ export function checkSession(
     }
   }
   const auth = sessionAuthContext(session)
-  const missing = options.scopes?.some((scope) => !auth.scopes.includes(scope)) ?? false
-  if (missing) {
+  if (missingScopes(auth, options.scopes ?? []).length > 0) {
     const body = { error: 'insufficient_scope', error_description: 'The session lacks a required scope' }
     return { ok: false, response: json(body, 403, cookies) }
   }

@@ -54,7 +54,8 @@ export function newSession(config: AuthConfig, tokens: TokenSet): SessionData {
   return {
     id: randomToken(24),
     user: claims as SessionData['user'],
-    tokens: sessionTokens(tokens),
+    // RFC 6749 §5.1: a token response without `scope` granted the scope requested.
+    tokens: sessionTokens(tokens.scope === undefined ? { ...tokens, scope: config.scopes } : tokens),
     createdAt: now,
     expiresAt: now + config.maxAge,
   }
