@@ -367,10 +367,19 @@ describe('the request URL', () => {
     ['a port out of range', 'a.test:99999'],
     ['an unclosed IPv6 literal', '[::1'],
     ['an empty value', ''],
-  ])('replaces a Host with %s by localhost', async (_case, host) => {
+  ])('refuses a Host with %s (400, RFC 9112 §3.2), never serving it as localhost', async (_case, host) => {
     const { port } = await listen(reportUrl)
     const answer = await sendRaw(port, `GET /p HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)
-    expect(urlsIn(answer)).toEqual(['http://localhost/p'])
+    expect(urlsIn(answer)).toEqual([])
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /)
+  })
+
+  it('refuses an HTTP/1.1 request without Host, and takes an HTTP/1.0 one as localhost', async () => {
+    const { port } = await listen(reportUrl)
+    const missing = await sendRaw(port, 'GET /p HTTP/1.1\r\nConnection: close\r\n\r\n')
+    expect(missing).toMatch(/^HTTP\/1\.1 400 /)
+    const old = await sendRaw(port, 'GET /p HTTP/1.0\r\n\r\n')
+    expect(urlsIn(old)).toEqual(['http://localhost/p'])
   })
 
   it('refuses two Host headers as ambiguous, and accepts an IPv6 literal with a port', async () => {
@@ -379,7 +388,8 @@ describe('the request URL', () => {
       port,
       'GET /p HTTP/1.1\r\nHost: a.test\r\nHost: evil.example\r\nConnection: close\r\n\r\n',
     )
-    expect(urlsIn(two)).toEqual(['http://localhost/p'])
+    expect(urlsIn(two)).toEqual([])
+    expect(two).toMatch(/^HTTP\/1\.1 400 /)
     const ipv6 = await sendRaw(port, 'GET /p HTTP/1.1\r\nHost: [::1]:8080\r\nConnection: close\r\n\r\n')
     expect(urlsIn(ipv6)).toEqual(['http://[::1]:8080/p'])
   })

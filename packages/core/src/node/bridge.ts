@@ -141,7 +141,13 @@ function originOf(req: IncomingMessage, headers: Headers, settings: BridgeSettin
     const forwardedHost = firstValue(headers.get('x-forwarded-host'))
     if (validHost(forwardedHost)) host = forwardedHost
   }
-  return `${protocol}://${validHost(host) ? host : FALLBACK_HOST}`
+  if (validHost(host)) return `${protocol}://${host}`
+  // HTTP/1.0 may omit Host; HTTP/1.1 may not, nor send a malformed or repeated one (RFC 9112 §3.2):
+  // answering such a request as `localhost` would hand it a loopback origin's treatment.
+  if (host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor === 0) {
+    return `${protocol}://${FALLBACK_HOST}`
+  }
+  throw new InvalidRequestError('ERR_HOST_INVALID', 'The Host header is missing, repeated or malformed')
 }
 
 /**
@@ -253,8 +259,8 @@ function createRequest(
 
 /**
  * A Web `Request` for a Node request. The URL comes from `origin` if set, else `X-Forwarded-*`
- * with `trustProxy`, else the `Host` header; a host that is not a plain name or IP literal (and
- * port) is replaced by `localhost`. The body streams lazily within `bodyLimit`; a body that an
+ * with `trustProxy`, else the `Host` header; a missing (HTTP/1.1), repeated or malformed `Host`
+ * (not a plain name or IP literal and port) is refused with `ERR_HOST_INVALID` (400, RFC 9112 §3.2). The body streams lazily within `bodyLimit`; a body that an
  * Express parser already read is rebuilt from `req.body` (see the README). `request.signal`
  * aborts with {@link RequestAbortedError} when the client disconnects (pass `res` for that).
  *
