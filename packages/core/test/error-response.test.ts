@@ -363,3 +363,13 @@ describe('prebuiltErrorResponse', () => {
     })
   })
 })
+
+describe('error_description characters (RFC 6749 §5.2, RFC 6750 §3)', () => {
+  it('sends the same allowed characters in the JSON body as in the challenge: no double quote, no backslash', () => {
+    const error = new JWTVerificationError('ERR_JWT_TYPE_INVALID', 'Needs typ "at+jwt"\\ not "JWT"\n')
+    const { body, headers } = describeAuthError(error)
+    expect(body.error_description).toBe("Needs typ 'at+jwt' not 'JWT'")
+    expect(body.error_description).toMatch(/^[\x20\x21\x23-\x5B\x5D-\x7E]*$/)
+    expect(headers['www-authenticate']).toContain(`error_description="Needs typ 'at+jwt' not 'JWT'"`)
+  })
+})

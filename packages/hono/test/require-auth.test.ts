@@ -101,7 +101,7 @@ describe('requireAuth (Hono)', () => {
     expect(await res.json()).toEqual({
       error: 'invalid_token',
       error_description:
-        'An access token (typ "at+jwt", RFC 9068) is required; for an issuer that does not type its access tokens, set tokenType "untyped-access"',
+        "An access token (typ 'at+jwt', RFC 9068) is required; for an issuer that does not type its access tokens, set tokenType 'untyped-access'",
     })
   })
 

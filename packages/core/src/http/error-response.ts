@@ -22,11 +22,23 @@ function quoted(value: string): string {
   return `"${value.replace(UNSAFE_ATTRIBUTE_CHARS, '')}"`
 }
 
+/**
+ * An `error_description` as RFC 6749 §5.2 / RFC 6750 §3 allow it, in the challenge and the JSON
+ * body alike: double quotes become single ones (messages quote option and claim names), other
+ * characters outside the allowed set are dropped.
+ */
+function description(message: string): string {
+  return message.replace(/"/g, "'").replace(UNSAFE_ATTRIBUTE_CHARS, '')
+}
+
 function challenge(error: AuthError, realm: string | undefined): string {
   const attributes: string[] = []
   if (realm !== undefined) attributes.push(`realm=${quoted(realm)}`)
   if (error.oauthError !== undefined) {
-    attributes.push(`error=${quoted(error.oauthError)}`, `error_description=${quoted(error.message)}`)
+    attributes.push(
+      `error=${quoted(error.oauthError)}`,
+      `error_description=${quoted(description(error.message))}`,
+    )
   }
   // Duck-typed rather than `instanceof`: the error may come from another installed copy.
   const { requiredScopes } = error as { requiredScopes?: readonly string[] }
@@ -63,7 +75,7 @@ export function describeAuthError(error: AuthError, options: ErrorResponseOption
   return {
     status: error.status,
     headers,
-    body: { error: error.oauthError ?? 'unauthorized', error_description: error.message },
+    body: { error: error.oauthError ?? 'unauthorized', error_description: description(error.message) },
   }
 }
 
