@@ -29,6 +29,8 @@ export class SoakError extends Error {}
 /** A signed-in browser. Used by one worker at a time, as one browser tab would. */
 export interface Browser {
   jar: CookieJar
+  /** Epoch ms of the login. */
+  createdAt: number
   /** Epoch ms when the session's access token was issued (login or last refresh), as seen from here. */
   issuedAt: number
   lastUsed: number
@@ -78,7 +80,7 @@ export async function logIn(site: DemoSite): Promise<Browser> {
     throw new SoakError(describe(page, `no ${site.sessionCookie} cookie after the callback`))
   checkHome(page)
   const now = Date.now()
-  return { jar, issuedAt: now, lastUsed: now, busy: false }
+  return { jar, createdAt: now, issuedAt: now, lastUsed: now, busy: false }
 }
 
 function checkHome(page: HttpResponse): void {

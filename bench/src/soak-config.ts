@@ -37,7 +37,7 @@ export interface SoakConfig {
   concurrency: number
   /** Access-token lifetime at the soak's dev IdP, in seconds (client credentials and logins alike). */
   tokenTtl: number
-  /** Signed-in browsers kept; each new login replaces the oldest. */
+  /** Signed-in browsers kept; a new login replaces the oldest once that one has lived `tokenTtl` (else it is dropped). */
   sessions: number
   /** Distinct valid tokens in rotation: more than the verifier's 1000-entry cache, so it stays full and churns. */
   tokenPool: number

@@ -18,7 +18,7 @@ const TSX_LOADER = import.meta.resolve('tsx')
 const READY_TIMEOUT_MS = 90_000
 const OUTPUT_LIMIT = 64 * 1024
 
-/** What the probe sends: `process.memoryUsage()` of the demo's main process. */
+/** What the probe sends: `process.memoryUsage()` of the demo's main process, and its last major GC. */
 export interface ProbeMessage {
   soakProbe: 1
   rss: number
@@ -26,14 +26,32 @@ export interface ProbeMessage {
   heapTotal: number
   external: number
   arrayBuffers: number
+  /** Heap used right after the latest mark-compact (the live heap then); undefined before the first. */
+  heapAfterGc: number | undefined
+  /** Mark-compact GCs so far. */
+  majorGcs: number
 }
 
-/** The probe's source: sends memory figures every `intervalMs`, and exits with its parent. */
+/**
+ * The probe's source: sends memory figures every `intervalMs`, and exits with its parent. A
+ * PerformanceObserver notes the heap after each major GC (observing GC costs nothing measurable
+ * and, unlike calling gc(), changes nothing in the demo).
+ */
 function probeImport(intervalMs: number): string {
   const source = `
+    import { PerformanceObserver, constants } from 'node:perf_hooks'
+    let heapAfterGc
+    let majorGcs = 0
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        if (entry.detail?.kind !== constants.NODE_PERFORMANCE_GC_MAJOR) continue
+        majorGcs += 1
+        heapAfterGc = process.memoryUsage().heapUsed
+      }
+    }).observe({ entryTypes: ['gc'] })
     const report = () => {
       const m = process.memoryUsage()
-      process.send?.({ soakProbe: 1, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers })
+      process.send?.({ soakProbe: 1, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, heapAfterGc, majorGcs })
     }
     setInterval(report, ${Math.round(intervalMs)}).unref()
     process.on('disconnect', () => process.exit(0))

@@ -4,14 +4,18 @@
  * the preloaded probe), every few seconds; then whether it levelled off.
  *
  * The verdict compares the last third of the run with the middle one, once the caches had the
- * first third to fill: RSS by its peak (what the OS must give), the heap by its lowest reading
- * (the sawtooth's troughs follow the live set after each GC, the peaks only when GC happened to run).
+ * first third to fill. RSS alone misleads here: it holds V8's heap headroom, which grows and
+ * shrinks with when the last mark-compact happened (Next's heap swings 40 → 140 MB between two).
+ * So the verdict splits it: the live heap (heap used right after the latest mark-compact) and
+ * the memory outside V8's heap (RSS minus the heap's size: code, buffers, native allocations).
+ * A leak in JavaScript shows in the first, a native or Buffer leak in the second; either
+ * growing past the tolerance fails. RSS peaks and slopes are printed beside them.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import type { ProbeMessage } from './soak-demos.js'
 
 /** Allowed growth on top of the relative tolerance: small absolute wobbles are not a trend. */
-const RSS_SLACK = 8 * 2 ** 20
+const OFF_HEAP_SLACK = 8 * 2 ** 20
 const HEAP_SLACK = 4 * 2 ** 20
 const MIN_SAMPLES = 6
 
@@ -22,7 +26,11 @@ export interface MemorySample {
   rss: number | undefined
   heapUsed: number | undefined
   heapTotal: number | undefined
-  external: number | undefined
+  /** Heap used right after the latest mark-compact so far. */
+  heapAfterGc: number | undefined
+  majorGcs: number | undefined
+  /** Operations the soak completed so far (all classes): throughput over time. */
+  ops: number
 }
 
 function statusRss(pid: number): number | undefined {
@@ -74,7 +82,12 @@ export function treeRss(pid: number): number | undefined {
 }
 
 /** Samples every `seconds` until `stop()`, which returns the series. */
-export function sampleMemory(pid: number, probe: () => ProbeMessage | undefined, seconds: number) {
+export function sampleMemory(
+  pid: number,
+  probe: () => ProbeMessage | undefined,
+  ops: () => number,
+  seconds: number,
+) {
   const startedAt = Date.now()
   const samples: MemorySample[] = []
   const take = () => {
@@ -84,7 +97,9 @@ export function sampleMemory(pid: number, probe: () => ProbeMessage | undefined,
       rss: treeRss(pid),
       heapUsed: heap?.heapUsed,
       heapTotal: heap?.heapTotal,
-      external: heap?.external,
+      heapAfterGc: heap?.heapAfterGc,
+      majorGcs: heap?.majorGcs,
+      ops: ops(),
     })
   }
   take()
@@ -111,8 +126,12 @@ export interface MemoryVerdict {
   ok: boolean
   /** Why, in one line. */
   summary: string
+  /** Peak RSS (informational). */
   rss?: Comparison
-  heap?: Comparison
+  /** Live heap: the highest after-GC reading of each third. */
+  liveHeap?: Comparison
+  /** RSS minus V8's heap size: peak of each third. */
+  offHeap?: Comparison
   /** Least-squares RSS slope, MB per minute, over the first and the second half. */
   slopeFirstHalf?: number
   slopeLastHalf?: number
@@ -132,20 +151,31 @@ function slope(points: readonly MemorySample[]): number | undefined {
   return den === 0 ? undefined : ((num / den) * 60) / 2 ** 20
 }
 
+type Reading = (sample: MemorySample) => number | undefined
+
 function compare(
-  middle: number[],
-  last: number[],
-  pick: (values: number[]) => number,
+  middle: readonly MemorySample[],
+  last: readonly MemorySample[],
+  read: Reading,
   tolerance: number,
   slack: number,
 ): Comparison | undefined {
-  if (middle.length === 0 || last.length === 0) return undefined
-  const [m, l] = [pick(middle), pick(last)]
-  return { middle: m, last: l, growth: (l - m) / m, ok: l <= m * (1 + tolerance) + slack }
+  const values = (part: readonly MemorySample[]) => part.map(read).filter((v): v is number => v !== undefined)
+  const [m, l] = [values(middle), values(last)]
+  if (m.length === 0 || l.length === 0) return undefined
+  const [peakMiddle, peakLast] = [Math.max(...m), Math.max(...l)]
+  return {
+    middle: peakMiddle,
+    last: peakLast,
+    growth: (peakLast - peakMiddle) / peakMiddle,
+    ok: peakLast <= peakMiddle * (1 + tolerance) + slack,
+  }
 }
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`
 const pct = (value: number) => `${value >= 0 ? '+' : ''}${(value * 100).toFixed(1)}%`
+const describe = (name: string, c: Comparison | undefined) =>
+  c === undefined ? `${name} n/a` : `${name} ${mb(c.middle)} → ${mb(c.last)} (${pct(c.growth)})`
 
 export function memoryVerdict(samples: readonly MemorySample[], tolerance: number): MemoryVerdict {
   const end = samples.at(-1)?.t ?? 0
@@ -156,34 +186,35 @@ export function memoryVerdict(samples: readonly MemorySample[], tolerance: numbe
   const third = (from: number, to: number) =>
     samples.filter((s) => s.t >= (from * end) / 3 && (to === 3 || s.t < (to * end) / 3))
   const [middle, last] = [third(1, 2), third(2, 3)]
-  const values = (part: MemorySample[], key: 'rss' | 'heapUsed') =>
-    part.map((s) => s[key]).filter((v): v is number => v !== undefined)
-  const rss = compare(values(middle, 'rss'), values(last, 'rss'), (v) => Math.max(...v), tolerance, RSS_SLACK)
-  const heap = compare(
-    values(middle, 'heapUsed'),
-    values(last, 'heapUsed'),
-    (v) => Math.min(...v),
+  const rss = compare(middle, last, (s) => s.rss, tolerance, 0)
+  // A live-heap reading is only news in a third where a mark-compact ran.
+  const gcsIn = (part: readonly MemorySample[]) => (part.at(-1)?.majorGcs ?? 0) - (part[0]?.majorGcs ?? 0)
+  const lastGcs = gcsIn([middle.at(-1) as MemorySample, ...last])
+  const liveHeap =
+    lastGcs > 0 ? compare(middle, last, (s) => s.heapAfterGc, tolerance, HEAP_SLACK) : undefined
+  const offHeap = compare(
+    middle,
+    last,
+    (s) => (s.rss === undefined || s.heapTotal === undefined ? undefined : s.rss - s.heapTotal),
     tolerance,
-    HEAP_SLACK,
+    OFF_HEAP_SLACK,
   )
-  const half = samples.filter((s) => s.t < end / 2)
-  const verdict: MemoryVerdict = {
-    ok: (rss?.ok ?? true) && (heap?.ok ?? true),
-    summary: '',
-    ...(rss === undefined ? {} : { rss }),
-    ...(heap === undefined ? {} : { heap }),
-  }
-  const first = slope(half)
+  const first = slope(samples.filter((s) => s.t < end / 2))
   const second = slope(samples.filter((s) => s.t >= end / 2))
-  if (first !== undefined) verdict.slopeFirstHalf = first
-  if (second !== undefined) verdict.slopeLastHalf = second
+  const ok = (liveHeap?.ok ?? true) && (offHeap?.ok ?? true)
   const parts = [
-    rss === undefined ? 'RSS n/a' : `RSS peak ${mb(rss.middle)} → ${mb(rss.last)} (${pct(rss.growth)})`,
-    heap === undefined
-      ? 'heap n/a'
-      : `heap trough ${mb(heap.middle)} → ${mb(heap.last)} (${pct(heap.growth)})`,
+    lastGcs > 0 ? describe('live heap', liveHeap) : 'live heap n/a (no mark-compact in the last third)',
+    describe('off-heap', offHeap),
+    describe('RSS peak', rss),
     `RSS slope ${first?.toFixed(1) ?? '?'} → ${second?.toFixed(1) ?? '?'} MB/min`,
   ]
-  verdict.summary = `${verdict.ok ? 'levels off' : 'KEEPS GROWING'}: ${parts.join(', ')} (middle → last third)`
-  return verdict
+  return {
+    ok,
+    summary: `${ok ? 'levels off' : 'KEEPS GROWING'}: ${parts.join(', ')} (middle → last third)`,
+    ...(rss === undefined ? {} : { rss }),
+    ...(liveHeap === undefined ? {} : { liveHeap }),
+    ...(offHeap === undefined ? {} : { offHeap }),
+    ...(first === undefined ? {} : { slopeFirstHalf: first }),
+    ...(second === undefined ? {} : { slopeLastHalf: second }),
+  }
 }

@@ -12,8 +12,8 @@ export interface DemoResult {
   serverErrors: number
   samples: MemorySample[]
   memory: MemoryVerdict
-  /** CPU during the load, in % of one core: the demo (its process tree), the dev IdP, the soak itself. */
-  cpu: { demo: number; idp: number; soak: number }
+  /** CPU during the load, in % of one core: the demo (its process tree), the dev IdP, the soak itself, all other processes. */
+  cpu: { demo: number; idp: number; soak: number; other: number | undefined }
   /** Set when the demo's process ended during the soak. */
   crashed?: string
 }
@@ -55,44 +55,64 @@ export function trafficTable(results: readonly DemoResult[]): string {
   return markdown(header, [false, false, true, true, true, true, true, true], rows)
 }
 
-/** Per demo: 5xx, CPU, RSS, the memory verdict. */
+/** Per demo: 5xx, CPU, RSS and live heap, the memory verdict. */
 export function summaryTable(results: readonly DemoResult[]): string {
   const header = [
     'demo',
     '5xx',
-    'CPU demo / IdP / soak',
+    'CPU % demo / IdP / soak / other',
     'RSS start MB',
     'RSS peak MB',
     'RSS end MB',
-    'heap end MB',
+    'live heap end MB',
+    'major GCs',
     'memory',
   ]
   const rows = results.map((result) => {
     const rss = result.samples.map((s) => s.rss).filter((v): v is number => v !== undefined)
+    const end = result.samples.at(-1)
     return [
       result.demo,
       String(result.serverErrors),
-      `${result.cpu.demo.toFixed(0)}% / ${result.cpu.idp.toFixed(0)}% / ${result.cpu.soak.toFixed(0)}%`,
+      [result.cpu.demo, result.cpu.idp, result.cpu.soak, result.cpu.other]
+        .map((v) => v?.toFixed(0) ?? '?')
+        .join(' / '),
       mb(rss[0]),
       mb(rss.length === 0 ? undefined : Math.max(...rss)),
       mb(rss.at(-1)),
-      mb(result.samples.at(-1)?.heapUsed),
+      mb(end?.heapAfterGc),
+      String(end?.majorGcs ?? ''),
       result.crashed === undefined ? (result.memory.ok ? 'levels off' : 'KEEPS GROWING') : 'CRASHED',
     ]
   })
-  return markdown(header, [false, true, true, true, true, true, true, false], rows)
+  return markdown(header, [false, true, true, true, true, true, true, true, false], rows)
 }
 
-/** The memory time series of every demo, side by side: one row per sample index. */
+/**
+ * The time series of every demo, side by side, one row per sample: throughput since the previous
+ * sample, RSS of the process tree, V8 heap used (a sawtooth), live heap (heap used after the
+ * latest mark-compact).
+ */
 export function memorySeries(results: readonly DemoResult[]): string {
-  const header = ['t s', ...results.flatMap((r) => [`${r.demo} RSS MB`, `${r.demo} heap MB`])]
+  const header = [
+    't s',
+    ...results.flatMap((r) => [`${r.demo} ops/s`, `${r.demo} RSS`, `${r.demo} heap`, `${r.demo} live`]),
+  ]
   const length = Math.max(0, ...results.map((r) => r.samples.length))
   const rows: string[][] = []
   for (let index = 0; index < length; index += 1) {
     const t = results.map((r) => r.samples[index]?.t).find((value) => value !== undefined) ?? 0
     rows.push([
       t.toFixed(0),
-      ...results.flatMap((r) => [mb(r.samples[index]?.rss), mb(r.samples[index]?.heapUsed)]),
+      ...results.flatMap((r) => {
+        const sample = r.samples[index]
+        const previous = r.samples[index - 1]
+        const rate =
+          sample === undefined || previous === undefined || sample.t <= previous.t
+            ? ''
+            : ((sample.ops - previous.ops) / (sample.t - previous.t)).toFixed(0)
+        return [rate, mb(sample?.rss), mb(sample?.heapUsed), mb(sample?.heapAfterGc)]
+      }),
     ])
   }
   return markdown(

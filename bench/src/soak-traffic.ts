@@ -40,6 +40,15 @@ export class ClassStats {
 
 export type TrafficStats = Record<TrafficClass, ClassStats>
 
+export function newTrafficStats(): TrafficStats {
+  return Object.fromEntries(CLASSES.map((name) => [name, new ClassStats()])) as TrafficStats
+}
+
+/** Operations completed so far, all classes. */
+export function totalOps(stats: TrafficStats): number {
+  return CLASSES.reduce((sum, name) => sum + stats[name].count, 0)
+}
+
 interface BearerCall {
   method: 'GET' | 'POST'
   path: string
@@ -108,8 +117,8 @@ export async function runTraffic(
   supply: TokenSupply,
   issuer: string,
   config: SoakConfig,
+  stats: TrafficStats,
 ): Promise<TrafficStats> {
-  const stats = Object.fromEntries(CLASSES.map((name) => [name, new ClassStats()])) as TrafficStats
   const deadline = Date.now() + config.seconds * 1000
   const running = () => Date.now() < deadline
   const browsers: Browser[] = []
@@ -129,17 +138,32 @@ export async function runTraffic(
     }
   }
 
+  /**
+   * Keeps a new browser while there is room, or in place of the oldest idle one once that one has
+   * lived a whole token lifetime (so every session goes through several refreshes); otherwise the
+   * user just closes the new tab.
+   */
+  const keep = (browser: Browser) => {
+    if (browsers.length < config.sessions) {
+      browsers.push(browser)
+      return
+    }
+    const retireBefore = Date.now() - config.tokenTtl * 1000
+    let oldest = -1
+    browsers.forEach((candidate, index) => {
+      const older = oldest < 0 || candidate.createdAt < (browsers[oldest] as Browser).createdAt
+      if (!candidate.busy && candidate.createdAt < retireBefore && older) oldest = index
+    })
+    if (oldest >= 0) browsers.splice(oldest, 1, browser)
+  }
+
   const loginWorker = async () => {
     while (running()) {
       const startedAt = process.hrtime.bigint()
       try {
-        browsers.push(await logIn(site))
+        const browser = await logIn(site)
         stats.login.record(startedAt, undefined)
-        // A new browser replaces the oldest idle one: the user closed that tab.
-        if (browsers.length > config.sessions) {
-          const oldest = browsers.findIndex((browser) => !browser.busy)
-          if (oldest >= 0) browsers.splice(oldest, 1)
-        }
+        keep(browser)
       } catch (error) {
         stats.login.record(startedAt, message(error))
       }

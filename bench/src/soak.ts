@@ -8,7 +8,8 @@
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { processTicks } from './cpu.js'
+import { CORES } from './child.js'
+import { otherCpuPercent, processTicks, sampleCpu } from './cpu.js'
 import { writeJson } from './report.js'
 import { CLASSES, LEEWAY, REFRESH_BEFORE, type SoakConfig, soakConfig } from './soak-config.js'
 import { buildNextDemo, startDemo } from './soak-demos.js'
@@ -24,7 +25,7 @@ import {
   verdicts,
 } from './soak-report.js'
 import { type IdpInfo, TokenSupply } from './soak-tokens.js'
-import { runTraffic } from './soak-traffic.js'
+import { newTrafficStats, runTraffic, totalOps } from './soak-traffic.js'
 
 const RESULTS_FILE = fileURLToPath(new URL('../results/soak.json', import.meta.url))
 const IDP_ENTRY = fileURLToPath(new URL('./soak-idp.ts', import.meta.url))
@@ -59,10 +60,13 @@ async function soakDemo(
   const port = new URL(demo.site.origin).port
   serverErrors.delete(port)
   const treeTicks = (pid: number) => processTree(pid).reduce((sum, member) => sum + processTicks(member), 0)
+  const ours = () => [...processTree(demo.pid), ...processTree(idpPid), process.pid]
   const ticksBefore = { demo: treeTicks(demo.pid), idp: treeTicks(idpPid), self: process.cpuUsage() }
+  const machineBefore = sampleCpu(ours())
   const startedAt = Date.now()
-  const sampler = sampleMemory(demo.pid, demo.memory, config.sampleSeconds)
-  const traffic = await runTraffic(demo.site, supply, idp.issuer, config)
+  const stats = newTrafficStats()
+  const sampler = sampleMemory(demo.pid, demo.memory, () => totalOps(stats), config.sampleSeconds)
+  const traffic = await runTraffic(demo.site, supply, idp.issuer, config, stats)
   const samples = sampler.stop()
   // CPU over the load, in % of one core (/proc ticks are 10 ms): who was busy.
   const elapsed = (Date.now() - startedAt) / 1000
@@ -71,6 +75,8 @@ async function soakDemo(
     demo: (treeTicks(demo.pid) - ticksBefore.demo) / elapsed,
     idp: (treeTicks(idpPid) - ticksBefore.idp) / elapsed,
     soak: (self.user + self.system) / 1e4 / elapsed,
+    // Everything else on the machine (other sessions' builds and tests): the figures are only as quiet as this.
+    other: otherCpuPercent(machineBefore, sampleCpu(ours()), CORES),
   }
   const crashed = demo.exited()
   await demo.stop()
@@ -137,7 +143,7 @@ async function main(): Promise<number> {
   console.log('\nPer demo:\n')
   console.log(summaryTable(results))
   console.log(
-    `\nMemory every ${config.sampleSeconds} s (RSS of the process tree, V8 heap used of the main process):\n`,
+    `\nEvery ${config.sampleSeconds} s: operations per second, and memory in MB (RSS of the process tree; heap used and live heap after the latest mark-compact, main process):\n`,
   )
   console.log(memorySeries(results))
   const details = errorDetails(results)
