@@ -35,6 +35,8 @@ export interface Browser {
   issuedAt: number
   lastUsed: number
   busy: boolean
+  /** Page views so far: each browser alternates the profile and home pages. */
+  views: number
 }
 
 function describe(response: HttpResponse, what: string): string {
@@ -80,7 +82,7 @@ export async function logIn(site: DemoSite): Promise<Browser> {
     throw new SoakError(describe(page, `no ${site.sessionCookie} cookie after the callback`))
   checkHome(page)
   const now = Date.now()
-  return { jar, createdAt: now, issuedAt: now, lastUsed: now, busy: false }
+  return { jar, createdAt: now, issuedAt: now, lastUsed: now, busy: false, views: 0 }
 }
 
 function checkHome(page: HttpResponse): void {

@@ -171,7 +171,6 @@ export async function runTraffic(
   }
 
   const sessionWorker = async () => {
-    let views = 0
     while (running()) {
       // The least recently used idle browser: every session gets read, and so refreshed, in turn.
       let browser: Browser | undefined
@@ -184,7 +183,8 @@ export async function runTraffic(
       }
       browser.busy = true
       const startedAt = process.hrtime.bigint()
-      const page: Page = views++ % 2 === 0 ? 'profile' : 'home'
+      // Per browser (not per worker): with an even pool, a worker's parity would pin each browser to one page.
+      const page: Page = browser.views++ % 2 === 0 ? 'profile' : 'home'
       const due = refreshExpected(site, browser, page, config.tokenTtl)
       try {
         const kind = await viewPage(site, browser, page, config.tokenTtl)
