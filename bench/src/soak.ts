@@ -138,7 +138,9 @@ async function main(): Promise<number> {
     closeIdleConnections()
   }
 
-  console.log(`\nTraffic (${config.seconds} s per demo; ops/s over the whole run):\n`)
+  console.log(
+    `\nTraffic (${config.seconds} s per demo; ops/s over the whole run; a login is one operation of about ten requests):\n`,
+  )
   console.log(trafficTable(results))
   console.log('\nPer demo:\n')
   console.log(summaryTable(results))
