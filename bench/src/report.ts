@@ -81,7 +81,8 @@ function ratio(run: RunRecord, baseline: RunRecord | undefined): string {
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
 
-function pad(cells: readonly string[], widths: readonly number[], right: readonly boolean[]): string {
+/** One Markdown table row, each cell padded to its column (right-aligned where `right`). */
+export function pad(cells: readonly string[], widths: readonly number[], right: readonly boolean[]): string {
   const padded = cells.map((cell, i) =>
     right[i] ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0),
   )
