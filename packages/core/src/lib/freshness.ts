@@ -46,6 +46,7 @@ function deltaSeconds(value: string): number | undefined {
  * every request into a fetch; the ceiling bounds how long a removed key can still be trusted.
  */
 export function refreshInterval(stated: number | undefined, floor: number, ceiling: number): number {
-  if (stated === undefined) return ceiling
+  // Also a snapshot's `freshFor` that is no number (NaN would never fall due: keys trusted forever).
+  if (typeof stated !== 'number' || Number.isNaN(stated)) return ceiling
   return Math.min(ceiling, Math.max(floor, stated))
 }
