@@ -115,6 +115,11 @@ export {
 export type { AuthOptions, AuthRoutes, SessionOptions } from './web/auth-options.js'
 export { type Auth, createAuth, resolveAuth } from './web/create-auth.js'
 export {
+  MemoryOneTimeStore,
+  type MemoryOneTimeStoreOptions,
+  type OneTimeStore,
+} from './web/one-time-store.js'
+export {
   type RequireSessionOptions,
   type SessionAuthContext,
   type SessionCheck,

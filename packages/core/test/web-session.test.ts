@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { createAuth, MemorySessionStore, OAuthClient, resolveAuth, type SessionData } from '../src/index.js'
+import {
+  createAuth,
+  MemoryOneTimeStore,
+  MemorySessionStore,
+  OAuthClient,
+  resolveAuth,
+  type SessionData,
+} from '../src/index.js'
 import { resolveConfig, siteResolver } from '../src/web/auth-config.js'
 import { parseCookies, readChunked, writeChunked } from '../src/web/cookies.js'
 import { createSealer } from '../src/web/seal.js'
@@ -268,6 +275,74 @@ describe('access-token refresh', () => {
     expect(swapped).toBe(1)
     expect(resolved.session).toBeNull()
     expect(resolved.cookies).toEqual([expect.stringMatching(/^auth\.session=; .*Max-Age=0/)])
+  })
+})
+
+describe('several instances in cookie mode', () => {
+  async function instances(provider: Awaited<ReturnType<typeof idp>>, shared: boolean, clock: () => number) {
+    let refreshCalls = 0
+    const counting: typeof fetch = (input, init) => {
+      if (String(init?.body ?? '').includes('grant_type=refresh_token')) refreshCalls++
+      return fetch(input, init)
+    }
+    const oneTimeStore = new MemoryOneTimeStore({ now: clock })
+    const make = async () =>
+      createAuth({
+        client: await OAuthClient.discover(provider.issuer, {
+          clientId: provider.clients.basic.clientId,
+          clientSecret: provider.clients.basic.clientSecret,
+          fetch: counting,
+        }),
+        basePath: '/',
+        now: clock,
+        scopes: ['openid', 'offline_access'],
+        authorizationParams: { prompt: 'consent' },
+        session: { secrets: SECRET },
+        ...(shared ? { oneTimeStore } : {}),
+      })
+    return { a: await make(), b: await make(), refreshCalls: () => refreshCalls }
+  }
+
+  it('one instance refreshes; the other serves the session unchanged and the grant lives (shared OneTimeStore)', async () => {
+    const provider = await idp()
+    let now = Date.now()
+    const { a, b, refreshCalls } = await instances(provider, true, () => now)
+    const browser = new TestBrowser(a)
+    await browser.login(provider)
+    const before = await a.getSession(browser.request('/'))
+    now = ((before?.accessTokenExpiresAt as number) - 30) * 1000
+    // The same cookie reaches both instances at once (two tabs, a load balancer).
+    const [onA, onB] = await Promise.all([
+      a.resolveSession(browser.request('/')),
+      b.resolveSession(browser.request('/')),
+    ])
+    expect(refreshCalls()).toBe(1)
+    expect(onA.session).not.toBeNull()
+    expect(onB.session).not.toBeNull()
+    const refreshed = [onA, onB].find((result) => result.session?.accessToken !== before?.accessToken)
+    const unchanged = [onA, onB].find((result) => result.session?.accessToken === before?.accessToken)
+    expect(refreshed).toBeDefined()
+    expect(unchanged?.cookies.some((line) => /Max-Age=0/.test(line))).toBe(false)
+    // The browser keeps the rotated cookie; the grant was never replayed, so the next refresh works.
+    browser.store(new Response(null, { headers: cookiesOf(refreshed as { cookies: string[] }) }))
+    const after = await b.getSession(browser.request('/'))
+    now = ((after?.accessTokenExpiresAt as number) - 30) * 1000
+    const next = await b.resolveSession(browser.request('/'))
+    expect(next.session?.accessToken).toEqual(expect.any(String))
+    expect(next.session?.accessToken).not.toBe(after?.accessToken)
+    expect(refreshCalls()).toBe(2)
+  })
+
+  it('without a shared store each instance refreshes, which is why several instances need one', async () => {
+    const provider = await idp()
+    let now = Date.now()
+    const { a, b, refreshCalls } = await instances(provider, false, () => now)
+    const browser = new TestBrowser(a)
+    await browser.login(provider)
+    const before = await a.getSession(browser.request('/'))
+    now = ((before?.accessTokenExpiresAt as number) - 30) * 1000
+    await Promise.all([a.resolveSession(browser.request('/')), b.resolveSession(browser.request('/'))])
+    expect(refreshCalls()).toBe(2)
   })
 })
 

@@ -7,6 +7,7 @@ import { ConfigurationError, SessionError } from '../errors.js'
 import { isProduction } from '../lib/environment.js'
 import type { AuthOptions } from './auth-options.js'
 import { type CookieAttributes, MAX_CHUNKS } from './cookies.js'
+import { MemoryOneTimeStore, type OneTimeStore } from './one-time-store.js'
 import { checkSecrets } from './seal.js'
 import type { SessionStore } from './session-store.js'
 import { MAX_TRANSACTION_COOKIES } from './transaction.js'
@@ -26,6 +27,7 @@ export interface AuthConfig {
   rolling: boolean
   absoluteDuration: number
   store: SessionStore | undefined
+  oneTimeStore: OneTimeStore
   maxChunks: number
   transactionMaxAge: number
   maxConcurrentLogins: number
@@ -140,6 +142,7 @@ export function resolveConfig(options: AuthOptions): AuthConfig {
     rolling: session.rolling !== false,
     absoluteDuration,
     store: session.store,
+    oneTimeStore: options.oneTimeStore ?? new MemoryOneTimeStore({ now: options.now ?? Date.now }),
     maxChunks: integer(session.maxChunks, 'session.maxChunks', 4, 1, MAX_CHUNKS),
     transactionMaxAge: integer(options.transaction?.maxAge, 'transaction.maxAge', 600),
     maxConcurrentLogins: integer(

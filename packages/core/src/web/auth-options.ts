@@ -1,6 +1,7 @@
 import type { AuthError } from '../errors.js'
 import type { OAuthClient } from '../oauth/client.js'
 import type { DiscoverOAuthClientOptions } from '../oauth/client-options.js'
+import type { OneTimeStore } from './one-time-store.js'
 import type { SessionStore } from './session-store.js'
 
 /** Session cookie and lifetime options of {@link AuthOptions}. */
@@ -94,6 +95,13 @@ export interface AuthOptions {
   /** Extra authorization parameters (`audience`, `prompt`, `acr_values`...). Default: none. */
   authorizationParams?: Record<string, string>
   session: SessionOptions
+  /**
+   * Single-use claims shared by the application's instances: which one refreshes a session's
+   * tokens, so a rotated refresh token is never replayed by another (the provider would refuse it
+   * and may revoke the grant). Pass a shared store (Redis, PostgreSQL) when several instances serve
+   * the same users. Default: a `MemoryOneTimeStore` (this process).
+   */
+  oneTimeStore?: OneTimeStore
   /** Login transaction cookies (state, nonce and PKCE verifier between login and callback). */
   transaction?: {
     /** Seconds a login may take. Default: 600. */

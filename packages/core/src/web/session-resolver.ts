@@ -49,6 +49,12 @@ export function publicSession(data: SessionData): Session {
  * `invalid_grant` and may treat as theft (oidc-provider then revokes the whole grant).
  */
 const REFRESH_GRACE_SECONDS = 60
+/**
+ * Seconds one instance holds the shared claim on a refresh token: others meanwhile serve the
+ * session unchanged (its access token still works, `refreshBefore` ahead of expiry) instead of
+ * replaying the token. Short, since a claim whose refresh failed blocks retries until it expires.
+ */
+const REFRESH_CLAIM_SECONDS = 30
 /** Most refreshes remembered at once (one per session refreshing within the grace period). */
 const MAX_REMEMBERED_REFRESHES = 10_000
 
@@ -108,6 +114,7 @@ export class SessionResolver {
   /** Refreshes the tokens; `transient` marks an outcome not worth remembering (the provider was unreachable). */
   async #refreshTokens(data: SessionData): Promise<RefreshOutcome & { transient?: true }> {
     try {
+      if (!(await this.#claim(data.tokens.refreshToken as string))) return { unchanged: true }
       const client = await this.#client()
       const tokens = await client.refresh(data.tokens.refreshToken as string, {
         idTokenClaims: loginClaims(data),
@@ -124,6 +131,15 @@ export class SessionResolver {
       const stillValid = expiresAt !== undefined && expiresAt > Math.floor(this.#config.now() / 1000)
       return stillValid ? { unchanged: true } : { ended: true }
     }
+  }
+
+  /** Whether this instance may use `refreshToken` now (no other instance is, or just did). */
+  async #claim(refreshToken: string): Promise<boolean> {
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(refreshToken))
+    // The key names the token without revealing it to whoever can read the shared store.
+    const key = `org-auth:refresh:${btoa(String.fromCharCode(...new Uint8Array(digest)))}`
+    const until = Math.floor(this.#config.now() / 1000) + REFRESH_CLAIM_SECONDS
+    return this.#config.oneTimeStore.consume(key, until)
   }
 
   /**
