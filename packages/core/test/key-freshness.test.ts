@@ -281,3 +281,26 @@ describe('cached verified tokens follow the key set', () => {
     expect(verifier.cached(token)).toBe(claims)
   })
 })
+
+describe('a refresh landing during a verification', () => {
+  it('does not cache a token whose key left the set meanwhile (fresh-eyes review)', async () => {
+    const old = await makeKey('ES256', 'race-old')
+    const next = await makeKey('ES256', 'race-next')
+    let body: unknown = { keys: [old.publicJwk] }
+    // An in-process endpoint (no socket), so the background refresh lands during the signature check.
+    const fetch = (async () =>
+      Response.json(body, { headers: { 'cache-control': 'max-age=60' } })) as typeof globalThis.fetch
+    const jwks = createRemoteJwks('https://issuer.example.test/jwks', { fetch, minAge: 0, maxAge: 60_000 })
+    await jwks.ready()
+    const verifier = createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks })
+    const token = await sign(old, { exp: Math.floor(Date.now() / 1000) + 3600 })
+    // The keys go stale and the issuer removes `old`: the lookup serves the stale set and starts
+    // a refresh in the background.
+    clockAt(Date.now())(120_000)
+    body = { keys: [next.publicJwk] }
+    await verifier.verify(token)
+    await vi.waitFor(() => expect(jwks.current().map((k) => k.kid)).toEqual(['race-next']))
+    expect(verifier.cached(token)).toBeUndefined()
+    await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' })
+  })
+})

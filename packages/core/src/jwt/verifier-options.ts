@@ -48,7 +48,7 @@ export interface TokenVerifierOptions {
    * - `'access'` requires the RFC 9068 header `typ: at+jwt` (or `application/at+jwt`);
    * - `'untyped-access'`, for issuers that do not type their access tokens (Keycloak, Entra ID,
    *   Okta, Cognito...): `typ` absent, `JWT` or `at+jwt`, and no claim only ID tokens carry
-   *   (`nonce`, `at_hash`, `c_hash`, `s_hash`, Keycloak's `typ: "ID"`). Weaker: an ID token with
+   *   (`nonce`, `at_hash`, `c_hash`, `s_hash`, Keycloak's `typ: "ID"`, Cognito's `token_use: "id"`). Weaker: an ID token with
    *   none of those passes; prefer `access` where the issuer can type its tokens;
    * - `'id'` refuses `at+jwt` and requires the OpenID Connect ID-token claims (`sub`, `iat`, `exp`);
    * - `'any'` checks nothing (the explicit opt-out).

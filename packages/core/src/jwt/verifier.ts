@@ -104,11 +104,16 @@ function checkType(header: JWTHeader, tokenType: TokenType): void {
 
 /**
  * For `untyped-access`: an untyped token carrying a claim only ID tokens have (OpenID Connect
- * Core §2, §3.1.3.6, FAPI `s_hash`; Keycloak's `typ: "ID"`) is an ID token, refused.
+ * Core §2, §3.1.3.6, FAPI `s_hash`; Keycloak's `typ: "ID"`, Cognito's `token_use: "id"`) is an
+ * ID token, refused.
  */
 function checkNotIdToken(header: JWTHeader, claims: JWTClaims): void {
   if (header.typ !== undefined && ACCESS_TOKEN_TYPES.has(header.typ.toLowerCase())) return
-  if (ID_TOKEN_ONLY_CLAIMS.some((claim) => claims[claim] !== undefined) || claims['typ'] === 'ID') {
+  if (
+    ID_TOKEN_ONLY_CLAIMS.some((claim) => claims[claim] !== undefined) ||
+    claims['typ'] === 'ID' ||
+    claims['token_use'] === 'id'
+  ) {
     throw new JWTClaimValidationError(
       'ERR_JWT_TYPE_INVALID',
       'typ',
@@ -218,7 +223,10 @@ export function createTokenVerifier<C extends JWTClaims = JWTClaims>(
     if (tokenType === 'untyped-access') checkNotIdToken(header, claims)
     validateClaims(claims, rules, Math.floor(Date.now() / 1000))
     deepFreeze(claims)
-    if (cache !== undefined && typeof claims.exp === 'number') {
+    // The set held now, which a refresh may have replaced while the signature was checked: a
+    // token is cached only if its key is still in it, so no entry is tied to a set without its key.
+    const keySet = keys.current()
+    if (cache !== undefined && typeof claims.exp === 'number' && keySet.includes(key)) {
       // An entry lives no longer than the token would pass a full check: its exp, or its maximum age.
       const maxAgeEnd =
         rules.maxTokenAge === undefined ? claims.exp : (claims.iat as number) + rules.maxTokenAge
@@ -227,7 +235,7 @@ export function createTokenVerifier<C extends JWTClaims = JWTClaims>(
         claims,
         expiresAt: Math.min(claims.exp, maxAgeEnd) * 1000,
         key,
-        keySet: keys.current(),
+        keySet,
       })
     }
     return claims as C
