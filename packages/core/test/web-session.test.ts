@@ -278,6 +278,66 @@ describe('access-token refresh', () => {
   })
 })
 
+describe('the refresh grace cannot outlive what it was derived from (fresh-eyes review)', () => {
+  it('does not serve a remembered refusal once the access token has expired', async () => {
+    const provider = await idp()
+    let now = Date.now()
+    const store = new RecordingStore()
+    const browser = new TestBrowser(
+      await authFor(provider, {
+        now: () => now,
+        scopes: ['openid', 'offline_access'],
+        authorizationParams: { prompt: 'consent' },
+        session: { secrets: SECRET, store },
+      }),
+    )
+    await browser.login(provider)
+    const stored = store.last as SessionData
+    const other = await OAuthClient.discover(provider.issuer, {
+      clientId: provider.clients.basic.clientId,
+      clientSecret: provider.clients.basic.clientSecret,
+    })
+    await other.refresh(stored.tokens.refreshToken as string)
+    const exp = stored.tokens.expiresAt as number
+    now = (exp - 1) * 1000 // refused one second before expiry: the session goes on for now
+    expect((await browser.auth.resolveSession(browser.request('/'))).session).not.toBeNull()
+    now = (exp + 45) * 1000 // 45 s after expiry, within the 60 s grace: asked again, and over
+    expect((await browser.auth.resolveSession(browser.request('/'))).session).toBeNull()
+  })
+
+  it('gives a pre-refresh cookie presented after logout none of the refreshed tokens', async () => {
+    const provider = await idp()
+    let now = Date.now()
+    const browser = new TestBrowser(
+      await authFor(provider, {
+        now: () => now,
+        scopes: ['openid', 'offline_access'],
+        authorizationParams: { prompt: 'consent' },
+      }),
+    )
+    await browser.login(provider)
+    const stolen = browser.cookieHeader()
+    const session = await browser.auth.getSession(browser.request('/'))
+    now = ((session?.accessTokenExpiresAt as number) - 30) * 1000
+    browser.store(
+      new Response(null, { headers: cookiesOf(await browser.auth.resolveSession(browser.request('/'))) }),
+    )
+    const refreshed = await browser.auth.getSession(browser.request('/'))
+    expect(refreshed?.accessToken).not.toBe(session?.accessToken)
+    const out = await browser.fetch('/logout', {
+      method: 'POST',
+      headers: { 'sec-fetch-site': 'same-origin' },
+    })
+    expect(out.status).toBe(303)
+    now += 20_000
+    const replay = await browser.auth.resolveSession(
+      new Request('http://127.0.0.1:4567/', { headers: { cookie: stolen } }),
+    )
+    // At most its own access token, about to expire, never the one refreshed before the logout.
+    expect(replay.session?.accessToken).not.toBe(refreshed?.accessToken)
+  })
+})
+
 describe('several instances in cookie mode', () => {
   async function instances(provider: Awaited<ReturnType<typeof idp>>, shared: boolean, clock: () => number) {
     let refreshCalls = 0

@@ -168,6 +168,7 @@ export async function logout(ctx: RouteContext): Promise<Response> {
     throw new SessionError('ERR_CROSS_SITE_REQUEST', 'Logout must come from this application', 403)
   }
   const read = await ctx.sessions.read(ctx.site, ctx.cookies)
+  if (read !== undefined) ctx.resolver.forget(read.session.id)
   const cookies = await ctx.sessions.clear(ctx.site, ctx.cookies, read?.session)
   const refreshToken = read?.session.tokens.refreshToken
   if (refreshToken !== undefined && ctx.config.revokeOnLogout) await revokeQuietly(ctx, refreshToken)

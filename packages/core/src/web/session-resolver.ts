@@ -61,9 +61,12 @@ const MAX_REMEMBERED_REFRESHES = 10_000
 /** How a refresh ended: new tokens, the session is over, or nothing changed (try again later). */
 type RefreshOutcome = { tokens: SessionTokens } | { ended: true } | { unchanged: true }
 
+/** The latest refresh of a session, by session id: at most one per session, forgotten at logout. */
 interface RememberedRefresh {
-  outcome: RefreshOutcome
-  /** Epoch ms until which a request with the same refresh token reuses the outcome. */
+  /** The refresh token it used: only a request presenting this one reuses the outcome. */
+  refreshToken: string
+  outcome: RefreshOutcome | Promise<RefreshOutcome>
+  /** Epoch ms until which a request with the same refresh token reuses a settled outcome. */
   until: number
 }
 
@@ -97,7 +100,7 @@ export class SessionResolver {
   readonly #cookies: SessionCookies
   readonly #client: () => Promise<OAuthClient>
   /** Refreshes in flight and recently finished, by session id and refresh token. */
-  readonly #refreshes = new LruCache<RememberedRefresh | Promise<RefreshOutcome>>(MAX_REMEMBERED_REFRESHES)
+  readonly #refreshes = new LruCache<RememberedRefresh>(MAX_REMEMBERED_REFRESHES)
 
   constructor(config: AuthConfig, cookies: SessionCookies, client: () => Promise<OAuthClient>) {
     this.#config = config
@@ -150,23 +153,37 @@ export class SessionResolver {
    * request presenting the same refresh token reuses its outcome instead of replaying the token.
    */
   async #refresh(data: SessionData): Promise<SessionData | null> {
-    const key = `${data.id} ${data.tokens.refreshToken}`
-    const now = this.#config.now()
-    let known = this.#refreshes.get(key)
-    if (known !== undefined && !(known instanceof Promise) && known.until <= now) known = undefined
+    const refreshToken = data.tokens.refreshToken as string
+    const known = this.#refreshes.get(data.id)
     let outcome: RefreshOutcome
-    if (known === undefined) {
-      const pending = this.#refreshTokens(data)
-      this.#refreshes.set(key, pending)
-      outcome = await pending
-      if ('transient' in outcome) this.#refreshes.delete(key)
-      else this.#refreshes.set(key, { outcome, until: this.#config.now() + REFRESH_GRACE_SECONDS * 1000 })
+    if (known !== undefined && known.refreshToken === refreshToken && known.until > this.#config.now()) {
+      outcome = await known.outcome
     } else {
-      outcome = known instanceof Promise ? await known : known.outcome
+      const pending = this.#refreshTokens(data)
+      const entry: RememberedRefresh = { refreshToken, outcome: pending, until: Number.POSITIVE_INFINITY }
+      this.#refreshes.set(data.id, entry)
+      outcome = await pending
+      if ('transient' in outcome) {
+        if (this.#refreshes.get(data.id) === entry) this.#refreshes.delete(data.id)
+      } else {
+        entry.outcome = outcome
+        // An unchanged session is served only while its access token works, then asked again.
+        const expiresAt =
+          'unchanged' in outcome ? (data.tokens.expiresAt ?? 0) * 1000 : Number.POSITIVE_INFINITY
+        entry.until = Math.min(this.#config.now() + REFRESH_GRACE_SECONDS * 1000, expiresAt)
+      }
     }
     if ('ended' in outcome) return null
     if ('unchanged' in outcome) return data
     return { ...data, tokens: outcome.tokens }
+  }
+
+  /**
+   * Forgets what is remembered of a session's refreshes (logout): a copy of its pre-refresh cookie
+   * presented afterwards gets nothing from the grace period.
+   */
+  forget(sessionId: string): void {
+    this.#refreshes.delete(sessionId)
   }
 
   /** The session of a request and the cookies to set; refreshes the access token when due. */
