@@ -68,11 +68,15 @@ describe('the application origin', () => {
       basePath: '/',
       session: { secrets: SECRET },
     })
-    const forged = await auth.handler(new Request('http://attacker.example/login?returnTo=/x'))
+    const forged = await auth.handler(
+      new Request('http://attacker.example/login?returnTo=/x', { headers: { accept: 'application/json' } }),
+    )
     expect(forged.status).toBe(421)
     expect(forged.headers.get('location')).toBeNull()
     expect(forged.headers.get('set-cookie')).toBeNull()
-    expect(await forged.text()).toContain('ERR_BASE_URL_REQUIRED')
+    const body = await forged.text()
+    expect(body).toContain('ERR_BASE_URL_REQUIRED')
+    expect(body).not.toContain('attacker.example') // request input is not echoed
     await expect(auth.resolveSession(new Request('https://attacker.example/'))).rejects.toMatchObject({
       code: 'ERR_BASE_URL_REQUIRED',
       status: 421,

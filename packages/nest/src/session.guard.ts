@@ -71,12 +71,7 @@ export class SessionGuard implements CanActivate {
     const http = httpOf(context, 'SessionGuard')
     const request = http.getRequest<AuthenticatedRequest & object>()
     const response = http.getResponse<unknown>()
-    const declared = this.reflector.getAllAndOverride(SessionMetadata, [
-      context.getHandler(),
-      context.getClass(),
-    ])
-    const scopes = [...new Set([...(declared?.scopes ?? []), ...requiredScopes(this.reflector, context)])]
-    const options: RequireSessionOptions = { ...declared, scopes }
+    const options = sessionRequirements(this.reflector, context)
     let check: SessionCheck
     try {
       check = await this.#login.requireSession(sessionRequest(nodeRequest(request), this.runtime), options)
@@ -92,6 +87,22 @@ export class SessionGuard implements CanActivate {
     request.auth = check.auth
     return true
   }
+}
+
+/**
+ * What a route's `@RequireSession()` asks for: the method's options over the class's, and the
+ * scopes of both and of `@RequireScopes()` together, so a method-level `@RequireSession()` never
+ * drops a scope its class requires.
+ */
+export function sessionRequirements(reflector: Reflector, context: ExecutionContext): RequireSessionOptions {
+  const onClass = reflector.get(SessionMetadata, context.getClass())
+  const onHandler = reflector.get(SessionMetadata, context.getHandler())
+  const scopes = new Set([
+    ...(onClass?.scopes ?? []),
+    ...(onHandler?.scopes ?? []),
+    ...requiredScopes(reflector, context),
+  ])
+  return { ...onClass, ...onHandler, scopes: [...scopes] }
 }
 
 /** A body-less Web request for a session check: the body stays for the route's own parser. */

@@ -197,7 +197,8 @@ export function siteResolver(config: AuthConfig): (request: Request) => Site {
     // 421 Misdirected Request (RFC 9110 §15.5.20): not an origin this application answers for.
     throw new SessionError(
       'ERR_BASE_URL_REQUIRED',
-      `A request for ${url.host} reached an application without "baseUrl": set "baseUrl" to the public origin (or "trustHost: true" behind a proxy that sets Host)`,
+      // The Host is request input: not echoed in a message that may reach the client.
+      'A request for a non-loopback host reached an application without "baseUrl": set "baseUrl" to the public origin (or "trustHost: true" behind a proxy that sets Host)',
       421,
     )
   }
