@@ -110,13 +110,13 @@ describe('memory stores', () => {
     await store.putSession(session('s1'))
     await store.putSession(session('s2'))
     await expect(store.takeSession('sp', 's1')).resolves.toBeUndefined()
-    await expect(store.recordAttempt('other-sp', 's2')).resolves.toBeUndefined()
-    await expect(store.recordAttempt('sp', 's2')).resolves.toMatchObject({ id: 's2', attempts: 1 })
-    await expect(store.recordAttempt('sp', 's2')).resolves.toMatchObject({ id: 's2', attempts: 2 })
+    await expect(store.recordAttempt('other-sp', 's2', 'alice')).resolves.toBeUndefined()
+    await expect(store.recordAttempt('sp', 's2', 'alice')).resolves.toMatchObject({ id: 's2', attempts: 1 })
+    await expect(store.recordAttempt('sp', 's2', 'alice')).resolves.toMatchObject({ id: 's2', attempts: 2 })
     const [first, second] = await Promise.all([store.takeSession('sp', 's2'), store.takeSession('sp', 's2')])
     expect([first?.id, second?.id].sort()).toEqual(['s2', undefined])
     expect((first ?? second)?.attempts).toBe(2)
-    await expect(store.recordAttempt('sp', 's2')).resolves.toBeUndefined()
+    await expect(store.recordAttempt('sp', 's2', 'alice')).resolves.toBeUndefined()
     await store.putCredentials('sp', 'alice', {
       method: 'sms',
       email: null,

@@ -143,9 +143,9 @@ async function verify(ctx: OperationContext, params: Record<string, unknown>): P
   // The attempt is counted, atomically, before the code is looked at: concurrent guesses each get
   // their own count, and only those within the limit are ever compared. Reading the count and
   // recording a failure after the comparison let every guess in flight be compared.
-  const session = await ctx.store.recordAttempt(ctx.spId, sessionId)
-  // Another user's session id is answered like an unknown one: nothing to learn from it.
-  if (session === undefined || session.userId !== userId) return refuse('session_expired', 400)
+  // Another user's session id is answered like an unknown one, and costs its owner no attempt.
+  const session = await ctx.store.recordAttempt(ctx.spId, sessionId, userId)
+  if (session === undefined) return refuse('session_expired', 400)
   if (session.expiresAt <= ctx.now) {
     await ctx.store.takeSession(ctx.spId, sessionId)
     return refuse('session_expired', 400)

@@ -52,13 +52,15 @@ export interface DelegationStore {
   putSession(session: MfaChangeSessionRecord): Promise<void>
   /**
    * Atomically adds one to the session's `attempts` and returns the session as it is after the
-   * increment (so `attempts` counts this attempt), or `undefined` when there is no such session.
+   * increment (so `attempts` counts this attempt), or `undefined`, counting nothing, when there is
+   * no such session for `userId`: whoever learns another user's session id cannot use up that
+   * user's attempts.
    * The service calls it BEFORE comparing a code, and compares only when the count it got is
    * within the limit: N concurrent guesses get N distinct counts, so at most `maxAttempts` are
    * ever compared. Redis: a script doing `HINCRBY` then `HGETALL` on an existing key; SQL:
-   * `UPDATE … SET attempts = attempts + 1 WHERE sp_id = $1 AND id = $2 RETURNING *`.
+   * `UPDATE … SET attempts = attempts + 1 WHERE sp_id = $1 AND id = $2 AND user_id = $3 RETURNING *`.
    */
-  recordAttempt(spId: string, sessionId: string): Promise<MfaChangeSessionRecord | undefined>
+  recordAttempt(spId: string, sessionId: string, userId: string): Promise<MfaChangeSessionRecord | undefined>
   /**
    * Atomically removes the session and returns it to exactly one caller; every other caller, and
    * any caller once it is gone, gets `undefined` (single use). Redis: a script doing `HGETALL`
@@ -117,9 +119,9 @@ export function createMemoryDelegationStore(options: MemoryDelegationStoreOption
     },
     // No await between reading and writing: each of these runs to completion on its own, which
     // is what makes them atomic in one process.
-    async recordAttempt(spId, sessionId) {
+    async recordAttempt(spId, sessionId, userId) {
       const session = sessions.get(sessionKey(spId, sessionId))
-      if (session === undefined) return undefined
+      if (session === undefined || session.userId !== userId) return undefined
       session.attempts += 1
       return { ...session }
     },

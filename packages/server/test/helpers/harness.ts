@@ -81,8 +81,8 @@ function recording(store: DelegationStore, writes: string[]): DelegationStore {
       writes.push(`putSession ${session.userId} ${session.method}`)
       return store.putSession(session)
     },
-    async recordAttempt(spId, id) {
-      const session = await store.recordAttempt(spId, id)
+    async recordAttempt(spId, id, userId) {
+      const session = await store.recordAttempt(spId, id, userId)
       if (session !== undefined) writes.push(`recordAttempt ${session.attempts}`)
       return session
     },

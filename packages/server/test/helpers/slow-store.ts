@@ -45,7 +45,7 @@ export function slowStore(inner: DelegationStore, latency = 3): SlowStore {
       getCredentials: (spId, userId) => call(() => inner.getCredentials(spId, userId)),
       putCredentials: (spId, userId, record) => call(() => inner.putCredentials(spId, userId, record)),
       putSession: (session) => call(() => inner.putSession(session)),
-      recordAttempt: (spId, id) => call(() => inner.recordAttempt(spId, id)),
+      recordAttempt: (spId, id, userId) => call(() => inner.recordAttempt(spId, id, userId)),
       takeSession: (spId, id) => call(() => inner.takeSession(spId, id)),
     },
     hold() {

@@ -34,7 +34,9 @@ export function delegationStoreContract(name: string, make: () => Promise<Delega
     it('counts concurrent attempts atomically: each caller gets its own count', async () => {
       const store = await make()
       await store.putSession(sessionRecord('s1'))
-      const counted = await Promise.all(Array.from({ length: RACERS }, () => store.recordAttempt('sp', 's1')))
+      const counted = await Promise.all(
+        Array.from({ length: RACERS }, () => store.recordAttempt('sp', 's1', 'alice')),
+      )
       expect(counted.map((session) => session?.attempts).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(
         Array.from({ length: RACERS }, (_, i) => i + 1),
       )
@@ -46,11 +48,11 @@ export function delegationStoreContract(name: string, make: () => Promise<Delega
       const store = await make()
       const stored = sessionRecord('s1', { method: 'totp', email: null, codeDigest: null, totpSecret: 'ABC' })
       await store.putSession(stored)
-      await store.recordAttempt('sp', 's1')
+      await store.recordAttempt('sp', 's1', 'alice')
       const taken = await Promise.all(Array.from({ length: RACERS }, () => store.takeSession('sp', 's1')))
       const winners = taken.filter((session) => session !== undefined)
       expect(winners).toEqual([{ ...stored, attempts: 1 }])
-      await expect(store.recordAttempt('sp', 's1')).resolves.toBeUndefined()
+      await expect(store.recordAttempt('sp', 's1', 'alice')).resolves.toBeUndefined()
       await expect(store.takeSession('sp', 's1')).resolves.toBeUndefined()
     })
 
@@ -59,7 +61,7 @@ export function delegationStoreContract(name: string, make: () => Promise<Delega
       await store.putSession(sessionRecord('s1'))
       const results = await Promise.all(
         Array.from({ length: RACERS }, (_, i) =>
-          i === 10 ? store.takeSession('sp', 's1') : store.recordAttempt('sp', 's1'),
+          i === 10 ? store.takeSession('sp', 's1') : store.recordAttempt('sp', 's1', 'alice'),
         ),
       )
       const take = results[10]
@@ -79,19 +81,26 @@ export function delegationStoreContract(name: string, make: () => Promise<Delega
       await store.putSession(sessionRecord('a', { userId: 'alice' }))
       await store.putSession(sessionRecord('b', { userId: 'bob' }))
       await store.putSession(sessionRecord('c', { spId: 'other' }))
-      await expect(store.recordAttempt('other', 'a')).resolves.toBeUndefined()
+      await expect(store.recordAttempt('other', 'a', 'alice')).resolves.toBeUndefined()
       await expect(store.takeSession('sp', 'a')).resolves.toMatchObject({ userId: 'alice' })
       await expect(store.takeSession('sp', 'b')).resolves.toMatchObject({ userId: 'bob' })
       await expect(store.takeSession('other', 'c')).resolves.toMatchObject({ spId: 'other' })
     })
 
+    it("counts nothing for another user's session id", async () => {
+      const store = await make()
+      await store.putSession(sessionRecord('s1', { userId: 'alice' }))
+      await expect(store.recordAttempt('sp', 's1', 'mallory')).resolves.toBeUndefined()
+      await expect(store.recordAttempt('sp', 's1', 'alice')).resolves.toMatchObject({ attempts: 1 })
+    })
+
     it('returns copies, and scopes credentials by provider', async () => {
       const store = await make()
       await store.putSession(sessionRecord('s1'))
-      const counted = await store.recordAttempt('sp', 's1')
+      const counted = await store.recordAttempt('sp', 's1', 'alice')
       if (counted === undefined) throw new Error('session missing')
       counted.attempts = 100
-      await expect(store.recordAttempt('sp', 's1')).resolves.toMatchObject({ attempts: 2 })
+      await expect(store.recordAttempt('sp', 's1', 'alice')).resolves.toMatchObject({ attempts: 2 })
       const record = {
         method: 'sms' as const,
         email: null,
