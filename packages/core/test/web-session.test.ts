@@ -15,6 +15,17 @@ import { devIdps } from './helpers/dev-idps.js'
 import { authFor, SECRET, TestBrowser } from './helpers/web-login.js'
 
 const idp = devIdps()
+/** A login with a refresh token (oidc-provider grants offline_access only with an explicit consent prompt). */
+const OFFLINE = { scopes: ['openid', 'offline_access'], authorizationParams: { prompt: 'consent' } }
+
+/** The dev IdP's basic client, discovered: another instance, or whoever else holds a token. */
+function basicClient(provider: Awaited<ReturnType<typeof idp>>, fetch?: typeof globalThis.fetch) {
+  return OAuthClient.discover(provider.issuer, {
+    clientId: provider.clients.basic.clientId,
+    clientSecret: provider.clients.basic.clientSecret,
+    ...(fetch === undefined ? {} : { fetch }),
+  })
+}
 
 describe('session cookie attributes', () => {
   it('uses __Host- and Secure on https, and nothing leaks into the cookie in clear', async () => {
@@ -148,8 +159,7 @@ describe('access-token refresh', () => {
     const browser = new TestBrowser(
       await authFor(provider, {
         now: () => now,
-        scopes: ['openid', 'offline_access'],
-        authorizationParams: { prompt: 'consent' },
+        ...OFFLINE,
         session: { secrets: SECRET, store },
       }),
     )
@@ -178,8 +188,7 @@ describe('access-token refresh', () => {
     const browser = new TestBrowser(
       await authFor(provider, {
         now: () => now,
-        scopes: ['openid', 'offline_access'],
-        authorizationParams: { prompt: 'consent' },
+        ...OFFLINE,
       }),
     )
     await browser.login(provider)
@@ -214,18 +223,14 @@ describe('access-token refresh', () => {
     const browser = new TestBrowser(
       await authFor(provider, {
         now: () => now,
-        scopes: ['openid', 'offline_access'],
-        authorizationParams: { prompt: 'consent' },
+        ...OFFLINE,
         session: { secrets: SECRET, store },
       }),
     )
     await browser.login(provider)
     const stored = store.last as SessionData
     // Another instance (or a stolen copy) used the refresh token: ours is now dead at the provider.
-    const other = await OAuthClient.discover(provider.issuer, {
-      clientId: provider.clients.basic.clientId,
-      clientSecret: provider.clients.basic.clientSecret,
-    })
+    const other = await basicClient(provider)
     await other.refresh(stored.tokens.refreshToken as string)
     now = ((stored.tokens.expiresAt as number) - 30) * 1000
     const refused = await browser.auth.resolveSession(browser.request('/'))
@@ -252,18 +257,13 @@ describe('access-token refresh', () => {
       swapped++
       return Response.json({ ...body, id_token: bobsIdToken }, { status: response.status })
     }
-    const client = await OAuthClient.discover(provider.issuer, {
-      clientId: provider.clients.basic.clientId,
-      clientSecret: provider.clients.basic.clientSecret,
-      fetch: swapping,
-    })
+    const client = await basicClient(provider, swapping)
     const browser = new TestBrowser(
       createAuth({
         client,
         basePath: '/',
         now: () => now,
-        scopes: ['openid', 'offline_access'],
-        authorizationParams: { prompt: 'consent' },
+        ...OFFLINE,
         session: { secrets: SECRET },
       }),
     )
@@ -286,17 +286,13 @@ describe('the refresh grace cannot outlive what it was derived from (fresh-eyes 
     const browser = new TestBrowser(
       await authFor(provider, {
         now: () => now,
-        scopes: ['openid', 'offline_access'],
-        authorizationParams: { prompt: 'consent' },
+        ...OFFLINE,
         session: { secrets: SECRET, store },
       }),
     )
     await browser.login(provider)
     const stored = store.last as SessionData
-    const other = await OAuthClient.discover(provider.issuer, {
-      clientId: provider.clients.basic.clientId,
-      clientSecret: provider.clients.basic.clientSecret,
-    })
+    const other = await basicClient(provider)
     await other.refresh(stored.tokens.refreshToken as string)
     const exp = stored.tokens.expiresAt as number
     now = (exp - 1) * 1000 // refused one second before expiry: the session goes on for now
@@ -311,8 +307,7 @@ describe('the refresh grace cannot outlive what it was derived from (fresh-eyes 
     const browser = new TestBrowser(
       await authFor(provider, {
         now: () => now,
-        scopes: ['openid', 'offline_access'],
-        authorizationParams: { prompt: 'consent' },
+        ...OFFLINE,
       }),
     )
     await browser.login(provider)
@@ -348,15 +343,10 @@ describe('several instances in cookie mode', () => {
     const oneTimeStore = new MemoryOneTimeStore({ now: clock })
     const make = async () =>
       createAuth({
-        client: await OAuthClient.discover(provider.issuer, {
-          clientId: provider.clients.basic.clientId,
-          clientSecret: provider.clients.basic.clientSecret,
-          fetch: counting,
-        }),
+        client: await basicClient(provider, counting),
         basePath: '/',
         now: clock,
-        scopes: ['openid', 'offline_access'],
-        authorizationParams: { prompt: 'consent' },
+        ...OFFLINE,
         session: { secrets: SECRET },
         ...(shared ? { oneTimeStore } : {}),
       })
@@ -442,8 +432,7 @@ describe('logout and the refresh token', () => {
     const store = new RecordingStore()
     const browser = new TestBrowser(
       await authFor(provider, {
-        scopes: ['openid', 'offline_access'],
-        authorizationParams: { prompt: 'consent' },
+        ...OFFLINE,
         session: { secrets: SECRET, store },
         ...(revokeOnLogout === undefined ? {} : { revokeOnLogout }),
       }),
@@ -451,10 +440,7 @@ describe('logout and the refresh token', () => {
     await browser.login(provider)
     const refreshToken = store.last?.tokens.refreshToken as string
     expect(refreshToken).toEqual(expect.any(String))
-    const client = await OAuthClient.discover(provider.issuer, {
-      clientId: provider.clients.basic.clientId,
-      clientSecret: provider.clients.basic.clientSecret,
-    })
+    const client = await basicClient(provider)
     await browser.fetch('/logout', { method: 'POST', headers: { 'sec-fetch-site': 'same-origin' } })
     return { client, refreshToken }
   }
@@ -483,8 +469,7 @@ describe('sessions where no cookie can be written (resolveSessionWithoutCookies)
     const browser = new TestBrowser(
       await authFor(provider, {
         now: () => now,
-        scopes: ['openid', 'offline_access'],
-        authorizationParams: { prompt: 'consent' },
+        ...OFFLINE,
         session: {
           secrets: SECRET,
           ...(withStore ? { store: new MemorySessionStore({ now: () => now }) } : {}),
