@@ -211,3 +211,15 @@ describe('payload', () => {
     })
   }
 })
+
+describe('messages a developer can act on', () => {
+  it('says why `x.y.z` is refused: its segments are base64url characters, of a length no encoding has', async () => {
+    await expect(verifier.verify('x.y.z')).rejects.toMatchObject({
+      code: 'ERR_JWT_MALFORMED',
+      message: expect.stringContaining('4n + 1'),
+    })
+    await expect(verifier.verify('a$.b.c')).rejects.toMatchObject({
+      message: 'The token segments must be non-empty base64url',
+    })
+  })
+})

@@ -102,6 +102,7 @@ export function requireAuth<C extends JWTClaims = JWTClaims>(
       return answer(error, c, options)
     }
     c.set('auth', auth)
+    errorOptionsOf.set(c, options)
     await next()
   }
   // Not `async`: a cached token or a refused header is settled without a promise of ours.
@@ -120,24 +121,31 @@ export function requireAuth<C extends JWTClaims = JWTClaims>(
     }
     if (isPending(result)) return afterVerification(result, c, next)
     c.set('auth', result)
+    errorOptionsOf.set(c, options)
     return next()
   }
 }
 
 /**
+ * The error-response options (`realm`) of the `requireAuth` that authenticated a request, so the
+ * 403 of a later `requireScopes` carries the same challenge. Keyed by the request's context.
+ */
+const errorOptionsOf = new WeakMap<object, RequireAuthOptions>()
+
+/**
  * Requires every listed scope (after {@link requireAuth} or `requireSession`); otherwise 403
  * `insufficient_scope`. Compared: `c.var.auth.scopes`, the scopes of the access token (the bearer
  * token, or the session's), never the claims (a session's are the user's ID-token claims). The
- * challenge carries no `realm`: pass `requireAuth`'s options to `requireScopesWith` for one.
+ * challenge carries the `realm` given to the `requireAuth` before it.
  */
 export function requireScopes(...scopes: string[]): MiddlewareHandler<AuthEnv> {
-  return requireScopesWith(scopes, {})
+  return requireScopesWith(scopes, undefined)
 }
 
-/** {@link requireScopes} with error-response options (a `realm`). */
+/** {@link requireScopes} with error-response options (a `realm`); default: those of `requireAuth`. */
 export function requireScopesWith(
   scopes: readonly string[],
-  options: RequireAuthOptions,
+  options: RequireAuthOptions | undefined,
 ): MiddlewareHandler<AuthEnv> {
   const required = scopeNames(scopes)
   return async function requireScopesMiddleware(c, next) {
@@ -146,7 +154,7 @@ export function requireScopesWith(
       if (auth === undefined) throw new MissingTokenError()
       requireGrantedScopes(auth, required)
     } catch (error) {
-      return answer(error, c, options)
+      return answer(error, c, options ?? errorOptionsOf.get(c) ?? {})
     }
     await next()
   }

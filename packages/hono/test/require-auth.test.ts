@@ -105,12 +105,15 @@ describe('requireAuth (Hono)', () => {
     })
   })
 
-  it('403 insufficient_scope, with the realm when requireScopesWith is given one', async () => {
+  it("403 insufficient_scope, with requireAuth's realm (or requireScopesWith's)", async () => {
     const res = await get('/api/admin', `Bearer ${token}`)
     expect(res.status).toBe(403)
     expect(res.headers.get('www-authenticate')).toBe(
-      'Bearer error="insufficient_scope", error_description="The token lacks a required scope", scope="admin"',
+      'Bearer realm="api", error="insufficient_scope", error_description="The token lacks a required scope", scope="admin"',
     )
+    // Without a realm at requireAuth, none is invented.
+    const bare = await get('/api/admin', `Bearer ${token}`, buildApp(requireAuth(verifier)))
+    expect(bare.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope"/)
     expect((await get('/api/write', `Bearer ${token}`)).status).toBe(200)
     const readOnly = await idp.getAccessToken({ scope: 'read' })
     const denied = await get('/api/write', `Bearer ${readOnly}`)

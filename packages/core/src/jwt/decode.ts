@@ -53,9 +53,10 @@ export function splitCompact(token: string, maxLength: number): [string, string,
     token.slice(second + 1),
   ]
   for (const part of parts) {
+    if (!SEGMENT.test(part)) throw malformed('The token segments must be non-empty base64url')
     // A length of 4n + 1 is no base64 at all; decoders differ on it (Node's drops the character).
-    if (!SEGMENT.test(part) || part.length % 4 === 1) {
-      throw malformed('The token segments must be non-empty base64url')
+    if (part.length % 4 === 1) {
+      throw malformed('A token segment has a length no base64url encoding has (4n + 1 characters)')
     }
   }
   return parts
