@@ -3,6 +3,8 @@ import {
   authenticateNow,
   authorizationOf,
   type BearerVerifier,
+  describeAuthError,
+  isAuthError,
   isPending,
   MissingTokenError,
   requireGrantedScopes,
@@ -11,6 +13,19 @@ import {
   type TokenVerifierOptions,
 } from '@org/auth-core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
+
+/**
+ * The error as Express's own final handler can answer it: an `AuthError` already has `status`;
+ * `headers` (the RFC 6750 `WWW-Authenticate` challenge, `Cache-Control`) is added, as
+ * express-oauth2-jwt-bearer's errors carry it, so an app without {@link authErrorHandler} still
+ * sends the challenge. Anything else passes unchanged.
+ */
+function forExpress(error: unknown): unknown {
+  if (isAuthError(error) && !Object.isFrozen(error) && !('headers' in error)) {
+    Object.defineProperty(error, 'headers', { value: describeAuthError(error).headers })
+  }
+  return error
+}
 
 /**
  * Protects the routes after it with a bearer token (RFC 6750). Pass verifier options (a
@@ -22,7 +37,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 export function requireAuth(verifier: TokenVerifierOptions | BearerVerifier): RequestHandler {
   const resolved = resolveVerifier(verifier)
   // No header at all, the usual refusal: one shared (frozen) error instead of one per request.
-  const missing = Object.freeze(new MissingTokenError())
+  const missing = Object.freeze(forExpress(new MissingTokenError()))
   return function requireAuthMiddleware(req: Request, _res: Response, next: NextFunction): void {
     const header = authorizationOf(req)
     if (header === undefined) {
@@ -33,7 +48,7 @@ export function requireAuth(verifier: TokenVerifierOptions | BearerVerifier): Re
     try {
       result = authenticateNow(resolved, header)
     } catch (error) {
-      next(error)
+      next(forExpress(error))
       return
     }
     // A cached token (or a refused header) is settled at once: no promise, no microtask turn.
@@ -42,10 +57,13 @@ export function requireAuth(verifier: TokenVerifierOptions | BearerVerifier): Re
       next()
       return
     }
-    result.then((auth) => {
-      req.auth = auth
-      next()
-    }, next)
+    result.then(
+      (auth) => {
+        req.auth = auth
+        next()
+      },
+      (error: unknown) => next(forExpress(error)),
+    )
   }
 }
 
@@ -61,7 +79,7 @@ export function requireScopes(...scopes: string[]): RequestHandler {
       // `scopes`, not the claims: a session's claims are the user's, its scopes the access token's.
       requireGrantedScopes(req.auth, required)
     } catch (error) {
-      next(error)
+      next(forExpress(error))
       return
     }
     next()

@@ -211,6 +211,38 @@ describe.each([
   })
 })
 
+describe.each([
+  ['Express 5', express5],
+  ['Express 4', express4 as unknown as typeof express5],
+])('%s without authErrorHandler: its own final handler still answers RFC 6750', (_name, express) => {
+  function bareApp() {
+    const app = express()
+    app.use('/api', requireAuth(verifier))
+    app.get('/api/me', (_req, res) => {
+      res.json({ ok: true })
+    })
+    app.get('/api/admin', requireScopes('admin'), (_req, res) => {
+      res.json({ admin: true })
+    })
+    return app
+  }
+
+  it('401 with the challenge for a missing and an invalid token, 403 for a missing scope', async () => {
+    const missing = await supertest(bareApp()).get('/api/me')
+    expect(missing.status).toBe(401)
+    expect(missing.headers['www-authenticate']).toBe('Bearer')
+    expect(missing.headers['cache-control']).toBe('no-store')
+    const invalid = await supertest(bareApp()).get('/api/me').set('Authorization', 'Bearer x.y.z')
+    expect(invalid.status).toBe(401)
+    expect(invalid.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token", error_description="/)
+    const scope = await supertest(bareApp()).get('/api/admin').set('Authorization', `Bearer ${token}`)
+    expect(scope.status).toBe(403)
+    expect(scope.headers['www-authenticate']).toMatch(/error="insufficient_scope".*scope="admin"/)
+    // The token never appears in the page Express renders.
+    expect(scope.text).not.toContain(token)
+  })
+})
+
 describe('configuration errors', () => {
   it('fails at start-up, not per request', () => {
     expect(() => requireAuth({ issuer: '', audience: 'x', jwks: { keys: [] } })).toThrow(
