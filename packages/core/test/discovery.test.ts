@@ -39,6 +39,22 @@ describe('discoverIssuer', () => {
     expect(server.hits('/.well-known/oauth-authorization-server/mixup')).toBe(0)
   })
 
+  it('names both issuers when they differ (a trailing slash), and every ready() during the backoff keeps the cause', async () => {
+    const issuer = `${server.base}/slash/`
+    server.json('/slash/.well-known/openid-configuration', {
+      issuer: `${server.base}/slash`,
+      jwks_uri: server.url('/keys'),
+    })
+    const verifier = createTokenVerifier({ issuer, audience: AUDIENCE, discovery: { errorBackoff: 60_000 } })
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const error = (await verifier.ready().catch((caught: unknown) => caught)) as Error & { cause?: Error }
+      expect(error).toMatchObject({ code: 'ERR_DISCOVERY_FAILED', status: 503 })
+      expect(error.cause).toMatchObject({ code: 'ERR_DISCOVERY_ISSUER_MISMATCH' })
+      expect(error.message).toContain(`"${server.base}/slash", not the configured "${issuer}"`)
+    }
+    expect(server.hits('/slash/.well-known/openid-configuration')).toBe(1)
+  })
+
   it('refuses non-object metadata and plain http off loopback', async () => {
     const issuer = `${server.base}/array`
     server.json('/array/.well-known/openid-configuration', [{ issuer }])

@@ -61,9 +61,15 @@ async function fetchMetadata(issuer: string, options: DiscoveryOptions): Promise
       }
       const metadata = json as AuthorizationServerMetadata
       if (metadata.issuer !== issuer) {
+        // Both values, so the log says what to fix (often a trailing slash); the remote one bounded.
+        const named = JSON.stringify(
+          String(metadata.issuer)
+            .slice(0, 200)
+            .replace(/[^\x20-\x7E]/g, '?'),
+        )
         throw new RemoteResponseError(
           'ERR_DISCOVERY_ISSUER_MISMATCH',
-          'The discovery document names another issuer',
+          `The discovery document names the issuer ${named}, not the configured ${JSON.stringify(issuer)} (compared exactly, a trailing slash included)`,
         )
       }
       return { metadata, statedFreshness: statedFreshness(response.headers) }
@@ -119,6 +125,14 @@ function sameUrl(held: string, announced: unknown): boolean {
   return new URL(announced).href === held
 }
 
+/** The 503 of a failed discovery; its message names the cause (logs only: clients get a generic text). */
+function discoveryFailed(cause: unknown, retryAfter: number): KeysUnavailableError {
+  const reason = cause instanceof Error ? `: ${cause.message}` : ''
+  return new KeysUnavailableError('ERR_DISCOVERY_FAILED', `Issuer discovery failed${reason}`, retryAfter, {
+    cause,
+  })
+}
+
 /** What discovery currently holds: the metadata and the key set of its `jwks_uri`. */
 interface Discovered {
   metadata: AuthorizationServerMetadata
@@ -141,6 +155,8 @@ export function discoveredKeys(issuer: string, options: DiscoveredKeysOptions = 
   let current: Discovered | undefined
   let pending: Promise<Discovered> | undefined
   let lastFailureAt = Number.NEGATIVE_INFINITY
+  /** What the last discovery failed with: every refusal during the backoff carries it too. */
+  let lastFailure: unknown
 
   function jwksFor(metadata: AuthorizationServerMetadata, snapshot?: JwksSnapshot): RemoteJwks {
     if (typeof metadata.jwks_uri !== 'string') {
@@ -178,12 +194,8 @@ export function discoveredKeys(issuer: string, options: DiscoveredKeysOptions = 
     pending ??= rediscover()
       .catch((cause: unknown) => {
         lastFailureAt = Date.now()
-        throw new KeysUnavailableError(
-          'ERR_DISCOVERY_FAILED',
-          'Issuer discovery failed',
-          Math.ceil(errorBackoff / 1000),
-          { cause },
-        )
+        lastFailure = cause
+        throw discoveryFailed(cause, Math.ceil(errorBackoff / 1000))
       })
       .finally(() => {
         pending = undefined
@@ -197,9 +209,7 @@ export function discoveredKeys(issuer: string, options: DiscoveredKeysOptions = 
     if (current === undefined) {
       if (!idle && pending === undefined) {
         const wait = Math.max(1, Math.ceil((lastFailureAt + errorBackoff - now) / 1000))
-        return Promise.reject(
-          new KeysUnavailableError('ERR_DISCOVERY_FAILED', 'Issuer discovery failed', wait),
-        )
+        return Promise.reject(discoveryFailed(lastFailure, wait))
       }
       return discover()
     }
