@@ -1,6 +1,6 @@
+import { AUDIENCE, ISSUER, makeKey, sign, type TestKey } from '@org/test-kit/keys'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { authenticate, authenticateNow, createTokenVerifier, isPending } from '../src/index.js'
-import { AUDIENCE, ISSUER, makeKey, sign, type TestKey } from './helpers/keys.js'
 
 let key: TestKey
 beforeAll(async () => {

@@ -1,11 +1,3 @@
-import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
-import {
-  authErrorResponse,
-  authorizationFromRawHeaders,
-  authorizationOf,
-  extractBearerToken,
-} from '../src/index.js'
 import {
   authorizationValue,
   expectClientError,
@@ -13,7 +5,16 @@ import {
   expectOAuthErrorBody,
   headerValue,
   RUNS,
-} from './helpers/arbitraries.js'
+} from '@org/test-kit/arbitraries'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  type AuthError,
+  authErrorResponse,
+  authorizationFromRawHeaders,
+  authorizationOf,
+  extractBearerToken,
+} from '../src/index.js'
 
 // An independent model of RFC 6750 §2.1: scheme case-insensitive, one space, one b64token.
 const MODEL = /^bearer ([A-Za-z0-9\-._~+/]+=*)$/i
@@ -27,7 +28,7 @@ describe('extractBearerToken on any header value', () => {
         try {
           token = extractBearerToken(value)
         } catch (error) {
-          const authError = expectClientError(error, (status) => status === 400 || status === 401)
+          const authError = expectClientError<AuthError>(error, (status) => status === 400 || status === 401)
           expect(['ERR_BEARER_MALFORMED', 'ERR_BEARER_MISSING']).toContain(authError.code)
           // The response an adapter sends: RFC 6750 body and challenge, never the value itself.
           const response = authErrorResponse(authError)
@@ -87,7 +88,7 @@ describe('extractBearerToken on any header value', () => {
         try {
           extractBearerToken(value)
         } catch (error) {
-          const response = authErrorResponse(expectClientError(error))
+          const response = authErrorResponse(expectClientError<AuthError>(error))
           expect([400, 401]).toContain(response.status)
           expect(response.headers.get('www-authenticate')).toMatch(/^Bearer\b/)
           expectOAuthErrorBody(await response.json())

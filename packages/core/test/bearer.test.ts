@@ -1,3 +1,4 @@
+import { AUDIENCE, ISSUER, makeKey, sign, type TestKey } from '@org/test-kit/keys'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
   authenticate,
@@ -11,7 +12,6 @@ import {
   scopesOf,
   type TokenVerifier,
 } from '../src/index.js'
-import { AUDIENCE, ISSUER, makeKey, sign, type TestKey } from './helpers/keys.js'
 
 const MISSING = { code: 'ERR_BEARER_MISSING', status: 401, oauthError: undefined }
 const MALFORMED = { code: 'ERR_BEARER_MALFORMED', status: 400, oauthError: 'invalid_request' }

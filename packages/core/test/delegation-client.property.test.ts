@@ -4,6 +4,15 @@
  * answers whose claims and results have odd values. Each call returns a well-formed result or
  * rejects with an AuthError carrying a code; nothing in the answer is copied into the message.
  */
+
+import {
+  b64urlSegment,
+  canary,
+  expectClientError,
+  expectNoLeak,
+  oddJson,
+  RUNS,
+} from '@org/test-kit/arbitraries'
 import fc from 'fast-check'
 import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,14 +29,6 @@ import {
   signEnvelope,
   verifyEnvelope,
 } from '../src/delegation/index.js'
-import {
-  b64urlSegment,
-  canary,
-  expectClientError,
-  expectNoLeak,
-  oddJson,
-  RUNS,
-} from './helpers/arbitraries.js'
 import { type FaultServer, readBody, startFaultServer } from './helpers/fault-server.js'
 
 const SP_ID = 'sp-prop'

@@ -1,7 +1,7 @@
+import { AUDIENCE, makeKey, sign, type TestKey } from '@org/test-kit/keys'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTokenVerifier, discoverIssuer } from '../src/index.js'
 import { type FaultServer, startFaultServer } from './helpers/fault-server.js'
-import { AUDIENCE, makeKey, sign, type TestKey } from './helpers/keys.js'
 
 let server: FaultServer
 let key: TestKey

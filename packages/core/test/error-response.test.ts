@@ -1,3 +1,4 @@
+import { AUDIENCE, ISSUER, makeKey, nowSeconds, sign, type TestKey } from '@org/test-kit/keys'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
   type AuthError,
@@ -23,7 +24,6 @@ import {
   scopesOf,
   type TokenVerifier,
 } from '../src/index.js'
-import { AUDIENCE, ISSUER, makeKey, nowSeconds, sign, type TestKey } from './helpers/keys.js'
 
 let key: TestKey
 let verifier: TokenVerifier

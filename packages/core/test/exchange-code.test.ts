@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { DevIdp } from '@org/dev-idp'
+import { makeKey, nowSeconds, type TestKey } from '@org/test-kit/keys'
 import { exportJWK, exportSPKI, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
@@ -18,7 +19,6 @@ import {
 import { publicKeyFromFile } from '../src/node.js'
 import { devIdps } from './helpers/dev-idps.js'
 import { type FaultServer, startFaultServer } from './helpers/fault-server.js'
-import { makeKey, nowSeconds, type TestKey } from './helpers/keys.js'
 
 // Codes come from oidc-provider, driven through login and consent by the dev IdP's user driver.
 const idp = devIdps()

@@ -1,5 +1,3 @@
-import { beforeAll, describe, expect, it } from 'vitest'
-import { createTokenVerifier, type TokenVerifier } from '../src/index.js'
 import {
   AUDIENCE,
   forge,
@@ -9,7 +7,9 @@ import {
   nowSeconds,
   sign,
   type TestKey,
-} from './helpers/keys.js'
+} from '@org/test-kit/keys'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { createTokenVerifier, type TokenVerifier } from '../src/index.js'
 
 let rsa: TestKey
 let verifier: TokenVerifier

@@ -1,3 +1,4 @@
+import { forge, hmacForge, makeKey, nowSeconds, type TestKey } from '@org/test-kit/keys'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createIdTokenValidator, type IdTokenValidator, JWTVerificationError } from '../src/index.js'
 import {
@@ -8,7 +9,6 @@ import {
   signIdToken,
   startCodeFlowServer,
 } from './helpers/code-flow-server.js'
-import { forge, hmacForge, makeKey, nowSeconds, type TestKey } from './helpers/keys.js'
 
 // ID tokens signed here with jose against a static JWKS; the last block runs them through a full
 // callback against a scripted token endpoint.

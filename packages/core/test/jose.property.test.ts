@@ -5,6 +5,19 @@
  * and the delegation envelopes. Every refusal is a typed 401 with a stable code, never a crash,
  * never the token in the message.
  */
+
+import {
+  b64,
+  b64ish,
+  b64urlSegment,
+  deepJson,
+  duplicateKeyJson,
+  expectClientError,
+  expectNoLeak,
+  oddJson,
+  RUNS,
+} from '@org/test-kit/arbitraries'
+import { AUDIENCE, ISSUER, makeKey, nowSeconds, sign, type TestKey } from '@org/test-kit/keys'
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -19,18 +32,6 @@ import {
 } from '../src/delegation/index.js'
 import { createTokenVerifier, type TokenVerifier } from '../src/index.js'
 import { decodeHeader, decodePayload, splitCompact } from '../src/jwt/decode.js'
-import {
-  b64,
-  b64ish,
-  b64urlSegment,
-  deepJson,
-  duplicateKeyJson,
-  expectClientError,
-  expectNoLeak,
-  oddJson,
-  RUNS,
-} from './helpers/arbitraries.js'
-import { AUDIENCE, ISSUER, makeKey, nowSeconds, sign, type TestKey } from './helpers/keys.js'
 
 const encoder = new TextEncoder()
 let rsa: TestKey

@@ -7,11 +7,11 @@
  */
 import { createServer, type Server } from 'node:http'
 import { type AddressInfo, connect } from 'node:net'
+import { headerValue, RUNS } from '@org/test-kit/arbitraries'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAuth } from '../src/index.js'
 import { nodeHandler } from '../src/node.js'
-import { headerValue, RUNS } from './helpers/arbitraries.js'
 import { type CodeFlowServer, startCodeFlowServer } from './helpers/code-flow-server.js'
 import { SECRET } from './helpers/web-login.js'
 

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http'
+import { makeKey, type TestKey } from '@org/test-kit/keys'
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   type AuthError,
@@ -10,7 +11,6 @@ import {
   skipSubjectCheck,
 } from '../src/index.js'
 import { type FaultServer, startFaultServer } from './helpers/fault-server.js'
-import { makeKey, type TestKey } from './helpers/keys.js'
 
 // Values that must never surface in an error: the code, the client secret and issued tokens.
 const CODE = 'code-SplxlOBeZQQYbYS6WxSbIA'

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import { type DevIdp, startDevIdp } from '@org/dev-idp'
+import { makeKey, sign, type TestKey } from '@org/test-kit/keys'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   ClientSecretBasic,
@@ -16,7 +17,6 @@ import {
   startScriptedServer,
   tokenBody,
 } from './helpers/grants-server.js'
-import { makeKey, sign, type TestKey } from './helpers/keys.js'
 
 const API_B = 'https://billing.example.test'
 // Whole seconds, so `expiresAt * 1000` is exact.

@@ -6,12 +6,12 @@
  * the answer (a token, a code) may be copied into the error message.
  */
 import type { ServerResponse } from 'node:http'
+import { canary, expectClientError, expectNoLeak, oddJson, RUNS } from '@org/test-kit/arbitraries'
+import { AUDIENCE, makeKey, sign, type TestKey } from '@org/test-kit/keys'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTokenVerifier, OAuthClient } from '../src/index.js'
-import { canary, expectClientError, expectNoLeak, oddJson, RUNS } from './helpers/arbitraries.js'
 import { type FaultServer, startFaultServer } from './helpers/fault-server.js'
-import { AUDIENCE, makeKey, sign, type TestKey } from './helpers/keys.js'
 
 /** What the fault server answers next, on every path. */
 interface Answer {

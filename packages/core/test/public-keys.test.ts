@@ -2,6 +2,7 @@ import { constants, generateKeyPairSync, sign as nodeSign, verify as nodeVerify 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { AUDIENCE, ISSUER, makeKey, nowSeconds, sign, type TestKey } from '@org/test-kit/keys'
 import { base64url, exportPKCS8, generateKeyPair, importPKCS8, type JWK, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -11,7 +12,6 @@ import {
   type TokenVerifierOptions,
 } from '../src/index.js'
 import { publicKeyFromFile } from '../src/node.js'
-import { AUDIENCE, ISSUER, makeKey, nowSeconds, sign, type TestKey } from './helpers/keys.js'
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')
 const INVALID_KEY = { code: 'ERR_INVALID_PUBLIC_KEY', status: 500, name: 'InvalidPublicKeyError' }

@@ -1,7 +1,7 @@
+import { AUDIENCE, ISSUER, makeKey, sign, type TestKey } from '@org/test-kit/keys'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createRemoteJwks, createTokenVerifier, type RemoteJwksOptions } from '../src/index.js'
 import { type FaultServer, startFaultServer } from './helpers/fault-server.js'
-import { AUDIENCE, ISSUER, makeKey, sign, type TestKey } from './helpers/keys.js'
 
 let server: FaultServer
 let key: TestKey

@@ -1,3 +1,4 @@
+import { AUDIENCE, forge, makeKey, nowSeconds, sign, type TestKey } from '@org/test-kit/keys'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   createResourceServer,
@@ -5,7 +6,6 @@ import {
   type ResourceServer,
   type TokenVerifier,
 } from '../src/index.js'
-import { AUDIENCE, forge, makeKey, nowSeconds, sign, type TestKey } from './helpers/keys.js'
 
 const ISSUER_A = 'https://a.issuer.example.test'
 const ISSUER_B = 'https://b.issuer.example.test'

@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module'
+import { AUDIENCE, ISSUER, makeKey, sign, type TestKey } from '@org/test-kit/keys'
 import { base64url, importJWK } from 'jose'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createTokenVerifier } from '../src/index.js'
 import { nativeCheck, type SignatureCheck, webCryptoCheck } from '../src/keys/signature-check.js'
-import { AUDIENCE, ISSUER, makeKey, sign, type TestKey } from './helpers/keys.js'
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']
 const nodeCrypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')

@@ -1,6 +1,6 @@
+import { AUDIENCE, ISSUER, makeKey, sign, type TestKey } from '@org/test-kit/keys'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createTokenVerifier, type TokenVerifierOptions } from '../src/index.js'
-import { AUDIENCE, ISSUER, makeKey, sign, type TestKey } from './helpers/keys.js'
 import { spyOnSignatureChecks } from './helpers/signature-spy.js'
 
 const NOW = 1_900_000_000

@@ -4,11 +4,7 @@
  * callback query strings and form_post bodies, and arbitrary `returnTo` values, checked on the
  * `Location` that finally leaves. Nothing may throw past the handler, answer 5xx, or echo a value.
  */
-import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Auth, createAuth, isAuthError } from '../src/index.js'
-import { parseCookies, readChunked } from '../src/web/cookies.js'
-import { createSealer } from '../src/web/seal.js'
+
 import {
   b64urlSegment,
   canary,
@@ -20,7 +16,12 @@ import {
   headerValue,
   oddJson,
   RUNS,
-} from './helpers/arbitraries.js'
+} from '@org/test-kit/arbitraries'
+import fc from 'fast-check'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Auth, createAuth, isAuthError } from '../src/index.js'
+import { parseCookies, readChunked } from '../src/web/cookies.js'
+import { createSealer } from '../src/web/seal.js'
 import { type CodeFlowServer, startCodeFlowServer } from './helpers/code-flow-server.js'
 import { APP_ORIGIN, SECRET } from './helpers/web-login.js'
 

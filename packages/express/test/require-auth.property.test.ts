@@ -4,18 +4,18 @@
  * `authErrorHandler`, never a 5xx, never the token echoed.
  */
 import { createTokenVerifier, type TokenVerifier } from '@org/auth-core'
-import express from 'express'
-import fc from 'fast-check'
-import supertest from 'supertest'
-import { beforeAll, describe, expect, it } from 'vitest'
 import {
   authorizationValue,
   expectNoLeak,
   expectOAuthErrorBody,
   RUNS,
   sendableByNode,
-} from '../../core/test/helpers/arbitraries.js'
-import { AUDIENCE, ISSUER, makeKey, sign } from '../../core/test/helpers/keys.js'
+} from '@org/test-kit/arbitraries'
+import { AUDIENCE, ISSUER, makeKey, sign } from '@org/test-kit/keys'
+import express from 'express'
+import fc from 'fast-check'
+import supertest from 'supertest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { authErrorHandler, requireAuth } from '../src/index.js'
 
 let verifier: TokenVerifier

@@ -5,16 +5,11 @@
  * `Bearer` challenge, never a 5xx, never the token echoed.
  */
 import { createTokenVerifier, type TokenVerifier } from '@org/auth-core'
+import { authorizationValue, expectNoLeak, expectOAuthErrorBody, RUNS } from '@org/test-kit/arbitraries'
+import { AUDIENCE, ISSUER, makeKey, sign } from '@org/test-kit/keys'
 import fc from 'fast-check'
 import { Hono } from 'hono'
 import { beforeAll, describe, expect, it } from 'vitest'
-import {
-  authorizationValue,
-  expectNoLeak,
-  expectOAuthErrorBody,
-  RUNS,
-} from '../../core/test/helpers/arbitraries.js'
-import { AUDIENCE, ISSUER, makeKey, sign } from '../../core/test/helpers/keys.js'
 import { type AuthEnv, requireAuth } from '../src/index.js'
 
 let verifier: TokenVerifier

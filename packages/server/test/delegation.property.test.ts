@@ -13,8 +13,6 @@ import {
   signEnvelope,
   verifyEnvelope,
 } from '@org/auth-core/delegation'
-import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   b64urlSegment,
   canary,
@@ -23,7 +21,9 @@ import {
   oddJson,
   RUNS,
   sendableByNode,
-} from '../../core/test/helpers/arbitraries.js'
+} from '@org/test-kit/arbitraries'
+import fc from 'fast-check'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Harness, SP_ID, startHarness } from './helpers/harness.js'
 
 let h: Harness

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
+import { makeKey, nowSeconds, type TestKey } from '@org/test-kit/keys'
 import { type JWTPayload, SignJWT } from 'jose'
 import { OAuthClient, type OAuthClientOptions } from '../../src/index.js'
 import { type FaultServer, readBody, startFaultServer } from './fault-server.js'
-import { makeKey, nowSeconds, type TestKey } from './keys.js'
 
 export const CLIENT_ID = 'code-flow-client'
 export const CLIENT_SECRET = 'code-flow-secret'

@@ -1,10 +1,27 @@
 /**
- * fast-check arbitraries for hostile input, shared by the property tests of every package
- * (adapters and the server import this file by relative path), and the checks those tests make
- * on what comes out: a typed error with a stable code, never a 5xx, never the input echoed.
+ * fast-check arbitraries for hostile input, shared by the property tests of every package, and
+ * the checks those tests make on what comes out: a typed error with a stable code, never a 5xx,
+ * never the input echoed.
  */
 import fc from 'fast-check'
-import { isAuthError } from '../../src/index.js'
+
+/**
+ * The tag every `AuthError` carries (`Symbol.for`, so it survives duplicate installs): checked
+ * here as a client would, without importing the package under test.
+ */
+const AUTH_ERROR = Symbol.for('@org/auth-core/AuthError')
+
+/** What the checks read of an `AuthError`; pass the real class as the type argument to get it back. */
+export interface ClientError extends Error {
+  readonly code: string
+  readonly status: number
+  readonly oauthError?: string | undefined
+}
+function isAuthError(value: unknown): value is ClientError {
+  return (
+    typeof value === 'object' && value !== null && (value as { [AUTH_ERROR]?: unknown })[AUTH_ERROR] === true
+  )
+}
 
 /** Runs per property: enough to hit the edge cases below, small enough for two cores. */
 export const RUNS = { fast: 300, io: 60, slow: 25 } as const
@@ -155,15 +172,18 @@ export function cookieHeader(base: string): fc.Arbitrary<string> {
   )
 }
 
-/** Throws unless `error` is an AuthError with a stable-looking code and a status below 500. */
-export function expectClientError(
+/**
+ * Throws unless `error` is an AuthError with a stable-looking code and a status below 500;
+ * returns it as `E` (e.g. `expectClientError<AuthError>(error)`).
+ */
+export function expectClientError<E extends ClientError = ClientError>(
   error: unknown,
   allowedStatus: (status: number) => boolean = (s) => s < 500,
-) {
+): E {
   if (!isAuthError(error)) throw new Error(`not an AuthError: ${String(error)}`, { cause: error })
   if (!/^ERR_[A-Z0-9_]+$/.test(error.code)) throw new Error(`unstable code ${error.code}`)
   if (!allowedStatus(error.status)) throw new Error(`status ${error.status} for ${error.code}`)
-  return error
+  return error as E
 }
 
 /** Throws if any of `secrets` (long enough to be meaningful) appears in `text`. */
