@@ -55,6 +55,14 @@ describe('discoverIssuer', () => {
     expect(server.hits('/slash/.well-known/openid-configuration')).toBe(1)
   })
 
+  it('names a non-string issuer by its type, without converting it (found by the property test)', async () => {
+    const issuer = `${server.base}/hostile`
+    server.json('/hostile/.well-known/openid-configuration', { issuer: [{ toString: null }] })
+    const error = await discoverIssuer(issuer).catch((caught: unknown) => caught)
+    expect(error).toMatchObject({ code: 'ERR_DISCOVERY_ISSUER_MISMATCH' })
+    expect((error as Error).message).toContain('names the issuer of type array, not the configured')
+  })
+
   it('refuses non-object metadata and plain http off loopback', async () => {
     const issuer = `${server.base}/array`
     server.json('/array/.well-known/openid-configuration', [{ issuer }])

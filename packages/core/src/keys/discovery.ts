@@ -62,11 +62,12 @@ async function fetchMetadata(issuer: string, options: DiscoveryOptions): Promise
       const metadata = json as AuthorizationServerMetadata
       if (metadata.issuer !== issuer) {
         // Both values, so the log says what to fix (often a trailing slash); the remote one bounded.
-        const named = JSON.stringify(
-          String(metadata.issuer)
-            .slice(0, 200)
-            .replace(/[^\x20-\x7E]/g, '?'),
-        )
+        // A non-string (an object whose toString is hostile) is named by its type, never converted.
+        const announced = metadata.issuer as unknown
+        const named =
+          typeof announced === 'string'
+            ? JSON.stringify(announced.slice(0, 200).replace(/[^\x20-\x7E]/g, '?'))
+            : `of type ${announced === null ? 'null' : Array.isArray(announced) ? 'array' : typeof announced}`
         throw new RemoteResponseError(
           'ERR_DISCOVERY_ISSUER_MISMATCH',
           `The discovery document names the issuer ${named}, not the configured ${JSON.stringify(issuer)} (compared exactly, a trailing slash included)`,
