@@ -5,6 +5,7 @@ import {
   auth,
   authErrorHandler,
   getSession,
+  getAuth,
   requireAuth,
   requireScopes,
   requireSession,
@@ -40,7 +41,8 @@ export function createApp({ verifier, auth: login, delegation }: DemoOptions): E
   })
 
   app.get('/profile', requireSession(), async (req, res) => {
-    const session = req.auth !== undefined && 'session' in req.auth ? req.auth.session : undefined
+    const auth = getAuth(req)
+    const session = auth !== undefined && 'session' in auth ? auth.session : undefined
     if (session === undefined) throw new Error('requireSession() sets the session')
     // The app's own address from the socket, never from the Host header: the call carries a token.
     const calls = await callApis(`http://127.0.0.1:${req.socket.localPort}`, session.accessToken)
@@ -50,7 +52,7 @@ export function createApp({ verifier, auth: login, delegation }: DemoOptions): E
   // MFA settings: a Web handler from demo-ui, reached through the core's Node bridge.
   const mfaPages = createMfaPages({ demo: NAME, client: delegation, paths })
   app.use('/mfa', requireSession(), (req, res, next) => {
-    const user = req.auth?.claims as SignedInUser
+    const user = getAuth(req)?.claims as SignedInUser
     mfaPages(toWebRequest(req, { res }), user)
       .then((response) => sendWebResponse(res, response))
       .catch(next)
@@ -59,10 +61,11 @@ export function createApp({ verifier, auth: login, delegation }: DemoOptions): E
   const api = express.Router()
   api.use(requireAuth(verifier))
   api.get('/profile', (req, res) => {
-    res.json({ sub: req.auth?.claims.sub, scopes: req.auth?.scopes })
+    const auth = getAuth(req)
+    res.json({ sub: auth?.claims.sub, scopes: auth?.scopes })
   })
   api.post('/notes', requireScopes('write'), (req, res) => {
-    res.status(201).json({ created: true, by: req.auth?.claims.sub })
+    res.status(201).json({ created: true, by: getAuth(req)?.claims.sub })
   })
   api.get('/admin', requireScopes('admin'), (_req, res) => {
     res.json({ admin: true })

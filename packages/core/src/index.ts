@@ -115,6 +115,13 @@ export {
 export type { AuthOptions, AuthRoutes, SessionOptions } from './web/auth-options.js'
 export { type Auth, createAuth, resolveAuth } from './web/create-auth.js'
 export {
+  type LoginEvent,
+  type LoginOutcome,
+  LoginRefusedError,
+  type OnLogin,
+  type SessionAppData,
+} from './web/login-hook.js'
+export {
   MemoryOneTimeStore,
   type MemoryOneTimeStoreOptions,
   type OneTimeStore,

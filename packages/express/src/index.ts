@@ -10,6 +10,7 @@ export type {
   TokenVerifierOptions,
 } from '@org/auth-core'
 export { type AuthErrorHandlerOptions, authErrorHandler } from './error-handler.js'
+export { getAuth, type RequestAuth } from './request-auth.js'
 export { requireAuth, requireScopes } from './require-auth.js'
 export {
   type AuthMiddleware,

@@ -13,6 +13,7 @@ import {
   type TokenVerifierOptions,
 } from '@org/auth-core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import { getAuth, setAuth } from './request-auth.js'
 
 /**
  * The error as Express's own final handler can answer it: an `AuthError` already has `status`;
@@ -31,7 +32,7 @@ function forExpress(error: unknown): unknown {
  * Protects the routes after it with a bearer token (RFC 6750). Pass verifier options (a
  * verifier is created once, here) or a verifier / resource server from `@org/auth-core`.
  *
- * On success `req.auth` holds `{ claims, token, scopes }`. On failure the `AuthError` goes to
+ * On success `getAuth(req)` (and `req.auth`) holds `{ claims, token, scopes }`. On failure the `AuthError` goes to
  * `next(err)`; mount {@link authErrorHandler} to answer it.
  */
 export function requireAuth(verifier: TokenVerifierOptions | BearerVerifier): RequestHandler {
@@ -53,13 +54,13 @@ export function requireAuth(verifier: TokenVerifierOptions | BearerVerifier): Re
     }
     // A cached token (or a refused header) is settled at once: no promise, no microtask turn.
     if (!isPending(result)) {
-      req.auth = result
+      setAuth(req, result)
       next()
       return
     }
     result.then(
       (auth) => {
-        req.auth = auth
+        setAuth(req, auth)
         next()
       },
       (error: unknown) => next(forExpress(error)),
@@ -75,9 +76,10 @@ export function requireScopes(...scopes: string[]): RequestHandler {
   const required = scopeNames(scopes)
   return function requireScopesMiddleware(req: Request, _res: Response, next: NextFunction): void {
     try {
-      if (req.auth === undefined) throw new MissingTokenError()
+      const auth = getAuth(req)
+      if (auth === undefined) throw new MissingTokenError()
       // `scopes`, not the claims: a session's claims are the user's, its scopes the access token's.
-      requireGrantedScopes(req.auth, required)
+      requireGrantedScopes(auth, required)
     } catch (error) {
       next(forExpress(error))
       return

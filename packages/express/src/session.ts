@@ -17,23 +17,12 @@ import {
 } from '@org/auth-core'
 import { nodeHandler, sendWebResponse, type ToWebRequestOptions, toWebRequest } from '@org/auth-core/node'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import { setAuth } from './request-auth.js'
 
 /** Node-bridge options of {@link auth}: how the public URL of a request is found, and the body limit. */
 export type AuthMiddlewareOptions = Pick<ToWebRequestOptions, 'bodyLimit' | 'trustProxy' | 'origin'>
 
 const AUTH = Symbol.for('@org/auth-express/auth')
-declare global {
-  namespace Express {
-    interface Request {
-      /**
-       * Set by `requireAuth()` (the bearer token's claims) or `requireSession()` (the session
-       * user, with `session`): tell them apart with `'session' in req.auth`.
-       */
-      auth?: AuthContext<JWTClaims> | SessionAuthContext
-    }
-  }
-}
-
 type WithAuth = Request & { [AUTH]?: { auth: Auth; bridge: AuthMiddlewareOptions } }
 
 /** The middleware of {@link auth}, carrying the `Auth` it serves. */
@@ -75,7 +64,7 @@ function sessionRequest(req: Request, bridge: AuthMiddlewareOptions): globalThis
 }
 
 /**
- * Requires a signed-in user: `req.auth` then holds `{ claims, token, scopes, session }`.
+ * Requires a signed-in user: `getAuth(req)` (and `req.auth`) then holds `{ claims, token, scopes, session }`.
  * Without a session, page navigations are redirected to the login route (and back afterwards),
  * other requests get 401 JSON; `scopes` missing from the session's access token get 403.
  * Renewal and refresh cookies are added to the response.
@@ -98,7 +87,7 @@ export function requireSession(options: RequireSessionOptions = {}): RequestHand
         return
       }
       for (const cookie of check.cookies) res.append('Set-Cookie', cookie)
-      req.auth = check.auth
+      setAuth(req, check.auth)
       next()
     }, next)
   }

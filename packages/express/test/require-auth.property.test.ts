@@ -16,6 +16,7 @@ import express from 'express'
 import fc from 'fast-check'
 import supertest from 'supertest'
 import { beforeAll, describe, expect, it } from 'vitest'
+import '../src/globals.js'
 import { authErrorHandler, requireAuth } from '../src/index.js'
 
 let verifier: TokenVerifier

@@ -6,7 +6,8 @@ import express5, { type NextFunction, type Request, type Response } from 'expres
 import express4 from 'express4'
 import supertest from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { authErrorHandler, requireAuth, requireScopes } from '../src/index.js'
+import '../src/globals.js'
+import { authErrorHandler, getAuth, requireAuth, requireScopes } from '../src/index.js'
 
 let idp: DevIdp
 let verifier: TokenVerifier
@@ -33,7 +34,13 @@ function buildApp(express: typeof express5, protect = requireAuth(verifier)) {
   })
   app.use('/api', protect)
   app.get('/api/me', (req, res) => {
-    res.json({ sub: req.auth?.claims.sub, scopes: req.auth?.scopes, sameToken: req.auth?.token === token })
+    const auth = getAuth(req)
+    res.json({
+      sub: auth?.claims.sub,
+      scopes: auth?.scopes,
+      sameToken: auth?.token === token,
+      reqAuth: req.auth === auth, // the opt-in `req.auth` holds the same value
+    })
   })
   app.get('/api/admin', requireScopes('admin'), (_req, res) => {
     res.json({ admin: true })
@@ -51,7 +58,28 @@ describe.each([
   it('200: sets req.auth with claims, token and scopes', async () => {
     const res = await supertest(app()).get('/api/me').set('Authorization', `Bearer ${token}`)
     expect(res.status).toBe(200)
-    expect(res.body).toEqual({ sub: idp.client.clientId, scopes: ['read'], sameToken: true })
+    expect(res.body).toEqual({ sub: idp.client.clientId, scopes: ['read'], sameToken: true, reqAuth: true })
+  })
+
+  it('getAuth and requireScopes keep their value when another library overwrites req.auth', async () => {
+    const mixed = express()
+    mixed.get(
+      '/api/mixed',
+      requireAuth(verifier),
+      (req, _res, next) => {
+        // What express-oauth2-jwt-bearer's auth() does on its routes.
+        ;(req as { auth?: unknown }).auth = { payload: { sub: 'someone-else' }, header: {}, token: 'x' }
+        next()
+      },
+      requireScopes('read'),
+      (req, res) => {
+        res.json({ sub: getAuth(req)?.claims.sub })
+      },
+    )
+    mixed.use(authErrorHandler())
+    const res = await supertest(mixed).get('/api/mixed').set('Authorization', `Bearer ${token}`)
+    expect(res.status).toBe(200)
+    expect(res.body).toEqual({ sub: idp.client.clientId })
   })
 
   it('200: the scheme is case-insensitive', async () => {

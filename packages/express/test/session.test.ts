@@ -1,11 +1,12 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createAuth, OAuthClient } from '@org/auth-core'
+import { createAuth, OAuthClient, type OnLogin } from '@org/auth-core'
 import { type DevIdp, signInToApp, startDevIdp } from '@org/dev-idp'
 import express from 'express'
 import supertest from 'supertest'
 import { afterEach, describe, expect, it } from 'vitest'
-import { auth, authErrorHandler, getSession, requireScopes, requireSession } from '../src/index.js'
+import '../src/globals.js'
+import { auth, authErrorHandler, getAuth, getSession, requireScopes, requireSession } from '../src/index.js'
 
 // @org/auth-express's web login against oidc-provider on 127.0.0.1, served by a listening
 // Express 5 app (the routes go through the core's Node bridge).
@@ -18,7 +19,7 @@ afterEach(async () => {
   idp = server = undefined
 })
 
-async function start(now: () => number = Date.now) {
+async function start(now: () => number = Date.now, onLogin?: OnLogin) {
   idp = await startDevIdp()
   const client = await OAuthClient.discover(idp.issuer, {
     clientId: 'express-demo',
@@ -30,6 +31,7 @@ async function start(now: () => number = Date.now) {
     authorizationParams: { prompt: 'consent' },
     session: { secrets: SECRET, maxAge: 3600 },
     now,
+    ...(onLogin === undefined ? {} : { onLogin }),
   })
   const app = express()
   app.use(auth(login))
@@ -43,6 +45,10 @@ async function start(now: () => number = Date.now) {
   // The session check must leave the body to the route's own parser.
   app.post('/notes', requireSession(), express.json(), (req, res) => {
     res.status(201).json({ by: req.auth?.claims.sub, note: req.body })
+  })
+  app.get('/data', requireSession(), (req, res) => {
+    const auth = getAuth(req)
+    res.json(auth !== undefined && 'session' in auth ? (auth.session.data ?? null) : 'not a session')
   })
   app.get('/reader', requireSession(), requireScopes('read'), (_req, res) => {
     res.json({ ok: true })
@@ -74,6 +80,19 @@ describe('@org/auth-express web login', () => {
     })
     const session = await fetch(`${origin}/auth/session`, { headers: { cookie: jar.header() } })
     expect(await session.json()).toMatchObject({ user: { sub: 'alice', name: expect.any(String) } })
+  })
+
+  it('onLogin: its data reaches the route through getAuth, and false refuses the login', async () => {
+    const onLogin: OnLogin = ({ user }) =>
+      user.sub === 'mallory' ? false : { data: { team: `team-of-${user.sub}` } }
+    const { origin, provider } = await start(Date.now, onLogin)
+    const { jar } = await signInToApp(provider.authorize, `${origin}/auth/login`)
+    const data = await fetch(`${origin}/data`, { headers: { cookie: jar.header() } })
+    expect(await data.json()).toEqual({ team: 'team-of-alice' })
+    const refused = await signInToApp(provider.authorize, `${origin}/auth/login`, { sub: 'mallory' })
+    expect(refused.landing.status).toBe(403)
+    expect(await refused.landing.text()).toContain('ERR_LOGIN_REFUSED')
+    expect(refused.jar.header()).not.toContain('auth.session=')
   })
 
   it('answers API calls without a session with 401 JSON, and missing scopes with 403', async () => {

@@ -7,6 +7,7 @@ import { ConfigurationError, SessionError } from '../errors.js'
 import { isProduction } from '../lib/environment.js'
 import type { AuthOptions } from './auth-options.js'
 import { type CookieAttributes, MAX_CHUNKS } from './cookies.js'
+import type { OnLogin } from './login-hook.js'
 import { MemoryOneTimeStore, type OneTimeStore } from './one-time-store.js'
 import { checkSecrets } from './seal.js'
 import type { SessionStore } from './session-store.js'
@@ -36,6 +37,7 @@ export interface AuthConfig {
   idpLogout: boolean | undefined
   revokeOnLogout: boolean
   refreshBefore: number
+  onLogin: OnLogin | undefined
   now: () => number
 }
 
@@ -89,6 +91,12 @@ function origin(value: unknown): string | undefined {
     throw new ConfigurationError('"baseUrl" must be an absolute http(s) URL')
   }
   return url.origin
+}
+
+function hook(value: unknown): OnLogin | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'function') throw new ConfigurationError('"onLogin" must be a function')
+  return value as OnLogin
 }
 
 export function resolveConfig(options: AuthOptions): AuthConfig {
@@ -157,6 +165,7 @@ export function resolveConfig(options: AuthOptions): AuthConfig {
     idpLogout: options.idpLogout,
     revokeOnLogout: options.revokeOnLogout !== false,
     refreshBefore: integer(options.refreshBefore, 'refreshBefore', 60, 0),
+    onLogin: hook(options.onLogin),
     now: options.now ?? Date.now,
   }
 }

@@ -1,6 +1,7 @@
 import type { AuthError } from '../errors.js'
 import type { OAuthClient } from '../oauth/client.js'
 import type { DiscoverOAuthClientOptions } from '../oauth/client-options.js'
+import type { OnLogin } from './login-hook.js'
 import type { OneTimeStore } from './one-time-store.js'
 import type { SessionStore } from './session-store.js'
 
@@ -129,6 +130,13 @@ export interface AuthOptions {
   revokeOnLogout?: boolean
   /** Refresh the access token this many seconds before it expires (needs a refresh token). Default: 60. */
   refreshBefore?: number
+  /**
+   * Called once per login, after the provider's answer is verified and before the session is
+   * written: return `false` to refuse the user (`ERR_LOGIN_REFUSED`, 403; the grant is revoked),
+   * `{ user }` to change the claims the session keeps (not `sub`), `{ data }` to keep data of
+   * your own as `session.data`, `{ returnTo }` for another same-origin path. Default: none.
+   */
+  onLogin?: OnLogin
   /**
    * Renders a failed login route (the error page). Return `undefined` for the default: a small
    * HTML page with the stable error code, never the provider's description.

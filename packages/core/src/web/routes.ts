@@ -5,14 +5,17 @@
 import { AuthorizationResponseError, SessionError } from '../errors.js'
 import type { LruCache } from '../lib/lru.js'
 import type { OAuthClient } from '../oauth/client.js'
+import type { IdTokenClaims, TokenSet } from '../oauth/token-set.js'
 import type { AuthConfig, Site } from './auth-config.js'
 import { deleteCookie } from './cookies.js'
+import { applyLoginHook, type LoginEvent } from './login-hook.js'
 import { isSameOrigin, json, redirect } from './responses.js'
 import { safeReturnTo } from './return-to.js'
 import type { Sealer } from './seal.js'
 import type { SessionCookies } from './session-cookie.js'
 import { newSession } from './session-cookie.js'
 import type { SessionResolver } from './session-resolver.js'
+import type { SessionData } from './session-store.js'
 import { findTransaction, startTransaction, transactionCookie, transactionCookieName } from './transaction.js'
 
 /** A form_post callback body larger than this is not an authorization response. */
@@ -124,19 +127,49 @@ export async function callback(
       ...(transaction.codeVerifier === undefined ? {} : { codeVerifier: transaction.codeVerifier }),
       ...(transaction.maxAge === undefined ? {} : { maxAge: transaction.maxAge }),
     })
+    // Checked again where it leaves: the Location sent is a same-origin path, whatever was sealed.
+    const returnTo = safeReturnTo(transaction.returnTo, ctx.site.origin) ?? ctx.config.afterLogin
+    const login = await applyOnLogin(ctx, tokens, newSession(ctx.config, tokens), returnTo)
     // Session fixation: whatever session the browser had, the login starts a new one (a new id;
     // with a store, the old record goes too: in cookie mode the new cookie replaces the old).
     if (ctx.config.store !== undefined) {
       const previous = await ctx.sessions.read(ctx.site, ctx.cookies)
       if (previous !== undefined) await ctx.config.store.delete(previous.session.id)
     }
-    const written = await ctx.sessions.write(ctx.site, ctx.cookies, newSession(ctx.config, tokens))
+    const written = await ctx.sessions.write(ctx.site, ctx.cookies, login.session)
     cookies.push(...written.cookies)
-    // Checked again where it leaves: the Location sent is a same-origin path, whatever was sealed.
-    const location = safeReturnTo(transaction.returnTo, ctx.site.origin) ?? ctx.config.afterLogin
-    return { response: redirect(location, cookies) }
+    return { response: redirect(login.returnTo, cookies) }
   } catch (error) {
     return { cookies, error }
+  }
+}
+
+/**
+ * Runs the application's `onLogin`, if any. A refused login (or a hook that throws) leaves no
+ * live grant behind: the refresh token, or else the access token, is revoked, best effort.
+ */
+async function applyOnLogin(
+  ctx: RouteContext,
+  tokens: TokenSet,
+  fresh: SessionData,
+  returnTo: string,
+): Promise<{ session: SessionData; returnTo: string }> {
+  const hook = ctx.config.onLogin
+  if (hook === undefined) return { session: fresh, returnTo }
+  const event: LoginEvent = {
+    user: fresh.user,
+    idTokenClaims: tokens.claims ?? (fresh.user as IdTokenClaims),
+    accessToken: tokens.accessToken,
+    scope: fresh.tokens.scope ?? '',
+    returnTo,
+    request: ctx.request,
+  }
+  try {
+    return await applyLoginHook(hook, event, fresh, ctx.site.origin)
+  } catch (error) {
+    if (tokens.refreshToken !== undefined) await revokeQuietly(ctx, tokens.refreshToken, 'refresh_token')
+    else await revokeQuietly(ctx, tokens.accessToken, 'access_token')
+    throw error
   }
 }
 
@@ -145,11 +178,15 @@ export async function callback(
  * effort: a provider without a revocation endpoint, or one that fails, does not keep the user
  * logged in here.
  */
-async function revokeQuietly(ctx: RouteContext, refreshToken: string): Promise<void> {
+async function revokeQuietly(
+  ctx: RouteContext,
+  token: string,
+  hint: 'refresh_token' | 'access_token' = 'refresh_token',
+): Promise<void> {
   try {
     const client = await ctx.client()
     if (typeof client.metadata['revocation_endpoint'] !== 'string') return
-    await client.revoke(refreshToken, 'refresh_token')
+    await client.revoke(token, hint)
   } catch {
     // The local session is gone either way; the token expires on its own.
   }

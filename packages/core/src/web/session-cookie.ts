@@ -69,6 +69,7 @@ function isSession(value: unknown): value is SessionData {
     typeof session.id === 'string' &&
     typeof session.user?.sub === 'string' &&
     typeof session.tokens === 'object' &&
+    (session.data === undefined || (typeof session.data === 'object' && session.data !== null)) &&
     typeof session.createdAt === 'number' &&
     typeof session.expiresAt === 'number'
   )

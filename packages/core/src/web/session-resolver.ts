@@ -8,6 +8,7 @@ import { LruCache } from '../lib/lru.js'
 import type { OAuthClient } from '../oauth/client.js'
 import type { IdTokenClaims } from '../oauth/token-set.js'
 import type { AuthConfig, Site } from './auth-config.js'
+import type { SessionAppData } from './login-hook.js'
 import { type SessionCookies, sessionTokens } from './session-cookie.js'
 import type { SessionData, SessionTokens } from './session-store.js'
 
@@ -21,6 +22,8 @@ export interface Session {
   accessTokenExpiresAt?: number
   /** Scope granted to the access token. */
   scope?: string
+  /** The application's data, as `onLogin` returned it (none without). */
+  data?: SessionAppData
   /** Epoch seconds when the session ends without further activity. */
   expiresAt: number
 }
@@ -39,6 +42,7 @@ export function publicSession(data: SessionData): Session {
     ...(tokens.accessToken === undefined ? {} : { accessToken: tokens.accessToken }),
     ...(tokens.expiresAt === undefined ? {} : { accessTokenExpiresAt: tokens.expiresAt }),
     ...(tokens.scope === undefined ? {} : { scope: tokens.scope }),
+    ...(data.data === undefined ? {} : { data: data.data }),
   }
 }
 

@@ -4,6 +4,7 @@
  * Redis and PostgreSQL implementations live in their own packages and pass the same contract tests.
  */
 import type { JWTClaims } from '../jwt/claims.js'
+import type { SessionAppData } from './login-hook.js'
 
 /** The tokens of a login session. Server-side only: never sent to the browser in clear. */
 export interface SessionTokens {
@@ -23,6 +24,8 @@ export interface SessionData {
   /** The verified ID-token (and userinfo) claims of the user. */
   user: JWTClaims & { sub: string }
   tokens: SessionTokens
+  /** The application's data, as `onLogin` returned it. */
+  data?: SessionAppData
   /** Epoch seconds of the login: `absoluteDuration` counts from here. */
   createdAt: number
   /** Epoch seconds when the session ends unless activity extends it. */

@@ -1,5 +1,5 @@
 // Generated from README.md: do not edit.
-import { authErrorHandler, requireAuth, requireScopes } from '@org/auth-express'
+import { authErrorHandler, getAuth, requireAuth, requireScopes } from '@org/auth-express'
 import express from 'express'
 
 const app = express()
@@ -9,10 +9,11 @@ app.use(
   requireAuth({ issuer: 'https://idp.example.com', audience: 'https://api.example.com', discovery: true }),
 )
 app.get('/api/profile', (req, res) => {
-  res.json({ sub: req.auth?.claims.sub, scopes: req.auth?.scopes })
+  const auth = getAuth(req)
+  res.json({ sub: auth?.claims.sub, scopes: auth?.scopes })
 })
 app.post('/api/notes', requireScopes('write'), (req, res) => {
-  res.status(201).json({ by: req.auth?.claims.sub })
+  res.status(201).json({ by: getAuth(req)?.claims.sub })
 })
 
 app.use(authErrorHandler({ realm: 'api' })) // after the routes
