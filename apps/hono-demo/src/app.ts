@@ -1,7 +1,7 @@
 import type { Auth, BearerVerifier } from '@org/auth-core'
 import type { DelegationClient } from '@org/auth-core/delegation'
 import {
-  type AuthEnv,
+  type AuthenticatedEnv,
   authRoutes,
   getSession,
   requireAuth,
@@ -57,7 +57,7 @@ export function createApp({ verifier, auth, delegation }: DemoOptions): Hono {
     mfaPages(c.req.raw, c.var.auth.claims),
   )
 
-  const api = new Hono<AuthEnv>()
+  const api = new Hono<AuthenticatedEnv>()
   api.use('*', requireAuth(verifier, { realm }))
   api.get('/profile', (c) => c.json({ sub: c.var.auth.claims.sub, scopes: c.var.auth.scopes }))
   api.post('/notes', requireScopesWith(['write'], { realm }), (c) =>

@@ -11,10 +11,18 @@ export type {
 } from '@org/auth-core'
 export {
   type AuthEnv,
+  type AuthenticatedEnv,
   AuthHTTPException,
   type RequireAuthOptions,
   requireAuth,
   requireScopes,
   requireScopesWith,
 } from './require-auth.js'
-export { type AuthRoutesApp, authRoutes, getSession, requireSession, type SessionEnv } from './session.js'
+export {
+  type AuthRoutesApp,
+  authRoutes,
+  getSession,
+  requireSession,
+  type SessionEnv,
+  type SignedInEnv,
+} from './session.js'

@@ -20,8 +20,20 @@ import type { Context, MiddlewareHandler, Next } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
-/** The Hono environment `requireAuth` provides: `c.var.auth`. */
+/**
+ * An app whose routes may or may not be behind {@link requireAuth}: `c.var.auth` is there only
+ * where it ran (`new Hono<AuthEnv>()`; check it on public routes).
+ */
 export interface AuthEnv<C extends JWTClaims = JWTClaims> {
+  Variables: { auth?: AuthContext<C> }
+}
+
+/**
+ * What {@link requireAuth} provides: `c.var.auth`, always there. A route's handlers after it get
+ * this type by themselves (`app.get('/me', requireAuth(v), (c) => c.var.auth.claims)`); type a
+ * sub-app with it when `requireAuth` guards all of its routes.
+ */
+export interface AuthenticatedEnv<C extends JWTClaims = JWTClaims> {
   Variables: { auth: AuthContext<C> }
 }
 
@@ -88,13 +100,17 @@ function answer(error: unknown, c: Context, options: RequireAuthOptions): Respon
 export function requireAuth<C extends JWTClaims = JWTClaims>(
   verifier: TokenVerifierOptions | BearerVerifier<C>,
   options: RequireAuthOptions = {},
-): MiddlewareHandler<AuthEnv<C>> {
+): MiddlewareHandler<AuthenticatedEnv<C>> {
   const resolved = resolveVerifier<C>(verifier)
   // No Authorization header at all is the common refusal (crawlers, floods, expired front-ends):
   // its answer never varies, so it is built once and the request skips the throw and the description.
   const missingError = Object.freeze(new MissingTokenError())
   const missingResponse = prebuiltErrorResponse(missingError, options)
-  async function afterVerification(pending: Promise<AuthContext<C>>, c: Context<AuthEnv<C>>, next: Next) {
+  async function afterVerification(
+    pending: Promise<AuthContext<C>>,
+    c: Context<AuthenticatedEnv<C>>,
+    next: Next,
+  ) {
     let auth: AuthContext<C>
     try {
       auth = await pending

@@ -14,8 +14,19 @@ import {
 } from '@org/auth-core'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 
-/** The Hono environment `requireSession` provides: `c.var.auth` with the session user. */
+/**
+ * An app whose routes may or may not be behind {@link requireSession}: `c.var.auth` (the session
+ * user) is there only where it ran; use {@link getSession} on public pages.
+ */
 export interface SessionEnv {
+  Variables: { auth?: SessionAuthContext }
+}
+
+/**
+ * What {@link requireSession} provides: `c.var.auth`, always there. A route's handlers after it
+ * get this type by themselves; type a sub-app with it when `requireSession` guards all its routes.
+ */
+export interface SignedInEnv {
   Variables: { auth: SessionAuthContext }
 }
 
@@ -56,7 +67,7 @@ function appendCookies(c: Context, cookies: readonly string[]): void {
 export function requireSession(
   auth: Auth | AuthRoutesApp,
   options: RequireSessionOptions = {},
-): MiddlewareHandler<SessionEnv> {
+): MiddlewareHandler<SignedInEnv> {
   const instance = 'auth' in auth ? auth.auth : auth
   // Scope names are checked now: a malformed one would otherwise refuse every request (403).
   if (options.scopes !== undefined) scopeNames(options.scopes)

@@ -29,9 +29,15 @@ export function browser(origin: string) {
   async function get(app: App, jar: Jar, path: string, headers: Record<string, string> = {}) {
     return jar.store(await app.request(`${origin}${path}`, { headers: { cookie: jar.header(), ...headers } }))
   }
-  async function logIn(app: App, provider: DevIdp, jar: Jar, path: string): Promise<Response> {
+  async function logIn(
+    app: App,
+    provider: DevIdp,
+    jar: Jar,
+    path: string,
+    as: { sub?: string } = {},
+  ): Promise<Response> {
     const login = await get(app, jar, path)
-    const callback = await provider.authorize(login.headers.get('location') as string)
+    const callback = await provider.authorize(login.headers.get('location') as string, as)
     return get(app, jar, callback.pathname + callback.search)
   }
   return { get, logIn }

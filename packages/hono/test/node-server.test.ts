@@ -4,7 +4,7 @@ import { type ServerType, serve } from '@hono/node-server'
 import { type DevIdp, startDevIdp } from '@org/dev-idp'
 import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type AuthEnv, requireAuth } from '../src/index.js'
+import { type AuthenticatedEnv, requireAuth } from '../src/index.js'
 
 // On @hono/node-server the middleware reads Authorization from the Node request (c.env.incoming).
 let idp: DevIdp
@@ -15,7 +15,7 @@ let token: string
 beforeAll(async () => {
   idp = await startDevIdp()
   token = await idp.getAccessToken({ scope: 'read' })
-  const app = new Hono<AuthEnv>()
+  const app = new Hono<AuthenticatedEnv>()
   app.use(
     '/api/*',
     requireAuth({ issuer: idp.issuer, audience: idp.resource, jwks: idp.jwksUri }, { realm: 'api' }),

@@ -10,7 +10,7 @@ import { AUDIENCE, ISSUER, makeKey, sign } from '@org/test-kit/keys'
 import fc from 'fast-check'
 import { Hono } from 'hono'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { type AuthEnv, requireAuth } from '../src/index.js'
+import { type AuthenticatedEnv, requireAuth } from '../src/index.js'
 
 let verifier: TokenVerifier
 let token: string
@@ -22,7 +22,7 @@ beforeAll(async () => {
 })
 
 function app(throwHttpException = false) {
-  const hono = new Hono<AuthEnv>()
+  const hono = new Hono<AuthenticatedEnv>()
   hono.use('/api/*', requireAuth(verifier, { realm: 'api', throwHttpException }))
   hono.get('/api/me', (c) => c.json({ sub: c.var.auth.claims.sub }))
   hono.onError((error) => {

@@ -5,6 +5,7 @@ import { HTTPException } from 'hono/http-exception'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type AuthEnv,
+  type AuthenticatedEnv,
   AuthHTTPException,
   requireAuth,
   requireScopes,
@@ -32,12 +33,15 @@ afterAll(async () => {
 function buildApp(protect = requireAuth(verifier, { realm: 'api' })) {
   const app = new Hono<AuthEnv>()
   app.get('/public', (c) => c.json({ ok: true }))
-  app.use('/api/*', protect)
-  app.get('/api/me', (c) =>
+  // Every route of the sub-app is behind requireAuth: its env says `auth` is always there.
+  const api = new Hono<AuthenticatedEnv>()
+  api.use(protect)
+  api.get('/me', (c) =>
     c.json({ sub: c.var.auth.claims.sub, scopes: c.var.auth.scopes, same: c.var.auth.token === token }),
   )
-  app.get('/api/admin', requireScopes('admin'), (c) => c.json({ admin: true }))
-  app.get('/api/write', requireScopesWith(['write'], { realm: 'api' }), (c) => c.json({ write: true }))
+  api.get('/admin', requireScopes('admin'), (c) => c.json({ admin: true }))
+  api.get('/write', requireScopesWith(['write'], { realm: 'api' }), (c) => c.json({ write: true }))
+  app.route('/api', api)
   return app
 }
 

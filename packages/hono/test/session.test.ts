@@ -1,4 +1,4 @@
-import { createAuth, OAuthClient } from '@org/auth-core'
+import { createAuth, OAuthClient, type OnLogin } from '@org/auth-core'
 import { type DevIdp, startDevIdp } from '@org/dev-idp'
 import { Hono } from 'hono'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -16,7 +16,7 @@ afterEach(async () => {
   idp = undefined
 })
 
-async function demoApp(now: () => number = Date.now) {
+async function demoApp(now: () => number = Date.now, onLogin?: OnLogin) {
   idp = await startDevIdp()
   const client = await OAuthClient.discover(idp.issuer, {
     clientId: idp.clients.basic.clientId,
@@ -28,6 +28,7 @@ async function demoApp(now: () => number = Date.now) {
     basePath: '/',
     scopes: ['openid', 'profile', 'email', 'offline_access'],
     authorizationParams: { prompt: 'consent' },
+    ...(onLogin === undefined ? {} : { onLogin }),
     session: { secrets: SECRET, maxAge: 3600 },
     now,
   })
@@ -43,6 +44,7 @@ async function demoApp(now: () => number = Date.now) {
     c.json({ sub: c.var.auth.claims.sub, scopes: c.var.auth.scopes }),
   )
   app.get('/admin', requireSession(auth, { scopes: ['admin'] }), (c) => c.text('admin'))
+  app.get('/data', requireSession(auth), (c) => c.json(c.var.auth.session.data ?? null))
   return { app, provider: idp }
 }
 
@@ -62,6 +64,20 @@ describe('@org/auth-hono web login', () => {
     expect(await (await get(app, jar, '/')).json()).toEqual({ signedIn: true, sub: 'alice' })
     const session = await get(app, jar, '/session')
     expect(await session.json()).toMatchObject({ user: { sub: 'alice', email: 'alice@example.test' } })
+  })
+
+  it('onLogin: its data reaches c.var.auth.session, and false refuses the login', async () => {
+    const { app, provider } = await demoApp(Date.now, ({ user }) =>
+      user.sub === 'alice' ? { data: { team: 'blue' }, returnTo: '/data' } : false,
+    )
+    const jar = new Jar()
+    const done = await logIn(app, provider, jar, '/login')
+    expect(done.headers.get('location')).toBe('/data')
+    expect(await (await get(app, jar, '/data')).json()).toEqual({ team: 'blue' })
+    const other = new Jar()
+    const refused = await logIn(app, provider, other, '/login', { sub: 'mallory' })
+    expect(refused.status).toBe(403)
+    expect(await refused.text()).toContain('ERR_LOGIN_REFUSED')
   })
 
   it('answers 401 JSON to API calls without a session, 403 for a missing scope', async () => {
