@@ -56,6 +56,7 @@ export {
   type RemoteJwksOptions,
 } from './keys/remote-jwks.js'
 export type { HttpOptions } from './lib/fetch-json.js'
+export type { WarningHandler } from './lib/warn-once.js'
 export type {
   AuthorizationRequest,
   AuthorizationUrlParams,

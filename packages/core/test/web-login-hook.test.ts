@@ -53,7 +53,10 @@ describe('onLogin', () => {
     expect(session?.data).toEqual({ roles: ['editor'], loginAcr: null })
     // The session route shows the user, not the application's data.
     const body = (await (await browser.fetch('/session')).json()) as Record<string, unknown>
-    expect(body).toEqual({ user: { sub: 'bob', name: 'Bob B.', tenant: 'acme' }, expiresAt: expect.any(Number) })
+    expect(body).toEqual({
+      user: { sub: 'bob', name: 'Bob B.', tenant: 'acme' },
+      expiresAt: expect.any(Number),
+    })
   })
 
   it('keeps the data in a session store, across a refresh of the tokens', async () => {

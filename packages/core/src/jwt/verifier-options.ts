@@ -4,6 +4,7 @@ import type { SignatureAlgorithm } from '../keys/algorithms.js'
 import type { DiscoveredKeysOptions } from '../keys/discovery.js'
 import type { JSONWebKeySet, PublicKeyInput } from '../keys/public-key.js'
 import type { RemoteJwks, RemoteJwksOptions } from '../keys/remote-jwks.js'
+import type { WarningHandler } from '../lib/warn-once.js'
 
 /**
  * Which kind of JWT a verifier accepts: `access` (RFC 9068, `typ: at+jwt`), `untyped-access`
@@ -66,6 +67,15 @@ export interface TokenVerifierOptions {
    * `exp`. `false` turns it off. Default: on, 1000 entries.
    */
   cache?: false | TokenCacheOptions
+  /**
+   * Told when verification keys cannot be had (an unreachable or misconfigured issuer, a trailing
+   * slash, a JWKS endpoint that fails), while every request needing a key is answered 503 with a
+   * generic text: once per distinct cause, and again after a recovery. The message names the
+   * values to compare (the issuer announced and the one configured, the URL that failed); the
+   * error has the whole `cause` chain. `false` silences it. Default: `console.warn`. For a
+   * fail-fast start, `await verifier.ready()`: it rejects with the same error.
+   */
+  onWarning?: false | WarningHandler
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -82,6 +92,7 @@ const KNOWN_OPTIONS = new Set([
   'maxTokenAge',
   'maxTokenLength',
   'cache',
+  'onWarning',
 ])
 
 const TOKEN_TYPES = new Set<unknown>(['access', 'untyped-access', 'id', 'any'])
@@ -129,6 +140,10 @@ export function checkVerifierOptions(options: TokenVerifierOptions): void {
     !(Array.isArray(requiredClaims) && requiredClaims.every((c) => typeof c === 'string'))
   ) {
     throw new ConfigurationError('"requiredClaims" must be an array of claim names')
+  }
+  const onWarning: unknown = options.onWarning
+  if (onWarning !== undefined && onWarning !== false && typeof onWarning !== 'function') {
+    throw new ConfigurationError('"onWarning" must be a function or false')
   }
   if (cache !== undefined && cache !== false) {
     if (

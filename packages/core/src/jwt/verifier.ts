@@ -13,6 +13,7 @@ import { createRemoteJwks, type JwksSnapshot, type RemoteJwks } from '../keys/re
 import type { SignatureCheck } from '../keys/signature-check.js'
 import { LruCache } from '../lib/lru.js'
 import { decodeCheckedBase64url } from '../lib/node-runtime.js'
+import { warnOncePerCause } from '../lib/warn-once.js'
 import { type ClaimRules, type JWTClaims, validateClaims } from './claims.js'
 import { decodeHeader, type JWTHeader, parsePayloadBytes, splitCompact } from './decode.js'
 import { checkVerifierOptions, type TokenType, type TokenVerifierOptions } from './verifier-options.js'
@@ -178,6 +179,7 @@ export function createTokenVerifier<C extends JWTClaims = JWTClaims>(
   }
   const maxTokenLength = options.maxTokenLength ?? 8192
   const keys = keySource(options)
+  const warner = warnOncePerCause(options.onWarning, options.issuer)
   const cache =
     options.cache === false ? undefined : new LruCache<CachedToken>(options.cache?.maxEntries ?? 1000)
 
@@ -213,7 +215,14 @@ export function createTokenVerifier<C extends JWTClaims = JWTClaims>(
       throw new JWTVerificationError('ERR_JWT_ALG_NOT_ALLOWED', 'The token algorithm is not allowed')
     }
     checkType(header, tokenType)
-    const found = await keys.lookup(header.kid)
+    let found: readonly KeyEntry[]
+    try {
+      found = await keys.lookup(header.kid)
+    } catch (error) {
+      if (isAuthError(error) && error.status === 503) warner.report(error)
+      throw error
+    }
+    warner.recovered()
     const candidates = found.filter((entry) => entry.algorithms.has(header.alg))
     if (candidates.length === 0) {
       throw new JWTVerificationError('ERR_JWKS_NO_MATCHING_KEY', 'No usable key matches the token')
