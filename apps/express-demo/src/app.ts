@@ -4,8 +4,8 @@ import { sendWebResponse, toWebRequest } from '@org/auth-core/node'
 import {
   auth,
   authErrorHandler,
-  getSession,
   getAuth,
+  getSession,
   requireAuth,
   requireScopes,
   requireSession,

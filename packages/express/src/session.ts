@@ -5,14 +5,11 @@
  */
 import {
   type Auth,
-  type AuthContext,
   type AuthOptions,
   ConfigurationError,
-  type JWTClaims,
   type RequireSessionOptions,
   resolveAuth,
   type Session,
-  type SessionAuthContext,
   scopeNames,
 } from '@org/auth-core'
 import { nodeHandler, sendWebResponse, type ToWebRequestOptions, toWebRequest } from '@org/auth-core/node'
