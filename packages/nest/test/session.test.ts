@@ -64,6 +64,12 @@ class PagesController {
     return { sub: session.user.sub }
   }
 
+  @Get('data')
+  @RequireSession()
+  data(@CurrentAuth('session') session: SessionAuthContext['session']) {
+    return session.data ?? null
+  }
+
   @Get('api/me')
   bearer(@CurrentAuth() auth: AuthContext) {
     return { sub: auth.claims.sub }
@@ -92,6 +98,7 @@ function loginOptions(): AuthOptions {
     authorizationParams: { prompt: 'consent' },
     session: { secrets: SECRET, maxAge: 3600 },
     now: () => Date.now() + offset,
+    onLogin: ({ user }) => (user.sub === 'mallory' ? false : { data: { team: `team-of-${user.sub}` } }),
   }
 }
 
@@ -116,6 +123,14 @@ describe.each(MATRIX)('web login on %s with %s', (platform, mode) => {
   })
   afterAll(async () => {
     await app?.close()
+  })
+
+  it('onLogin: its data reaches @CurrentAuth("session"), and false refuses the login', async () => {
+    const { jar } = await signInToApp(idp.authorize, `${origin}/auth/login`)
+    expect(await (await get('/data', jar)).json()).toEqual({ team: 'team-of-alice' })
+    const refused = await signInToApp(idp.authorize, `${origin}/auth/login`, { sub: 'mallory' })
+    expect(refused.landing.status).toBe(403)
+    expect(await refused.landing.text()).toContain('ERR_LOGIN_REFUSED')
   })
 
   it('redirects a page to login, signs in through the callback, and serves the session', async () => {
