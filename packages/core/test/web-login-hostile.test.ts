@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { createAuth, MemorySessionStore, OAuthClient, safeReturnTo } from '../src/index.js'
+import {
+  createAuth,
+  MemoryOneTimeStore,
+  MemorySessionStore,
+  OAuthClient,
+  safeReturnTo,
+} from '../src/index.js'
 import { devIdps } from './helpers/dev-idps.js'
 import { APP_ORIGIN, authFor, SECRET, TestBrowser } from './helpers/web-login.js'
 
@@ -75,6 +81,33 @@ describe('callbacks that must not log anyone in', () => {
     expect(replay.status).toBe(400)
     expect(await replay.text()).toContain('ERR_TRANSACTION_MISSING')
     expect(replay.headers.getSetCookie().some((line) => line.startsWith('auth.session='))).toBe(false)
+  })
+
+  it('refuses a callback replayed on another instance sharing the one-time store, before any code exchange', async () => {
+    const provider = await idp()
+    const shared = new MemoryOneTimeStore()
+    const tokenRequests: string[] = []
+    const client = await OAuthClient.discover(provider.issuer, {
+      clientId: provider.clients.basic.clientId,
+      clientSecret: provider.clients.basic.clientSecret,
+      fetch: (input, init) => {
+        const url = input instanceof Request ? input.url : String(input)
+        if (url === provider.endpoints.token) tokenRequests.push(url)
+        return fetch(input, init)
+      },
+    })
+    const instanceA = new TestBrowser(await authFor(provider, { client, oneTimeStore: shared }))
+    const instanceB = await authFor(provider, { client, oneTimeStore: shared })
+    const callback = await instanceA.startLogin(provider)
+    const captured = instanceA.cookieHeader()
+    expect((await instanceA.fetch(callback.pathname + callback.search)).status).toBe(302)
+    expect(tokenRequests).toHaveLength(1)
+    const replay = await instanceB.handler(
+      new Request(callback.href.replace(callback.origin, APP_ORIGIN), { headers: { cookie: captured } }),
+    )
+    expect(replay.status).toBe(400)
+    expect(await replay.text()).toContain('ERR_TRANSACTION_MISSING')
+    expect(tokenRequests).toHaveLength(1) // refused before the code reached the provider again
   })
 
   it('refuses a callback without its transaction cookie (login CSRF)', async () => {

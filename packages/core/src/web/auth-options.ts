@@ -99,7 +99,8 @@ export interface AuthOptions {
   /**
    * Single-use claims shared by the application's instances: which one refreshes a session's
    * tokens, so a rotated refresh token is never replayed by another (the provider would refuse it
-   * and may revoke the grant). Pass a shared store (Redis, PostgreSQL) when several instances serve
+   * and may revoke the grant); and each login callback's state, so a replayed callback is refused
+   * on every instance before its code is exchanged. Pass a shared store (Redis, PostgreSQL) when several instances serve
    * the same users. Default: a `MemoryOneTimeStore` (this process).
    */
   oneTimeStore?: OneTimeStore

@@ -4,7 +4,6 @@
  * routes; `resolveSession` gives application code the signed-in user.
  */
 import { ConfigurationError, isAuthError, SessionError } from '../errors.js'
-import { LruCache } from '../lib/lru.js'
 import { OAuthClient } from '../oauth/client.js'
 import { type AuthConfig, resolveConfig, siteResolver } from './auth-config.js'
 import type { AuthOptions } from './auth-options.js'
@@ -88,7 +87,6 @@ export function createAuth(options: AuthOptions): Auth {
   const transactions = createSealer(config.secrets, 'transaction', config.now)
   const sessions = new SessionCookies(config, createSealer(config.secrets, 'session', config.now))
   const resolver = new SessionResolver(config, sessions, client)
-  const consumed = new LruCache<number>(10_000)
   const routes = new Map<string, (ctx: RouteContext) => Promise<Response>>([
     [config.paths.login, login],
     [config.paths.logout, logout],
@@ -119,7 +117,6 @@ export function createAuth(options: AuthOptions): Auth {
     transactions,
     sessions,
     resolver,
-    consumed,
   })
 
   const resolveSession = async (request: Request): Promise<ResolvedSession> => {

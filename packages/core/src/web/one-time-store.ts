@@ -2,7 +2,8 @@
  * Single-use values shared by every instance of an application: `consume` answers `true` to
  * exactly one caller per key until the key expires. Web login uses it so that one instance at a
  * time refreshes a session's tokens (a rotated refresh token replayed by a second instance is
- * refused by the provider, and oidc-provider then revokes the whole grant). Implementations must
+ * refused by the provider, and oidc-provider then revokes the whole grant), and so that a login
+ * callback is completed once, whichever instance a replay reaches. Implementations must
  * be atomic across instances: a Redis `SET NX EX`, an SQL `INSERT … ON CONFLICT DO NOTHING`.
  */
 import { SessionError } from '../errors.js'
@@ -21,6 +22,15 @@ export interface MemoryOneTimeStoreOptions {
   maxEntries?: number
   /** Clock in epoch milliseconds, for tests. Default: `Date.now`. */
   now?: () => number
+}
+
+/**
+ * The store key of a single-use value: its SHA-256, so whoever can read the shared store learns
+ * which values were used without being able to use them. `purpose` keeps the kinds apart.
+ */
+export async function oneTimeKey(purpose: string, value: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value))
+  return `org-auth:${purpose}:${btoa(String.fromCharCode(...new Uint8Array(digest)))}`
 }
 
 /** The default: a bounded map in this process (one instance; use the Redis or PostgreSQL store for more). */

@@ -3,12 +3,12 @@
  * `AuthError`s and turned into the error page (or JSON) by `createAuth`'s handler.
  */
 import { AuthorizationResponseError, SessionError } from '../errors.js'
-import type { LruCache } from '../lib/lru.js'
 import type { OAuthClient } from '../oauth/client.js'
 import type { IdTokenClaims, TokenSet } from '../oauth/token-set.js'
 import type { AuthConfig, Site } from './auth-config.js'
 import { deleteCookie } from './cookies.js'
 import { applyLoginHook, type LoginEvent } from './login-hook.js'
+import { oneTimeKey } from './one-time-store.js'
 import { isSameOrigin, json, redirect } from './responses.js'
 import { safeReturnTo } from './return-to.js'
 import type { Sealer } from './seal.js'
@@ -30,8 +30,6 @@ export interface RouteContext {
   transactions: Sealer
   sessions: SessionCookies
   resolver: SessionResolver
-  /** States of callbacks already handled (until their transaction would have expired): a replay finds its state here. */
-  consumed: LruCache<number>
 }
 
 function redirectUriOf(ctx: RouteContext): string {
@@ -109,14 +107,15 @@ export async function callback(
       clientId: client.clientId,
       redirectUri: redirectUriOf(ctx),
     })
-    const usedUntil = ctx.consumed.get(transaction.state)
-    if (usedUntil !== undefined && usedUntil > ctx.config.now()) {
+    // Single use across every instance sharing the one-time store: a replayed callback (the same
+    // cookie and query, on this instance or another) is refused before its code is exchanged.
+    const until = Math.floor(ctx.config.now() / 1000) + ctx.config.transactionMaxAge
+    if (!(await ctx.config.oneTimeStore.consume(await oneTimeKey('callback', transaction.state), until))) {
       throw new AuthorizationResponseError(
         'ERR_TRANSACTION_MISSING',
         'This login transaction was already used',
       )
     }
-    ctx.consumed.set(transaction.state, ctx.config.now() + ctx.config.transactionMaxAge * 1000)
 
     const response = new URL(transaction.redirectUri)
     for (const [name, value] of params) response.searchParams.append(name, value)

@@ -9,6 +9,7 @@ import type { OAuthClient } from '../oauth/client.js'
 import type { IdTokenClaims } from '../oauth/token-set.js'
 import type { AuthConfig, Site } from './auth-config.js'
 import type { SessionAppData } from './login-hook.js'
+import { oneTimeKey } from './one-time-store.js'
 import { type SessionCookies, sessionTokens } from './session-cookie.js'
 import type { SessionData, SessionTokens } from './session-store.js'
 
@@ -142,9 +143,7 @@ export class SessionResolver {
 
   /** Whether this instance may use `refreshToken` now (no other instance is, or just did). */
   async #claim(refreshToken: string): Promise<boolean> {
-    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(refreshToken))
-    // The key names the token without revealing it to whoever can read the shared store.
-    const key = `org-auth:refresh:${btoa(String.fromCharCode(...new Uint8Array(digest)))}`
+    const key = await oneTimeKey('refresh', refreshToken)
     const until = Math.floor(this.#config.now() / 1000) + REFRESH_CLAIM_SECONDS
     return this.#config.oneTimeStore.consume(key, until)
   }
