@@ -1,16 +1,12 @@
+import { isAuthError, MemoryOneTimeStore, type OneTimeStore } from '@org/auth-core'
 import { DelegationStoreFullError } from './errors.js'
 
 /**
- * Remembers request ids (`jti`) until their expiry, so each signed request is acted on once.
- * Implementations must make `consume` atomic (a Redis `SET NX`, an SQL insert on a unique key).
+ * Remembers request ids (`jti`) until their expiry, so each signed request is acted on once. It is
+ * the core's `OneTimeStore`: any implementation of it (memory, Redis `SET NX`, an SQL insert on a
+ * unique key) serves, shared with the web login's single-use values.
  */
-export interface ReplayStore {
-  /**
-   * Records `key` until `expiresAt` (seconds since the epoch). Returns `false` when the key is
-   * already recorded: the request is a replay.
-   */
-  consume(key: string, expiresAt: number): Promise<boolean>
-}
+export type ReplayStore = OneTimeStore
 
 export interface MemoryReplayStoreOptions {
   /**
@@ -25,21 +21,18 @@ export interface MemoryReplayStoreOptions {
 
 /** The in-memory replay store: one instance only (use a shared store behind a load balancer). */
 export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}): ReplayStore {
-  const maxEntries = options.maxEntries ?? 100_000
-  const now = options.now ?? Date.now
-  const entries = new Map<string, number>()
-  const sweep = (seconds: number) => {
-    for (const [key, expiresAt] of entries) if (expiresAt <= seconds) entries.delete(key)
-  }
+  const store = new MemoryOneTimeStore(options)
   return {
     async consume(key, expiresAt) {
-      const seconds = Math.floor(now() / 1000)
-      const known = entries.get(key)
-      if (known !== undefined && known > seconds) return false
-      if (entries.size >= maxEntries) sweep(seconds)
-      if (entries.size >= maxEntries) throw new DelegationStoreFullError('The replay store is full')
-      entries.set(key, expiresAt)
-      return true
+      try {
+        return await store.consume(key, expiresAt)
+      } catch (error) {
+        // The delegation service's own code for a store at its bound (answered 503, reported).
+        if (isAuthError(error) && error.code === 'ERR_ONE_TIME_STORE_FULL') {
+          throw new DelegationStoreFullError('The replay store is full')
+        }
+        throw error
+      }
     },
   }
 }
