@@ -76,6 +76,11 @@ if (task === 'test') {
   for (const project of projects) rmSync(join(project, '.vitest'), { recursive: true, force: true })
   // Every step runs even when an earlier one fails, so one run shows every problem.
   const lint = pnpmRun('exec', 'biome', 'check', '.')
+  // The repository's own scripts (the README link check) belong to no package: their tests run here.
+  const scriptTests = readdirSync(join(root, 'scripts'))
+    .filter((file) => file.endsWith('.test.mjs'))
+    .map((file) => join('scripts', file))
+  const scripts = run(process.execPath, ['--test', ...scriptTests])
   const checks = pnpmRun(
     'exec',
     'turbo',
@@ -88,7 +93,7 @@ if (task === 'test') {
     `--concurrency=${Math.max(2, availableParallelism())}`,
     '--output-logs=errors-only',
   )
-  const status = lint || checks
+  const status = lint || scripts || checks
   // One closing line for CI, summed over every package's vitest JSON report.
   let passed = 0
   let failed = 0
