@@ -36,7 +36,7 @@ export interface SessionOptions {
   absoluteDuration?: number
   /**
    * Server-side store. With one, the cookie holds only a sealed session id and the tokens stay on
-   * the server (pass `new MemorySessionStore()` for one process, or the Redis / PostgreSQL store).
+   * the server (pass `new MemorySessionStore()` for one process, or your own on a shared database).
    * Default: none, the whole sealed session travels in the cookie.
    */
   store?: SessionStore
@@ -100,8 +100,8 @@ export interface AuthOptions {
    * Single-use claims shared by the application's instances: which one refreshes a session's
    * tokens, so a rotated refresh token is never replayed by another (the provider would refuse it
    * and may revoke the grant); and each login callback's state, so a replayed callback is refused
-   * on every instance before its code is exchanged. Pass a shared store (Redis, PostgreSQL) when several instances serve
-   * the same users. Default: a `MemoryOneTimeStore` (this process).
+   * on every instance before its code is exchanged. Implement it on a shared database when several
+   * instances serve the same users. Default: a `MemoryOneTimeStore` (this process).
    */
   oneTimeStore?: OneTimeStore
   /** Login transaction cookies (state, nonce and PKCE verifier between login and callback). */

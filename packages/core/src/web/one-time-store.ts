@@ -33,7 +33,7 @@ export async function oneTimeKey(purpose: string, value: string): Promise<string
   return `org-auth:${purpose}:${btoa(String.fromCharCode(...new Uint8Array(digest)))}`
 }
 
-/** The default: a bounded map in this process (one instance; use the Redis or PostgreSQL store for more). */
+/** The default: a bounded map in this process (one instance; implement `OneTimeStore` on a shared database for more). */
 export class MemoryOneTimeStore implements OneTimeStore {
   readonly #entries = new Map<string, number>()
   readonly #maxEntries: number

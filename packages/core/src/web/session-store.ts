@@ -1,7 +1,8 @@
 /**
  * Server-side session storage. With a store, the session cookie carries only a sealed session id
  * and the tokens stay on the server: smaller cookies, and a session can be revoked by deleting it.
- * Redis and PostgreSQL implementations live in their own packages and pass the same contract tests.
+ * Only the memory store ships: for several instances, implement this interface on a database they
+ * share (the README shows one on Redis).
  */
 import type { JWTClaims } from '../jwt/claims.js'
 import type { SessionAppData } from './login-hook.js'
@@ -50,7 +51,7 @@ export interface MemorySessionStoreOptions {
 
 /**
  * The default store: a bounded map in this process. Sessions are lost on restart and not shared
- * between instances: use the Redis or PostgreSQL store for more than one process.
+ * between instances: implement `SessionStore` on a shared database for more than one process.
  */
 export class MemorySessionStore implements SessionStore {
   readonly #sessions = new Map<string, SessionData>()
