@@ -1,17 +1,81 @@
 #!/usr/bin/env node
 // Extracts the ```ts blocks of the package README into test/readme/ so `tsc` type-checks them
 // against the real API: documentation that no longer compiles fails the typecheck.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+//
+// docs/migrating.md is checked the same way, each ```ts block by the one package it is written
+// for: the adapter it imports, else @org/auth-core. Every package's typecheck extracts its own
+// blocks (test/readme/migrating-N.ts), so a block compiles with that package's dependencies and
+// tsconfig. Code of the libraries being migrated from is fenced ```ts before: highlighted as
+// TypeScript, never compiled (those libraries are not installed here). Any other fence that
+// starts with `ts` is refused, so no TypeScript in that guide escapes the check by accident.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+const root = new URL('..', import.meta.url).pathname
+const GUIDE = 'docs/migrating.md'
+
+/** `// Generated from …` + the code + `export {}` (each snippet a module: top-level await, own names). */
+function snippetFile(source, code) {
+  return `// Generated from ${source}: do not edit.\n${code}export {}\n`
+}
+
+/**
+ * Import paths that stand for a package: the Next.js snippets import `@/lib/auth` (create-next-app's
+ * alias), which packages/next's tsconfig maps to the `createNextAuth` of its README.
+ */
+const ALIASES = { '@/lib/auth': '@org/auth-next' }
+
+/** The package a guide block is written for, by its imports; throws when none or several adapters. */
+function ownerOf(code, line, packageNames) {
+  const imported = new Set(
+    [...code.matchAll(/from '(@org\/auth-[a-z-]+|@\/lib\/auth)(?:\/[^']*)?'/g)].map(
+      (match) => ALIASES[match[1]] ?? match[1],
+    ),
+  )
+  const adapters = [...imported].filter((name) => name !== '@org/auth-core')
+  if (adapters.length > 1) {
+    throw new Error(`${GUIDE}:${line}: a block imports ${adapters.join(' and ')}; write one per package`)
+  }
+  const owner = adapters[0] ?? (imported.has('@org/auth-core') ? '@org/auth-core' : undefined)
+  if (owner === undefined) {
+    throw new Error(`${GUIDE}:${line}: a \`\`\`ts block imports no @org/auth-* package, so nothing checks it`)
+  }
+  if (!packageNames.has(owner))
+    throw new Error(`${GUIDE}:${line}: ${owner} is not a package of this repository`)
+  return owner
+}
+
+/** The ```ts blocks of the migration guide that `packageName` type-checks. */
+function guideBlocks(packageName) {
+  const guide = readFileSync(join(root, GUIDE), 'utf8')
+  const packageNames = new Set(
+    readdirSync(join(root, 'packages'))
+      .map((dir) => join(root, 'packages', dir, 'package.json'))
+      .filter((file) => existsSync(file))
+      .map((file) => JSON.parse(readFileSync(file, 'utf8')).name),
+  )
+  const blocks = []
+  for (const match of guide.matchAll(/^```(ts[^\n]*)\n([\s\S]*?)^```$/gm)) {
+    const [, info, code] = match
+    const line = guide.slice(0, match.index).split('\n').length
+    if (info === 'ts before') continue
+    if (info !== 'ts')
+      throw new Error(`${GUIDE}:${line}: fence \`\`\`${info} is neither \`\`\`ts nor \`\`\`ts before`)
+    if (ownerOf(code, line, packageNames) === packageName) blocks.push(code)
+  }
+  return blocks
+}
 
 const readme = readFileSync('README.md', 'utf8')
 const blocks = [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1])
+const { name } = JSON.parse(readFileSync('package.json', 'utf8'))
+const guide = guideBlocks(name)
 rmSync('test/readme', { recursive: true, force: true })
 mkdirSync('test/readme', { recursive: true })
 blocks.forEach((code, index) => {
-  // `export {}` keeps each snippet a module of its own (top-level await, no shared names).
-  writeFileSync(
-    `test/readme/snippet-${index + 1}.ts`,
-    `// Generated from README.md: do not edit.\n${code}export {}\n`,
-  )
+  writeFileSync(`test/readme/snippet-${index + 1}.ts`, snippetFile('README.md', code))
 })
-console.log(`readme: ${blocks.length} TypeScript snippets extracted`)
+guide.forEach((code, index) => {
+  writeFileSync(`test/readme/migrating-${index + 1}.ts`, snippetFile(GUIDE, code))
+})
+console.log(`readme: ${blocks.length} TypeScript snippets extracted, ${guide.length} from ${GUIDE}`)
