@@ -2,7 +2,7 @@
  * The Express servers under test. Each answers `GET /protected` with a small JSON body; protected
  * ones echo the token's `sub`. Every verifier gets the same issuer, audience and JWKS URL.
  */
-import { authErrorHandler, requireAuth } from '@org/auth-express'
+import { authErrorHandler, getAuth, requireAuth } from '@org/auth-express'
 import express, {
   type ErrorRequestHandler,
   type Express,
@@ -84,14 +84,14 @@ const PROTECTED: Record<string, Protect> = {
   'express-next-error': nextErrorReference,
   'express-ours-cache': (config) => ({
     middleware: [requireAuth({ issuer: config.issuer, audience: config.audience, jwks: config.jwksUri })],
-    subject: (req) => req.auth?.claims.sub,
+    subject: (req) => getAuth(req)?.claims.sub,
     errorHandler: authErrorHandler(),
   }),
   'express-ours-nocache': (config) => ({
     middleware: [
       requireAuth({ issuer: config.issuer, audience: config.audience, jwks: config.jwksUri, cache: false }),
     ],
-    subject: (req) => req.auth?.claims.sub,
+    subject: (req) => getAuth(req)?.claims.sub,
     errorHandler: authErrorHandler(),
   }),
   'express-jose': (config) => ({
@@ -100,8 +100,8 @@ const PROTECTED: Record<string, Protect> = {
   }),
   'express-oauth2-jwt-bearer': (config) => ({
     middleware: [auth0({ issuer: config.issuer, jwksUri: config.jwksUri, audience: config.audience })],
-    // Both this library and ours declare `req.auth`; here it holds `{ header, payload, token }`.
-    subject: (req) => (req.auth as unknown as { payload: JWTPayload } | undefined)?.payload.sub,
+    // This library declares `req.auth` (ours is opt-in): here it holds `{ header, payload, token }`.
+    subject: (req) => req.auth?.payload.sub,
     errorHandler: auth0ErrorHandler,
   }),
   'express-passport-jwt': (config) => {
