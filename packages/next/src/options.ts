@@ -115,11 +115,14 @@ function duringNextBuild(): boolean {
   return process?.env?.['NEXT_PHASE'] === 'phase-production-build'
 }
 
-let warned = false
+/** Set once warned: on the global, since a bundler may load this module once per route. */
+const WARNED = Symbol.for('@org/auth-next.deferred-warning')
+
 /** Once per process: a build log that says the configuration waits for run time, and why. */
 function warnDeferred(error: { code: string; message: string }): void {
-  if (warned) return
-  warned = true
+  const holder = globalThis as { [WARNED]?: true }
+  if (holder[WARNED]) return
+  holder[WARNED] = true
   console.warn(
     `@org/auth-next: during "next build" the configuration is invalid (${error.code}: ${error.message}). ` +
       "The build goes on (its environment often lacks the run time's secrets); the options are checked again " +

@@ -1,5 +1,5 @@
 import { type DevIdp, startDevIdp } from '@org/dev-idp'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createNextAuth, type NextAuthLoginOptions } from '../src/index.js'
 import { Jar, loginOptions, request } from './helpers.js'
 
@@ -13,6 +13,10 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await idp?.close()
+})
+beforeEach(() => {
+  // The build warning is once per process, remembered on the global.
+  delete (globalThis as Record<symbol, unknown>)[Symbol.for('@org/auth-next.deferred-warning')]
 })
 afterEach(() => {
   vi.unstubAllEnvs()
