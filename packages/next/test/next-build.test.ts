@@ -15,7 +15,13 @@ const UNSTABLE = /unstable value|Date\.now\(\)|Math\.random\(\)/
 
 let idp: DevIdp
 let build: { code: number | null; output: string }
-let app: RunningApp | undefined
+/** Every server started, stopped after the tests even when one fails midway. */
+const started: RunningApp[] = []
+async function start(env: Record<string, string>): Promise<RunningApp> {
+  const app = await startApp(env)
+  started.push(app)
+  return app
+}
 /** A session cookie value sealed with SECRET by a real login at the dev IdP. */
 let sealed: string
 const env = () => ({ ISSUER: idp.issuer, AUDIENCE: idp.resource })
@@ -33,7 +39,7 @@ describe.skipIf(process.env['NEXT_MAJOR'] !== '16')(
       build = await buildApp()
     }, 600_000)
     afterAll(async () => {
-      await app?.close()
+      await Promise.all(started.map((app) => app.close()))
       await idp?.close()
     })
 
@@ -47,7 +53,7 @@ describe.skipIf(process.env['NEXT_MAJOR'] !== '16')(
     })
 
     it('serves the session in the page, behind <Suspense>, and in a runtime prefetch reads no clock early', async () => {
-      app = await startApp({ ...env(), SESSION_SECRET: SECRET })
+      const app = await start({ ...env(), SESSION_SECRET: SECRET })
       const signedOut = await fetch(`${app.origin}/`)
       expect(signedOut.status).toBe(200)
       expect(await signedOut.text()).toContain('Sign in')
@@ -65,7 +71,7 @@ describe.skipIf(process.env['NEXT_MAJOR'] !== '16')(
     })
 
     it('serves withAuth routes, bearer-only ones included, and guards pages in the proxy', async () => {
-      const running = app as RunningApp
+      const running = started[0] as RunningApp
       const token = await idp.getAccessToken({ scope: 'read' })
       for (const path of ['/api/notes', '/api/items']) {
         const ok = await fetch(`${running.origin}${path}`, { headers: { authorization: `Bearer ${token}` } })
@@ -82,12 +88,10 @@ describe.skipIf(process.env['NEXT_MAJOR'] !== '16')(
       const signedIn = await fetch(`${running.origin}/account`, { headers: withSession() })
       expect(await signedIn.text()).toContain('alice')
       expect(running.output()).not.toMatch(UNSTABLE)
-      await running.close()
-      app = undefined
     })
 
     it('refuses to serve logins at run time without SESSION_SECRET, naming the option', async () => {
-      app = await startApp(env())
+      const app = await start(env())
       const login = await fetch(`${app.origin}/api/auth/login`, { redirect: 'manual' })
       expect(login.status).toBe(500)
       await login.arrayBuffer()
