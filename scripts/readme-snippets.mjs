@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Extracts the ```ts blocks of the package README into test/readme/ so `tsc` type-checks them
-// against the real API: documentation that no longer compiles fails the typecheck.
+// Extracts the ```ts and ```tsx blocks of the package README into test/readme/ (numbered in
+// README order, `.tsx` for the latter) so `tsc` type-checks them against the real API:
+// documentation that no longer compiles fails the typecheck.
 //
 // docs/migrating.md is checked the same way, each ```ts block by the one package it is written
 // for: the adapter it imports, else @org/auth-core. Every package's typecheck extracts its own
@@ -67,13 +68,16 @@ function guideBlocks(packageName) {
 }
 
 const readme = readFileSync('README.md', 'utf8')
-const blocks = [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1])
+const blocks = [...readme.matchAll(/^```(tsx?)\n([\s\S]*?)^```$/gm)].map((match) => ({
+  extension: match[1],
+  code: match[2],
+}))
 const { name } = JSON.parse(readFileSync('package.json', 'utf8'))
 const guide = guideBlocks(name)
 rmSync('test/readme', { recursive: true, force: true })
 mkdirSync('test/readme', { recursive: true })
-blocks.forEach((code, index) => {
-  writeFileSync(`test/readme/snippet-${index + 1}.ts`, snippetFile('README.md', code))
+blocks.forEach(({ extension, code }, index) => {
+  writeFileSync(`test/readme/snippet-${index + 1}.${extension}`, snippetFile('README.md', code))
 })
 guide.forEach((code, index) => {
   writeFileSync(`test/readme/migrating-${index + 1}.ts`, snippetFile(GUIDE, code))

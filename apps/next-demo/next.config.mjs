@@ -9,9 +9,9 @@ const config = {
   transpilePackages: ['@org/auth-core', '@org/auth-next', '@org/demo-ui', '@org/dev-idp'],
   poweredByHeader: false,
   outputFileTracingRoot: root,
+  // Turbopack (Next 16's default bundler) resolves the sources' `./file.js` imports to
+  // `./file.ts` because tsconfig.json uses NodeNext resolution.
   turbopack: { root },
-  // The workspace sources import `./file.js` for `./file.ts` (TypeScript's NodeNext convention).
-  experimental: { extensionAlias: { '.js': ['.ts', '.tsx', '.js'] } },
 }
 
 export default config

@@ -2,7 +2,7 @@
 // the export `middleware`). It refreshes due access tokens, rewriting the session cookie (a
 // Server Component cannot), and sends signed-out visits of /profile to the login. It is not
 // the only guard: the profile page and every API route check for themselves.
-import { nextAuth } from './lib/auth'
+import { nextAuth } from './lib/auth.js'
 
 export const proxy = nextAuth.proxy({ protect: ['/profile'] })
 

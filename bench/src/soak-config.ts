@@ -47,7 +47,7 @@ export interface SoakConfig {
   sampleSeconds: number
   /** Allowed growth of the last third over the middle third, as a fraction (0.1 = 10 %). */
   tolerance: number
-  /** Build the Next demo first (`next build --webpack`); `false` reuses apps/next-demo/.next. */
+  /** Build the Next demo first (`next build`, Turbopack); `false` reuses apps/next-demo/.next. */
   nextBuild: boolean
 }
 

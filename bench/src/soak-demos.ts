@@ -104,11 +104,11 @@ function launch(name: DemoName, port: number, issuer: string, probe: string): Ch
   })
 }
 
-/** `next build --webpack` in the Next demo (its `build:demo` script); rejects with the output on failure. */
+/** `next build` (Turbopack) in the Next demo (its `build:demo` script); rejects with the output on failure. */
 export async function buildNextDemo(): Promise<void> {
   const dir = demoDir('next')
   const nextBin = createRequire(`${dir}package.json`).resolve('next/dist/bin/next')
-  const child = spawn(process.execPath, [nextBin, 'build', '--webpack'], {
+  const child = spawn(process.execPath, [nextBin, 'build'], {
     cwd: dir,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -116,7 +116,7 @@ async function main(): Promise<number> {
     // while the Next demo builds, or while we wait, so the expired class has real ones from the start.
     supply.start(config.mintRate)
     if (config.demos.includes('next') && config.nextBuild) {
-      log('next-demo: next build --webpack...')
+      log('next-demo: next build...')
       const started = Date.now()
       await buildNextDemo()
       log(`next-demo: built in ${((Date.now() - started) / 1000).toFixed(0)} s`)

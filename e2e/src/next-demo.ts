@@ -34,9 +34,12 @@ function collect(child: ChildProcess): () => string {
   return () => output
 }
 
-/** `next build` (webpack, as the demo's scripts do). Rejects with the build output on failure. */
+/**
+ * `next build` with Turbopack (Next 16's default), as the demo's scripts run it. Rejects with the
+ * build output on failure.
+ */
 export async function buildNextDemo(): Promise<void> {
-  const child = next(['build', '--webpack'])
+  const child = next(['build'])
   const output = collect(child)
   const [code] = (await once(child, 'exit')) as [number | null]
   if (code !== 0) throw new Error(`next build failed (${code}):\n${output()}`)

@@ -1,6 +1,6 @@
 import type { Metadata } from 'next'
 import type { ReactNode } from 'react'
-import { DEMO_NAME } from '../lib/auth'
+import { DEMO_NAME } from '../lib/auth.js'
 
 // The look of the other demos (apps/demo-ui), inline: the page loads nothing external, so
 // `next build` works offline.

@@ -1,5 +1,5 @@
-import { nextAuth } from '../lib/auth'
-import { LogoutButton } from './logout-button'
+import { nextAuth } from '../lib/auth.js'
+import { LogoutButton } from './logout-button.js'
 
 /** Home: a login link when signed out; the user's claims and a logout button when signed in. */
 export default async function Home() {

@@ -78,10 +78,14 @@ export function isAuthError(value: unknown): value is AuthError {
   )
 }
 
-/** An option passed to a factory is missing or invalid. Thrown at start-up, never per request. */
+/**
+ * An option passed to a factory is missing or invalid: `ERR_INVALID_OPTION`, or a more precise
+ * code an adapter gives (`ERR_LOGIN_NOT_CONFIGURED`). Thrown at start-up, or on first use for a
+ * configuration created lazily; never because of a request's content.
+ */
 export class ConfigurationError extends AuthError {
-  constructor(message: string, options?: AuthErrorOptions) {
-    super('ERR_INVALID_OPTION', message, 500, undefined, options)
+  constructor(message: string, options?: AuthErrorOptions & { code?: string }) {
+    super(options?.code ?? 'ERR_INVALID_OPTION', message, 500, undefined, options)
   }
 }
 

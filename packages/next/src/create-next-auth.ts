@@ -4,7 +4,7 @@
  * only hands it Next's requests and puts its answers where Next allows them.
  */
 import type { Auth, Session } from '@org/auth-core'
-import { instanceOf, type NextAuthConfig } from './options.js'
+import { instanceOf, loginNotConfigured, type NextAuthConfig } from './options.js'
 import { type AuthProxy, type AuthProxyOptions, createAuthProxy } from './proxy.js'
 import { createWithAuth, createWithSession, type WithAuth, type WithSession } from './route-handlers.js'
 import { sessionReaders } from './session.js'
@@ -43,24 +43,42 @@ export interface NextAuth {
   readonly withSession: WithSession
   /** The proxy (`proxy.ts` on Next 16, `middleware.ts` on Next 15); see `AuthProxyOptions`. */
   proxy(options?: AuthProxyOptions): AuthProxy
-  /** The core `Auth` behind it all (created on first use when the config is a function). */
+  /**
+   * The core `Auth` behind the login (created on first use when the config is a function, or
+   * during `next build`); throws `ERR_LOGIN_NOT_CONFIGURED` for a bearer-only configuration.
+   */
   auth(): Auth
 }
 
 /**
  * Creates the adapter. Given options, they are checked now (a `ConfigurationError` names the
- * bad one); given a function, it is called on first use and, until it succeeds, handlers and
- * the proxy fail with 500 and every `getSession*` answers `null`: never open.
+ * bad one), except while `next build` runs: then they are checked on first use, so a build
+ * environment without the run time's secrets still builds. Given a function, it is called on
+ * first use. Either way, until the configuration is valid, handlers and the proxy fail with 500
+ * and every `getSession*` answers `null`: never open. With only a `verifier`, the adapter is
+ * bearer-only: what needs a login throws `ERR_LOGIN_NOT_CONFIGURED` when used.
  */
 export function createNextAuth(config: NextAuthConfig): NextAuth {
   const instance = instanceOf(config)
-  const handler = async (request: Request) => instance().auth.handler(request)
+  const login = (): Auth => instance.login() ?? throwNotConfigured()
+  // Options known now are checked now: a route module using what is not configured fails to load.
+  const requireLogin = () => {
+    if (instance.declared?.login === false) throw loginNotConfigured()
+  }
+  const handler = async (request: Request) => login().handler(request)
   return {
     handlers: { GET: handler, POST: handler },
     ...sessionReaders(instance),
-    withAuth: createWithAuth(instance, typeof config !== 'function'),
-    withSession: createWithSession(instance),
-    proxy: (options) => createAuthProxy(() => instance().auth, options),
-    auth: () => instance().auth,
+    withAuth: createWithAuth(instance),
+    withSession: createWithSession(login, requireLogin),
+    proxy: (options) => {
+      requireLogin()
+      return createAuthProxy(login, options)
+    },
+    auth: login,
   }
+}
+
+function throwNotConfigured(): never {
+  throw loginNotConfigured()
 }

@@ -10,6 +10,12 @@ export type {
   TokenVerifierOptions,
 } from '@org/auth-core'
 export { type AuthRouteHandlers, createNextAuth, type NextAuth } from './create-next-auth.js'
-export { DEFAULT_BASE_PATH, type NextAuthConfig, type NextAuthOptions } from './options.js'
+export {
+  DEFAULT_BASE_PATH,
+  type NextAuthBearerOnlyOptions,
+  type NextAuthConfig,
+  type NextAuthLoginOptions,
+  type NextAuthOptions,
+} from './options.js'
 export { type AuthProxy, type AuthProxyOptions, createAuthProxy } from './proxy.js'
 export type { RouteContext, RouteHandler, WithAuth, WithAuthOptions, WithSession } from './route-handlers.js'

@@ -1,3 +1,4 @@
+/// <reference path="./next-modules.d.ts" />
 /**
  * The proxy (Next 16 `proxy.ts`; `middleware.ts` on Next 15): keeps sessions fresh and sends
  * signed-out visitors of protected pages to the login. It is the one place before a page renders
@@ -16,7 +17,7 @@ import {
   type RequireSessionOptions,
   scopeNames,
 } from '@org/auth-core'
-import { NextResponse } from 'next/server.js'
+import { NextResponse } from 'next/server'
 import { applySetCookies, withSetCookies } from './cookie-header.js'
 
 export interface AuthProxyOptions {

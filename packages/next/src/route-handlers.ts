@@ -4,6 +4,7 @@
  * handler Next's context plus `auth`.
  */
 import {
+  type Auth,
   type AuthContext,
   authErrorResponse,
   authenticate,
@@ -17,6 +18,10 @@ import {
 } from '@org/auth-core'
 import { withSetCookies } from './cookie-header.js'
 import type { NextAuthInstance } from './options.js'
+
+function noVerifier(): ConfigurationError {
+  return new ConfigurationError('withAuth() needs the "verifier" option of createNextAuth')
+}
 
 /** Next's second route-handler argument: the dynamic segments. */
 export interface RouteContext {
@@ -40,12 +45,10 @@ export type WithAuth = ReturnType<typeof createWithAuth>
 /** Wraps a route handler so it runs only for a signed-in user; `context.auth` holds the session. */
 export type WithSession = ReturnType<typeof createWithSession>
 
-export function createWithAuth(instance: () => NextAuthInstance, eager: boolean) {
+export function createWithAuth(instance: NextAuthInstance) {
   const verifierOf = () => {
-    const { verifier, realm } = instance()
-    if (verifier === undefined) {
-      throw new ConfigurationError('withAuth() needs the "verifier" option of createNextAuth')
-    }
+    const { verifier, realm } = instance.bearer()
+    if (verifier === undefined) throw noVerifier()
     return { verifier, realm }
   }
   return <C extends JWTClaims = JWTClaims, R extends Request = Request, Ctx = RouteContext>(
@@ -54,12 +57,14 @@ export function createWithAuth(instance: () => NextAuthInstance, eager: boolean)
   ): RouteHandler<R, Ctx> => {
     const required = scopeNames(options.scopes ?? [])
     // Options known now are checked now: a route module without a verifier fails to load.
-    if (eager) verifierOf()
+    if (instance.declared?.verifier === false) throw noVerifier()
     return async function authenticatedRoute(request: R, context: Ctx): Promise<Response> {
+      // Request data before anything reads the clock (Next's cacheComponents prerendering).
+      const authorization = request.headers.get('authorization')
       const { verifier, realm } = verifierOf()
       let auth: AuthContext
       try {
-        auth = await authenticate(verifier, request.headers.get('authorization'))
+        auth = await authenticate(verifier, authorization)
         requireGrantedScopes(auth, required)
       } catch (error) {
         if (!isAuthError(error)) throw error
@@ -71,14 +76,16 @@ export function createWithAuth(instance: () => NextAuthInstance, eager: boolean)
   }
 }
 
-export function createWithSession(instance: () => NextAuthInstance) {
+/** `login` answers the login's `Auth` or throws; `requireLogin` throws now when options say there is none. */
+export function createWithSession(login: () => Auth, requireLogin: () => void) {
   return <R extends Request = Request, Ctx = RouteContext>(
     handler: (request: R, context: Ctx & { auth: SessionAuthContext }) => Response | Promise<Response>,
     options: RequireSessionOptions = {},
   ): RouteHandler<R, Ctx> => {
+    requireLogin()
     if (options.scopes !== undefined) scopeNames(options.scopes)
     return async function sessionRoute(request: R, context: Ctx): Promise<Response> {
-      const check = await instance().auth.requireSession(request, options)
+      const check = await login().requireSession(request, options)
       if (!check.ok) return check.response
       const response = await handler(request, { ...context, auth: check.auth })
       // A refreshed or renewed session is written back with the handler's response.

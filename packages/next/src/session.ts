@@ -1,26 +1,37 @@
+/// <reference path="./next-modules.d.ts" />
 /**
  * The signed-in user in Server Components, Server Actions and route handlers: one explicit
  * function per place, since what may happen there differs (next-auth's single `auth()` had to
  * guess its context). Each answers `null` on any failure, never an error object a truthy check
- * would let through (GHSA-8fpg-xm3f-6cx3); Next's own control-flow errors pass through.
+ * would let through (GHSA-8fpg-xm3f-6cx3); Next's own control-flow errors pass through, and so
+ * does `ERR_LOGIN_NOT_CONFIGURED` (a bearer-only configuration asked for a session: a bug in the
+ * app, not a failure of the request).
  *
  * Where the session cookie can be rewritten (a refreshed access token, a rolling renewal):
  * the proxy, route handlers and Server Actions. Not Server Components: Next refuses cookie
  * writes while rendering.
  */
-import type { Session } from '@org/auth-core'
-import { cookies, headers } from 'next/headers.js'
-import { redirect, unstable_rethrow } from 'next/navigation.js'
+import type { Auth, Session } from '@org/auth-core'
+import { cookies, headers } from 'next/headers'
+import { redirect, unstable_rethrow } from 'next/navigation'
+import { connection } from 'next/server'
 import { parseSetCookie } from './cookie-header.js'
-import type { NextAuthInstance } from './options.js'
+import { loginNotConfigured, type NextAuthInstance } from './options.js'
 
 /**
  * A body-less Request for the current request, rebuilt from `headers()` and `cookies()` (the
  * latter includes cookies the proxy set). Only the cookies and the origin matter to the core;
  * the origin decides the cookie name (`__Host-` on https), so set `baseUrl` in production.
+ *
+ * Nothing before it reads the clock, and `connection()` comes before the core does: a session is
+ * valid until a time, so its answer belongs to one actual request. With `cacheComponents`, Next
+ * refuses `Date.now()` while prerendering, and also in a runtime prefetch (`partialPrefetching`),
+ * where cookies are readable but the result is kept for later navigations; `connection()` never
+ * resolves in a prerender and holds a runtime prefetch back until request time.
  */
 async function currentRequest(): Promise<Request> {
   const [list, jar] = await Promise.all([headers(), cookies()])
+  await connection()
   const proto = list.get('x-forwarded-proto')?.split(',')[0]?.trim() === 'https' ? 'https' : 'http'
   const host = list.get('host') ?? 'localhost'
   const cookie = jar
@@ -30,14 +41,28 @@ async function currentRequest(): Promise<Request> {
   return new Request(`${proto}://${host}/`, { headers: { cookie } })
 }
 
-/** Runs `read`; `null` for any failure but Next's own signals (redirect, dynamic rendering...). */
-async function orNull(read: () => Promise<Session | null>): Promise<Session | null> {
+/**
+ * `read` with the login's `Auth` and the request (`currentRequest()` unless given): `null` for
+ * any failure, an invalid configuration included, but Next's own signals (redirect, dynamic
+ * rendering...), which are rethrown. A bearer-only configuration throws `ERR_LOGIN_NOT_CONFIGURED`.
+ */
+async function orNull(
+  instance: NextAuthInstance,
+  read: (auth: Auth, request: Request) => Promise<Session | null>,
+  given?: Request,
+): Promise<Session | null> {
+  let auth: Auth | undefined
   try {
-    return await read()
+    // The request first: during a prerender it suspends (or throws Next's signal) before the
+    // configuration is touched, so a broken one cannot prerender the page as signed out.
+    const request = given ?? (await currentRequest())
+    auth = instance.login()
+    if (auth !== undefined) return await read(auth, request)
   } catch (error) {
     unstable_rethrow(error)
     return null
   }
+  throw loginNotConfigured()
 }
 
 export interface SessionReaders {
@@ -47,18 +72,18 @@ export interface SessionReaders {
   requireSession(returnTo?: string): Promise<Session>
 }
 
-export function sessionReaders(instance: () => NextAuthInstance): SessionReaders {
+export function sessionReaders(instance: NextAuthInstance): SessionReaders {
   // The core decides: with a store a due refresh is saved server-side; in cookie mode nothing is
   // refreshed here (the proxy has done it before the page rendered).
-  const forComponent = (request: Request): Promise<Session | null> =>
-    instance().auth.resolveSessionWithoutCookies(request)
+  const forComponent = (auth: Auth, request: Request): Promise<Session | null> =>
+    auth.resolveSessionWithoutCookies(request)
 
   return {
-    getSession: () => orNull(async () => forComponent(await currentRequest())),
+    getSession: () => orNull(instance, forComponent),
 
     getSessionInAction: () =>
-      orNull(async () => {
-        const { session, cookies: lines } = await instance().auth.resolveSession(await currentRequest())
+      orNull(instance, async (auth, request) => {
+        const { session, cookies: lines } = await auth.resolveSession(request)
         const jar = await cookies()
         for (const line of lines) {
           // A deletion is a `Max-Age=0` line, which `set` writes as is.
@@ -68,15 +93,20 @@ export function sessionReaders(instance: () => NextAuthInstance): SessionReaders
         return session
       }),
 
-    getSessionFromRequest: (request) => orNull(() => forComponent(request)),
+    getSessionFromRequest: (request) => orNull(instance, forComponent, request),
 
     async requireSession(returnTo): Promise<Session> {
-      const session = await orNull(async () => forComponent(await currentRequest()))
+      const session = await orNull(instance, forComponent)
       if (session === null) {
         // The core builds the login URL (and owns what `returnTo` may be), as for every adapter.
-        redirect(instance().auth.loginUrl(await currentRequest(), returnTo))
+        const auth = instance.login() ?? throwNotConfigured()
+        redirect(auth.loginUrl(await currentRequest(), returnTo))
       }
       return session
     },
   }
+}
+
+function throwNotConfigured(): never {
+  throw loginNotConfigured()
 }

@@ -4,13 +4,13 @@
  */
 import type { DevIdp } from '@org/dev-idp'
 import { DEMO_CLIENTS } from '@org/dev-idp'
-import type { NextAuth, NextAuthOptions } from '../src/index.js'
+import type { NextAuth, NextAuthLoginOptions } from '../src/index.js'
 
 export const ORIGIN = 'http://localhost:3004'
 export const SECRET = 'a-next-test-secret-that-is-long-enough-42'
 
 /** Login options for the dev IdP's `next-demo` client (redirect `/api/auth/callback`). */
-export function loginOptions(idp: DevIdp, extra: Partial<NextAuthOptions> = {}): NextAuthOptions {
+export function loginOptions(idp: DevIdp, extra: Partial<NextAuthLoginOptions> = {}): NextAuthLoginOptions {
   return {
     issuer: idp.issuer,
     clientId: DEMO_CLIENTS.next.clientId,

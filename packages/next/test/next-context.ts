@@ -1,7 +1,8 @@
 /**
- * Stands in for Next's request scope behind `next/headers` (the tests mock that module with
- * this one). `writable` is what separates the contexts: Next lets Server Actions and route
- * handlers set cookies and throws when a Server Component tries.
+ * Stands in for Next's request scope behind `next/headers` and `connection()` of `next/server`
+ * (the tests mock those with this module). `writable` is what separates the contexts: Next lets
+ * Server Actions and route handlers set cookies and throws when a Server Component tries.
+ * `events` records the order of the request reads, and of clock reads once `watchClock` runs.
  */
 import type { Jar } from './helpers.js'
 
@@ -10,6 +11,8 @@ interface Scope {
   writable: boolean
   /** Cookies written through `cookies().set()`, as `Set-Cookie`-like records. */
   written: { name: string; value: string; maxAge?: number }[]
+  /** `headers`, `cookies`, `connection` and (with `watchClock`) `clock`, in the order they happened. */
+  events: string[]
 }
 
 let scope: Scope | undefined
@@ -19,7 +22,7 @@ let interrupt: unknown
 export function enterRequest(jar: Jar, { writable }: { writable: boolean }): Scope {
   const headers = new Headers({ host: 'localhost:3004', 'x-forwarded-proto': 'http' })
   if (jar.cookies.size > 0) headers.set('cookie', jar.header())
-  scope = { headers, writable, written: [] }
+  scope = { headers, writable, written: [], events: [] }
   interrupt = undefined
   return scope
 }
@@ -39,11 +42,39 @@ function current(): Scope {
 
 export async function headers(): Promise<Headers> {
   if (interrupt !== undefined) throw interrupt
+  current().events.push('headers')
   return current().headers
+}
+
+/** Next's marker of "an actual request from here on": nothing to wait for outside a prerender. */
+export async function connection(): Promise<void> {
+  current().events.push('connection')
+}
+
+/**
+ * Records every read of the clock or of randomness (what Next's cacheComponents refuses before
+ * request data) as a `clock` event of the current scope, until the returned function restores them.
+ */
+export function watchClock(): () => void {
+  const now = Date.now
+  const random = Math.random
+  Date.now = () => {
+    scope?.events.push('clock')
+    return now()
+  }
+  Math.random = () => {
+    scope?.events.push('clock')
+    return random()
+  }
+  return () => {
+    Date.now = now
+    Math.random = random
+  }
 }
 
 export async function cookies() {
   const active = current()
+  active.events.push('cookies')
   const parsed = () =>
     (active.headers.get('cookie') ?? '')
       .split(';')

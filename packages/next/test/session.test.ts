@@ -2,14 +2,18 @@ import { MemorySessionStore, type SessionData } from '@org/auth-core'
 import { type DevIdp, startDevIdp } from '@org/dev-idp'
 import { DynamicServerError } from 'next/dist/client/components/hooks-server-context.js'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { createNextAuth, type NextAuth, type NextAuthOptions } from '../src/index.js'
+import { createNextAuth, type NextAuth, type NextAuthLoginOptions } from '../src/index.js'
 import { countingFetch, Jar, logIn, loginOptions, request, SECRET } from './helpers.js'
-import { enterRequest, interruptWith, leaveRequest, writtenLines } from './next-context.js'
+import { enterRequest, interruptWith, leaveRequest, watchClock, writtenLines } from './next-context.js'
 
 // getSession (Server Components), getSessionInAction (Server Actions, route handlers) and
-// requireSession, with Next's request scope (`next/headers`) played by test/next-context.ts
-// and everything else real: the dev IdP issues and refreshes the tokens.
-vi.mock('next/headers.js', () => import('./next-context.js'))
+// requireSession, with Next's request scope (`next/headers`, `connection()` of `next/server`)
+// played by test/next-context.ts and everything else real: the dev IdP issues and refreshes the tokens.
+vi.mock('next/headers', () => import('./next-context.js'))
+vi.mock('next/server', async (original) => ({
+  ...(await original<typeof import('next/server')>()),
+  connection: (await import('./next-context.js')).connection,
+}))
 
 let idp: DevIdp
 beforeAll(async () => {
@@ -24,7 +28,7 @@ afterEach(() => {
 })
 
 /** An adapter and a count of the refresh grants it sends to the IdP. */
-function setUp(extra: Partial<NextAuthOptions> = {}) {
+function setUp(extra: Partial<NextAuthLoginOptions> = {}) {
   const counter = countingFetch()
   const nextAuth = createNextAuth(
     // Read through: the core keeps the function it is given, and the tests replace `Date`.
@@ -183,5 +187,50 @@ describe('requireSession', () => {
     await logIn(nextAuth, idp, jar)
     enterRequest(jar, { writable: false })
     expect((await nextAuth.requireSession()).user.sub).toBe('alice')
+  })
+})
+
+/** The clock was read (the expiry check), and only after headers, cookies and `connection()`. */
+function expectRequestBeforeClock(events: readonly string[]): void {
+  const firstClock = events.indexOf('clock')
+  expect(firstClock).toBeGreaterThan(-1)
+  expect(events.slice(0, firstClock)).toEqual(expect.arrayContaining(['headers', 'cookies', 'connection']))
+}
+
+describe('request data before the clock (Next 16 cacheComponents)', () => {
+  // Next refuses Date.now() and Math.random() while prerendering, and in a runtime prefetch
+  // until `connection()`: every reader reads headers and cookies, then awaits `connection()`,
+  // and only then lets the core check the session's expiry.
+  const readers: [string, (nextAuth: NextAuth) => Promise<unknown>, boolean][] = [
+    ['getSession', (nextAuth) => nextAuth.getSession(), false],
+    ['getSessionInAction', (nextAuth) => nextAuth.getSessionInAction(), true],
+    ['requireSession', (nextAuth) => nextAuth.requireSession('/profile'), false],
+  ]
+  it.each(readers)('%s', async (_name, read, writable) => {
+    const { nextAuth } = setUp()
+    const jar = new Jar()
+    await logIn(nextAuth, idp, jar)
+    const scope = enterRequest(jar, { writable })
+    const restore = watchClock()
+    try {
+      expect(await read(nextAuth)).toMatchObject({ user: { sub: 'alice' } })
+    } finally {
+      restore()
+    }
+    expectRequestBeforeClock(scope.events)
+  })
+
+  it('also for a configuration created on first use (a function, or options during next build)', async () => {
+    const jar = new Jar()
+    await logIn(createNextAuth(loginOptions(idp)), idp, jar)
+    const fresh = createNextAuth(() => loginOptions(idp)) // created by the read below
+    const scope = enterRequest(jar, { writable: false })
+    const restore = watchClock()
+    try {
+      expect(await fresh.getSession()).toMatchObject({ user: { sub: 'alice' } })
+    } finally {
+      restore()
+    }
+    expectRequestBeforeClock(scope.events)
   })
 })

@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module'
-import { cookies, headers } from 'next/headers.js'
-import { redirect, unstable_rethrow } from 'next/navigation.js'
+/// <reference path="../src/next-modules.d.ts" />
+import { cookies, headers } from 'next/headers'
+import { redirect, unstable_rethrow } from 'next/navigation'
 import next from 'next/package.json' with { type: 'json' }
-import { NextResponse } from 'next/server.js'
+import { connection, NextResponse } from 'next/server'
 import { describe, expect, it } from 'vitest'
 
 // Each vitest project runs every test against one Next.js major (see vitest.config.ts): this
@@ -17,7 +18,7 @@ describe('the Next.js of this vitest project', () => {
     const require = createRequire(import.meta.url)
     const installed = (entry: string) => require(`${process.env['NEXT_PACKAGE']}/${entry}`)
     expect(installed('package.json').version).toBe(next.version)
-    expect(installed('server.js').NextResponse).toBe(NextResponse)
+    expect(installed('server.js')).toMatchObject({ NextResponse, connection })
     expect(installed('headers.js')).toMatchObject({ cookies, headers })
     expect(installed('navigation.js')).toMatchObject({ redirect, unstable_rethrow })
   })

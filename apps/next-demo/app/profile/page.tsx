@@ -1,7 +1,7 @@
 import { callApis } from '@org/demo-ui'
 import { Fragment } from 'react'
-import { internalOrigin, nextAuth } from '../../lib/auth'
-import { LogoutButton } from '../logout-button'
+import { internalOrigin, nextAuth } from '../../lib/auth.js'
+import { LogoutButton } from '../logout-button.js'
 
 /**
  * Calls the demo's own protected API server-side with the session's access token (which never

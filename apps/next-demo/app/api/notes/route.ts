@@ -1,4 +1,4 @@
-import { nextAuth } from '../../../lib/auth'
+import { nextAuth } from '../../../lib/auth.js'
 
 /** Needs scope `write` (granted to the demo's login). */
 export const POST = nextAuth.withAuth(

@@ -1,4 +1,4 @@
-import { nextAuth } from '../../../lib/auth'
+import { nextAuth } from '../../../lib/auth.js'
 
 /** Any valid access token of the demo API. */
 export const GET = nextAuth.withAuth((_request, { auth }) =>

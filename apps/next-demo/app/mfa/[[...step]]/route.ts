@@ -4,7 +4,7 @@
 import { DelegationClient } from '@org/auth-core/delegation'
 import type { MfaPagesOptions } from '@org/demo-ui'
 import { createMfaPages } from '@org/demo-ui'
-import { DEMO_NAME, nextAuth, settings } from '../../../lib/auth'
+import { DEMO_NAME, nextAuth, settings } from '../../../lib/auth.js'
 
 type MfaPages = ReturnType<typeof createMfaPages>
 let pages: Promise<MfaPages> | undefined
