@@ -29,6 +29,21 @@ describe('createNextAuth handlers', () => {
     expect((await nextAuth.handlers.GET(request(new Jar(), '/api/auth/nothing'))).status).toBe(404)
   })
 
+  it('onLogin: its data reaches getSessionFromRequest, and false refuses the login', async () => {
+    const nextAuth = createNextAuth(
+      loginOptions(idp, { onLogin: ({ user }) => ({ data: { team: `team-of-${user.sub}` } }) }),
+    )
+    const jar = new Jar()
+    expect((await logIn(nextAuth, idp, jar)).status).toBe(302)
+    expect((await nextAuth.getSessionFromRequest(request(jar, '/')))?.data).toEqual({ team: 'team-of-alice' })
+    const refusing = createNextAuth(loginOptions(idp, { onLogin: () => false }))
+    const other = new Jar()
+    const refused = await logIn(refusing, idp, other)
+    expect(refused.status).toBe(403)
+    expect(await refused.text()).toContain('ERR_LOGIN_REFUSED')
+    expect(other.cookies.has('auth.session')).toBe(false)
+  })
+
   it('logs in, exposes the session, and logs out at the app and the IdP', async () => {
     const nextAuth = createNextAuth(loginOptions(idp))
     const jar = new Jar()
