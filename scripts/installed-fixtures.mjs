@@ -56,7 +56,8 @@ import { AuthError, createTokenVerifier, isAuthError, JWTExpiredError, type Auth
 import { DelegationClient } from '@org/auth-core/delegation'
 import { nodeHandler, RequestTooLargeError } from '@org/auth-core/node'
 import { authErrorHandler, requireAuth, requireScopes } from '@org/auth-express'
-import { type AuthEnv, requireAuth as honoRequireAuth } from '@org/auth-hono'
+import '@org/auth-express/globals'
+import { type AuthenticatedEnv, requireAuth as honoRequireAuth } from '@org/auth-hono'
 import { AuthGuard, AuthModule, CurrentAuth, RequireScopes } from '@org/auth-nest'
 import { createNextAuth } from '@org/auth-next'
 import { createAuthProxy } from '@org/auth-next/proxy'
@@ -75,7 +76,7 @@ app.get('/api/notes', requireAuth(verifier), requireScopes('read'), (req, res) =
 })
 app.use(authErrorHandler({ realm: 'api' }))
 
-const hono = new Hono<AuthEnv>()
+const hono = new Hono<AuthenticatedEnv>()
 hono.use('/api/*', honoRequireAuth(verifier))
 hono.get('/api/me', (c) => {
   // @ts-expect-error: probe: c.var.auth is the core's AuthContext (token: string)

@@ -29,6 +29,7 @@ const ARGUMENTS: Record<string, unknown[]> = {
   MfaRequiredError: ['mfa-token'],
   AuthorizationResponseError: ['ERR_STATE_MISMATCH', 'state differs'],
   SessionError: ['ERR_SESSION_MISSING', 'no session', 401],
+  LoginRefusedError: [],
   InvalidRequestError: ['ERR_METHOD_INVALID', 'bad method'],
   RequestTooLargeError: [1024],
   RequestAbortedError: [],
