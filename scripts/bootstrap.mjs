@@ -88,6 +88,7 @@ if (task === 'test') {
     'typecheck',
     'test',
     'check-package',
+    'check-installed',
     '--continue',
     // One task per core: test suites start servers and sign keys, and starve each other beyond that.
     `--concurrency=${Math.max(2, availableParallelism())}`,

@@ -34,8 +34,9 @@ try {
   const path = join(dir, tarball)
   checkPackedLinks(path)
   execFileSync('publint', ['run', path, '--strict'], { stdio: 'inherit' })
-  // ESM-only by design (Node >= 20.19 can require() ESM); attw checks types resolve for ESM consumers.
-  execFileSync('attw', [path, '--profile', 'esm-only', '--no-summary'], { stdio: 'inherit' })
+  // Every entry ships ESM and CommonJS with their own declarations: attw's full profile checks
+  // that types resolve, and match the runtime format, under node10, node16 (CJS and ESM) and bundler.
+  execFileSync('attw', [path, '--no-summary'], { stdio: 'inherit' })
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

@@ -2,6 +2,8 @@
 // Extracts the ```ts and ```tsx blocks of the package README into test/readme/ (numbered in
 // README order, `.tsx` for the latter) so `tsc` type-checks them against the real API:
 // documentation that no longer compiles fails the typecheck.
+// With --commonjs, the TypeScript snippets are CommonJS modules (`.cts`), as in a `nest new`
+// project: top-level await, for one, does not compile there.
 //
 // docs/migrating.md is checked the same way, each ```ts block by the one package it is written
 // for: the adapter it imports, else @org/auth-core. Every package's typecheck extracts its own
@@ -76,10 +78,16 @@ const { name } = JSON.parse(readFileSync('package.json', 'utf8'))
 const guide = guideBlocks(name)
 rmSync('test/readme', { recursive: true, force: true })
 mkdirSync('test/readme', { recursive: true })
+// CommonJS (`.cts`) when asked: the `nest new` layout, where top-level await does not compile.
+const commonjs = process.argv.includes('--commonjs')
+const tsExtension = commonjs ? 'cts' : 'ts'
 blocks.forEach(({ extension, code }, index) => {
-  writeFileSync(`test/readme/snippet-${index + 1}.${extension}`, snippetFile('README.md', code))
+  const file = `snippet-${index + 1}.${extension === 'ts' ? tsExtension : extension}`
+  writeFileSync(`test/readme/${file}`, snippetFile('README.md', code))
 })
 guide.forEach((code, index) => {
-  writeFileSync(`test/readme/migrating-${index + 1}.ts`, snippetFile(GUIDE, code))
+  writeFileSync(`test/readme/migrating-${index + 1}.${tsExtension}`, snippetFile(GUIDE, code))
 })
-console.log(`readme: ${blocks.length} TypeScript snippets extracted, ${guide.length} from ${GUIDE}`)
+console.log(
+  `readme: ${blocks.length} TypeScript snippets extracted, ${guide.length} from ${GUIDE}${commonjs ? ' (CommonJS)' : ''}`,
+)

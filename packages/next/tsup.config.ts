@@ -2,10 +2,13 @@ import { defineConfig } from 'tsup'
 
 export default defineConfig({
   entry: ['src/index.ts', 'src/proxy.ts'],
-  format: ['esm'],
+  // `.js` + `.d.ts` (ESM) and `.cjs` + `.d.cts` (CommonJS: `nest new` projects, Express CJS apps).
+  format: ['esm', 'cjs'],
   target: 'es2022',
   dts: true,
   clean: true,
   sourcemap: true,
+  // Entries share chunks in both formats: one copy of each module per format.
+  splitting: true,
   treeshake: true,
 })

@@ -1,13 +1,21 @@
+import { rmSync } from 'node:fs'
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
   entry: ['src/index.ts', 'src/bin/keys.ts'],
   // tsconfig.json (no Node types) keeps the default entry runtime-agnostic; the bin is Node-only.
   tsconfig: 'tsconfig.build.json',
-  format: ['esm'],
+  // `.js` + `.d.ts` (ESM) and `.cjs` + `.d.cts` (CommonJS: `nest new` projects, Express CJS apps).
+  format: ['esm', 'cjs'],
   target: 'es2022',
   dts: { entry: 'src/index.ts' },
   clean: true,
   sourcemap: true,
+  // Entries share chunks in both formats: one copy of each module per format.
+  splitting: true,
   treeshake: true,
+  // The bin runs as ESM (bin/org-auth-keys.js imports dist/bin/keys.js): no CommonJS copy of it ships.
+  onSuccess: async () => {
+    for (const file of ['dist/bin/keys.cjs', 'dist/bin/keys.cjs.map']) rmSync(file, { force: true })
+  },
 })

@@ -27,6 +27,13 @@ export interface AuthErrorOptions {
 }
 
 const AUTH_ERROR = Symbol.for('@org/auth-core/AuthError')
+/**
+ * The identity of a class of the family (`@org/auth-core/JWTExpiredError`), on its prototype:
+ * what `instanceof` compares when the instance comes from another copy of this package (the
+ * CommonJS build loaded beside the ESM one, a duplicate install), where the classes differ.
+ * `@org/auth-server` names its own subclass under the same key.
+ */
+const ERROR_CLASS = Symbol.for('@org/auth-core/AuthError.class')
 // `stackTraceLimit` is a V8/JSC extension; elsewhere it is undefined and left alone.
 const V8Error = Error as ErrorConstructor & { stackTraceLimit?: number }
 const OAUTH_ERROR_VALUE = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,64}$/
@@ -36,7 +43,26 @@ export function isOAuthErrorValue(value: string): boolean {
 }
 const OAUTH_DESCRIPTION_VALUE = /^[\x20\x21\x23-\x5B\x5D-\x7E]{0,300}$/
 
+/**
+ * Gives a class of the family its `name` (a literal: minifying bundlers, such as Next's server
+ * build, rename classes, and `constructor.name` would print `r: The token has expired`) and its
+ * cross-copy identity. Called in each class's static block.
+ */
+export function nameErrorClass(
+  cls: { readonly prototype: AuthError },
+  name: string,
+  pkg = '@org/auth-core',
+): void {
+  const configurable = { writable: true, configurable: true, enumerable: false }
+  Object.defineProperty(cls.prototype, 'name', { value: name, ...configurable })
+  Object.defineProperty(cls.prototype, ERROR_CLASS, { value: `${pkg}/${name}`, enumerable: false })
+}
+
 export class AuthError extends Error {
+  static {
+    nameErrorClass(AuthError, 'AuthError')
+  }
+
   /** Stable, machine-readable identifier, e.g. `ERR_JWT_EXPIRED`. */
   readonly code: string
   /** HTTP status an adapter answers with. */
@@ -62,12 +88,38 @@ export class AuthError extends Error {
     if (!new.target.captureStack && limit !== undefined) V8Error.stackTraceLimit = 0
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     if (limit !== undefined) V8Error.stackTraceLimit = limit
-    this.name = new.target.name
+    // The literal of the family's classes; an application's own subclass keeps its class name.
+    this.name = Object.hasOwn(new.target.prototype, ERROR_CLASS) ? new.target.prototype.name : new.target.name
     this.code = code
     this.status = options?.status ?? status
     this.oauthError = oauthError
     // A tag that survives duplicate installs of this package, where `instanceof` does not.
     Object.defineProperty(this, AUTH_ERROR, { value: true })
+  }
+
+  /**
+   * `error instanceof JWTExpiredError` also holds for an error made by another copy of this
+   * package: an `AuthError` (by its tag) whose prototype chain has a class of the same identity.
+   * An application's subclass without an identity keeps the ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // `this` is the class on the right of `instanceof`: AuthError or any subclass.
+    // biome-ignore lint/complexity/noThisInStatic: the subclass, not AuthError
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true
+    if (!isAuthError(value)) return false
+    // biome-ignore lint/complexity/noThisInStatic: the subclass, not AuthError
+    const prototype = this.prototype as unknown as Record<symbol, unknown>
+    if (!Object.hasOwn(prototype, ERROR_CLASS)) return false
+    const identity = prototype[ERROR_CLASS]
+    for (
+      let link: object | null = Object.getPrototypeOf(value);
+      link !== null;
+      link = Object.getPrototypeOf(link)
+    ) {
+      if (Object.hasOwn(link, ERROR_CLASS) && (link as Record<symbol, unknown>)[ERROR_CLASS] === identity)
+        return true
+    }
+    return false
   }
 }
 
@@ -84,6 +136,9 @@ export function isAuthError(value: unknown): value is AuthError {
  * configuration created lazily; never because of a request's content.
  */
 export class ConfigurationError extends AuthError {
+  static {
+    nameErrorClass(ConfigurationError, 'ConfigurationError')
+  }
   constructor(message: string, options?: AuthErrorOptions & { code?: string }) {
     super(options?.code ?? 'ERR_INVALID_OPTION', message, 500, undefined, options)
   }
@@ -91,6 +146,9 @@ export class ConfigurationError extends AuthError {
 
 /** The request carries no bearer token at all (RFC 6750 §3.1: no error code in the challenge). */
 export class MissingTokenError extends AuthError {
+  static {
+    nameErrorClass(MissingTokenError, 'MissingTokenError')
+  }
   static override captureStack = false
   constructor() {
     super('ERR_BEARER_MISSING', 'A bearer token is required', 401)
@@ -99,6 +157,9 @@ export class MissingTokenError extends AuthError {
 
 /** The Authorization header is present but is not a well-formed `Bearer <token>`. */
 export class MalformedAuthorizationError extends AuthError {
+  static {
+    nameErrorClass(MalformedAuthorizationError, 'MalformedAuthorizationError')
+  }
   static override captureStack = false
   constructor(message: string) {
     super('ERR_BEARER_MALFORMED', message, 400, 'invalid_request')
@@ -107,6 +168,9 @@ export class MalformedAuthorizationError extends AuthError {
 
 /** The token failed verification: format, signature, algorithm or claims. Always 401 `invalid_token`. */
 export class JWTVerificationError extends AuthError {
+  static {
+    nameErrorClass(JWTVerificationError, 'JWTVerificationError')
+  }
   static override captureStack = false
   constructor(code: string, message: string, options?: AuthErrorOptions) {
     super(code, message, 401, 'invalid_token', options)
@@ -115,6 +179,9 @@ export class JWTVerificationError extends AuthError {
 
 /** The token's `exp` has passed (leeway included). */
 export class JWTExpiredError extends JWTVerificationError {
+  static {
+    nameErrorClass(JWTExpiredError, 'JWTExpiredError')
+  }
   constructor(options?: AuthErrorOptions) {
     super('ERR_JWT_EXPIRED', 'The token has expired', options)
   }
@@ -122,6 +189,9 @@ export class JWTExpiredError extends JWTVerificationError {
 
 /** A claim is missing or has a value the verifier does not accept. `claim` names it. */
 export class JWTClaimValidationError extends JWTVerificationError {
+  static {
+    nameErrorClass(JWTClaimValidationError, 'JWTClaimValidationError')
+  }
   readonly claim: string
   constructor(code: string, claim: string, message: string) {
     super(code, message)
@@ -131,6 +201,9 @@ export class JWTClaimValidationError extends JWTVerificationError {
 
 /** The token is valid but lacks a scope the route requires. */
 export class InsufficientScopeError extends AuthError {
+  static {
+    nameErrorClass(InsufficientScopeError, 'InsufficientScopeError')
+  }
   static override captureStack = false
   /** The scopes the route requires, for the `scope` attribute of the challenge. */
   readonly requiredScopes: readonly string[]
@@ -142,6 +215,9 @@ export class InsufficientScopeError extends AuthError {
 
 /** A configured public key (PEM, JWK, file) is malformed, private, symmetric or unsupported. */
 export class InvalidPublicKeyError extends AuthError {
+  static {
+    nameErrorClass(InvalidPublicKeyError, 'InvalidPublicKeyError')
+  }
   constructor(message: string, options?: AuthErrorOptions) {
     super('ERR_INVALID_PUBLIC_KEY', message, 500, undefined, options)
   }
@@ -152,6 +228,9 @@ export class InvalidPublicKeyError extends AuthError {
  * usable cached keys remain. Adapters answer 503 with `Retry-After`.
  */
 export class KeysUnavailableError extends AuthError {
+  static {
+    nameErrorClass(KeysUnavailableError, 'KeysUnavailableError')
+  }
   /** Seconds after which a retry may succeed. */
   readonly retryAfter: number
   constructor(code: string, message: string, retryAfter: number, options?: AuthErrorOptions) {
@@ -162,6 +241,9 @@ export class KeysUnavailableError extends AuthError {
 
 /** A back-channel HTTP call (JWKS, discovery, token endpoint) answered something unusable. */
 export class RemoteResponseError extends AuthError {
+  static {
+    nameErrorClass(RemoteResponseError, 'RemoteResponseError')
+  }
   constructor(code: string, message: string, options?: AuthErrorOptions) {
     super(code, message, 502, undefined, options)
   }
@@ -173,6 +255,9 @@ export class RemoteResponseError extends AuthError {
  * RFC 6749 §5.2 code it answered with; the raw body is never kept.
  */
 export class OAuthExchangeError extends AuthError {
+  static {
+    nameErrorClass(OAuthExchangeError, 'OAuthExchangeError')
+  }
   readonly error: string
   readonly errorDescription: string | undefined
   constructor(error: string, errorDescription?: string, options?: AuthErrorOptions & { code?: string }) {
@@ -200,6 +285,9 @@ export class OAuthExchangeError extends AuthError {
  * An `OAuthExchangeError`, so a caller catching the seed's three classes catches it.
  */
 export class UnusableExchangeResponseError extends OAuthExchangeError {
+  static {
+    nameErrorClass(UnusableExchangeResponseError, 'UnusableExchangeResponseError')
+  }
   constructor(cause: AuthError) {
     super('invalid_response', undefined, { cause, code: cause.code, status: 502 })
     this.message = cause.message
@@ -211,6 +299,9 @@ export class UnusableExchangeResponseError extends OAuthExchangeError {
  * (`mfaAuthenticators`, then an OTP or OOB challenge) using `mfaToken`.
  */
 export class MfaRequiredError extends OAuthExchangeError {
+  static {
+    nameErrorClass(MfaRequiredError, 'MfaRequiredError')
+  }
   /** Opaque, short-lived token that authorizes the MFA steps. A secret: never log it. */
   readonly mfaToken: string
   constructor(mfaToken: string, errorDescription?: string) {
@@ -225,6 +316,9 @@ export class MfaRequiredError extends OAuthExchangeError {
  * request. `code` names the failure (`ERR_STATE_MISMATCH`, `ERR_AUTHORIZATION_DENIED`...).
  */
 export class AuthorizationResponseError extends AuthError {
+  static {
+    nameErrorClass(AuthorizationResponseError, 'AuthorizationResponseError')
+  }
   /** The `error` parameter of the response (RFC 6749 §4.1.2.1), when the server sent one. */
   readonly error: string | undefined
   readonly errorDescription: string | undefined
@@ -245,6 +339,9 @@ export class AuthorizationResponseError extends AuthError {
  * (`ERR_SESSION_TOO_LARGE`, 500: configure a session store).
  */
 export class SessionError extends AuthError {
+  static {
+    nameErrorClass(SessionError, 'SessionError')
+  }
   static override captureStack = false
   constructor(code: string, message: string, status: number) {
     super(code, message, status)

@@ -60,6 +60,8 @@ export class AuthHTTPException extends HTTPException {
 
   constructor(error: AuthError, options: ErrorResponseOptions) {
     super(error.status as ContentfulStatusCode, { message: error.message, cause: error })
+    // A literal, not the class's own name: minifying bundlers rename classes.
+    this.name = 'AuthHTTPException'
     this.cause = error
     this.#options = options
   }
@@ -144,9 +146,19 @@ export function requireAuth<C extends JWTClaims = JWTClaims>(
 
 /**
  * The error-response options (`realm`) of the `requireAuth` that authenticated a request, so the
- * 403 of a later `requireScopes` carries the same challenge. Keyed by the request's context.
+ * 403 of a later `requireScopes` carries the same challenge. Keyed by the request's context, in a
+ * registry every copy of this package shares (the ESM and CommonJS builds loaded together, as
+ * `c.var.auth` is shared): a `requireScopes` of one copy still finds the realm set by the other.
  */
-const errorOptionsOf = new WeakMap<object, RequireAuthOptions>()
+const errorOptionsOf: WeakMap<object, RequireAuthOptions> = sharedRegistry(
+  Symbol.for('@org/auth-hono/error-options'),
+)
+
+function sharedRegistry(key: symbol): WeakMap<object, RequireAuthOptions> {
+  const global = globalThis as { [key: symbol]: WeakMap<object, RequireAuthOptions> | undefined }
+  global[key] ??= new WeakMap()
+  return global[key]
+}
 
 /**
  * Requires every listed scope (after {@link requireAuth} or `requireSession`); otherwise 403

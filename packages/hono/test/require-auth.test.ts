@@ -2,7 +2,7 @@ import { createResourceServer, createTokenVerifier, type TokenVerifier } from '@
 import { type DevIdp, startDevIdp } from '@org/dev-idp'
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   type AuthEnv,
   type AuthenticatedEnv,
@@ -124,6 +124,20 @@ describe('requireAuth (Hono)', () => {
     expect(denied.headers.get('www-authenticate')).toMatch(/^Bearer realm="api", error="insufficient_scope"/)
   })
 
+  it("403 carries requireAuth's realm when requireScopes comes from another copy of the package", async () => {
+    // The ESM and CommonJS builds loaded together: a second evaluation of the same source.
+    vi.resetModules()
+    const other = (await import('../src/index.js')) as typeof import('../src/index.js')
+    vi.resetModules()
+    expect(other.requireScopes).not.toBe(requireScopes)
+    const app = new Hono<AuthEnv>()
+    app.use('/api/*', requireAuth(verifier, { realm: 'api' }))
+    app.get('/api/admin', other.requireScopes('admin'), (c) => c.json({ admin: true }))
+    const res = await app.request('/api/admin', { headers: { authorization: `Bearer ${token}` } })
+    expect(res.status).toBe(403)
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="api", error="insufficient_scope"/)
+  })
+
   it('503 with Retry-After when the JWKS is unreachable from the start', async () => {
     const down = await startDevIdp()
     down.setJwksMode('down')
@@ -187,6 +201,7 @@ describe('requireAuth (Hono)', () => {
     expect(thrown).toBeInstanceOf(AuthHTTPException)
     expect(thrown).toBeInstanceOf(HTTPException)
     const exception = thrown as AuthHTTPException
+    expect(exception.name).toBe('AuthHTTPException')
     expect(exception.status).toBe(401)
     expect(exception.cause.code).toBe('ERR_BEARER_MISSING')
     for (let i = 0; i < 2; i++) {

@@ -36,6 +36,8 @@ export class AuthException extends HttpException {
   constructor(error: AuthError, options: ErrorResponseOptions = {}) {
     const parts: ErrorResponseParts = describeAuthError(error, options)
     super(parts.body, parts.status, { cause: error })
+    // A literal: Nest names exceptions after `constructor.name`, which minifiers rename.
+    this.name = 'AuthException'
     this.error = error
     this.headers = parts.headers
   }
@@ -52,6 +54,7 @@ export class SessionCheckException extends HttpException {
 
   constructor(status: number, body: object, headers: readonly (readonly [string, string])[]) {
     super(body, status)
+    this.name = 'SessionCheckException'
     this.headers = headers
   }
 }

@@ -12,6 +12,7 @@ import {
   AuthService,
   CurrentAuth,
   RequireScopes,
+  SessionCheckException,
   SessionGuard,
 } from '../src/index.js'
 import { MATRIX, MODES, PLATFORMS, startApp } from './helpers.js'
@@ -140,6 +141,9 @@ it('checks scope names when the decorator is applied', () => {
 it('AuthException carries the error, its status, headers and body', () => {
   const exception = new AuthException(new InsufficientScopeError(['write']), { realm: 'api' })
   expect(exception.getStatus()).toBe(403)
+  // A literal name: Nest's own `constructor.name` would be whatever a minifier left.
+  expect(exception.name).toBe('AuthException')
+  expect(new SessionCheckException(401, {}, []).name).toBe('SessionCheckException')
   expect(exception.error.code).toBe('ERR_INSUFFICIENT_SCOPE')
   expect(exception.cause).toBe(exception.error)
   expect(exception.headers['www-authenticate']).toMatch(/^Bearer realm="api", error="insufficient_scope"/)

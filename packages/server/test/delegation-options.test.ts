@@ -1,10 +1,12 @@
+import { AuthError } from '@org/auth-core'
 import { DelegationClient } from '@org/auth-core/delegation'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   createDelegationService,
   createMemoryDelegationStore,
   createMemoryReplayStore,
   type DelegationServiceOptions,
+  DelegationStoreFullError,
   type MfaChangeSessionRecord,
 } from '../src/index.js'
 import { partyKeys } from './helpers/harness.js'
@@ -141,10 +143,17 @@ describe('memory stores', () => {
     const record = { method: null, email: null, phoneNumber: null, totpSecret: null, updatedAt: 1 }
     await store.putCredentials('sp', 'u1', record)
     await store.putCredentials('sp', 'u1', record)
-    await expect(store.putCredentials('sp', 'u2', record)).rejects.toMatchObject({
-      code: 'ERR_DELEGATION_STORE_FULL',
-      message: expect.stringMatching(/full/),
-    })
+    const full = await store.putCredentials('sp', 'u2', record).catch((error: unknown) => error)
+    expect(full).toMatchObject({ code: 'ERR_DELEGATION_STORE_FULL', message: expect.stringMatching(/full/) })
+    expect(full).toBeInstanceOf(DelegationStoreFullError)
+    expect(full).toBeInstanceOf(AuthError)
+    // A literal name, and one that a second copy of the package (its CommonJS build) recognises.
+    expect((full as Error).name).toBe('DelegationStoreFullError')
+    vi.resetModules()
+    const other = (await import('../src/index.js')) as typeof import('../src/index.js')
+    vi.resetModules()
+    expect(other.DelegationStoreFullError).not.toBe(DelegationStoreFullError)
+    expect(full).toBeInstanceOf(other.DelegationStoreFullError)
   })
 
   it('replay store: refuses a known id until it expires, and fails closed when full', async () => {

@@ -2,13 +2,16 @@
  * Errors of the MFA delegation protocol. All are `AuthError`s with stable codes; none carries an
  * OTP, a key, a TOTP secret or a raw message body.
  */
-import { AuthError, type AuthErrorOptions } from '../errors.js'
+import { AuthError, type AuthErrorOptions, nameErrorClass } from '../errors.js'
 
 /**
  * A value passed to a `DelegationClient` method is invalid (a phone number that is not E.164, an
  * OTP that is not six digits...). Nothing was sent. `field` names the parameter.
  */
 export class DelegationInputError extends AuthError {
+  static {
+    nameErrorClass(DelegationInputError, 'DelegationInputError')
+  }
   static override captureStack = false
   /** The parameter at fault, e.g. `phoneNumber`. */
   readonly field: string
@@ -25,6 +28,9 @@ export class DelegationInputError extends AuthError {
  * never used. The client throws it with status 502 (the upstream answer is unusable).
  */
 export class DelegationProtocolError extends AuthError {
+  static {
+    nameErrorClass(DelegationProtocolError, 'DelegationProtocolError')
+  }
   static override captureStack = false
   constructor(code: string, message: string, options?: AuthErrorOptions) {
     super(code, message, 502, undefined, options)
@@ -33,6 +39,9 @@ export class DelegationProtocolError extends AuthError {
 
 /** A private key option (PKCS#8 PEM or JWK) is malformed, public, or of the wrong curve. */
 export class InvalidPrivateKeyError extends AuthError {
+  static {
+    nameErrorClass(InvalidPrivateKeyError, 'InvalidPrivateKeyError')
+  }
   constructor(message: string, options?: AuthErrorOptions) {
     super('ERR_INVALID_PRIVATE_KEY', message, 500, undefined, options)
   }
@@ -107,6 +116,9 @@ export const DELEGATION_WIRE_ERRORS: readonly string[] = Object.keys(REFUSALS)
  * `ERR_SESSION_EXPIRED`, `ERR_TOO_MANY_ATTEMPTS`...); `error` is the wire value it came from.
  */
 export class DelegationRefusedError extends AuthError {
+  static {
+    nameErrorClass(DelegationRefusedError, 'DelegationRefusedError')
+  }
   static override captureStack = false
   /** The protocol's `error` value (`otp_invalid`...), or `unknown` for a value outside the grammar. */
   readonly error: string

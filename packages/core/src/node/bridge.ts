@@ -5,7 +5,7 @@
  * what Express's body parsers leave on `req`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { AuthError, ConfigurationError, isAuthError } from '../errors.js'
+import { AuthError, ConfigurationError, isAuthError, nameErrorClass } from '../errors.js'
 import { authErrorResponse } from '../http/error-response.js'
 import {
   BodyConsumedError,
@@ -73,6 +73,9 @@ export type NodeMiddleware = (
 
 /** Invalid request metadata that Node's parser let through (a forbidden method, a malformed header). */
 export class InvalidRequestError extends AuthError {
+  static {
+    nameErrorClass(InvalidRequestError, 'InvalidRequestError')
+  }
   static override captureStack = false
   constructor(code: string, message: string, status = 400) {
     super(code, message, status, 'invalid_request')

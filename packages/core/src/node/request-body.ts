@@ -1,11 +1,14 @@
 import type { IncomingMessage } from 'node:http'
-import { AuthError, type AuthErrorOptions } from '../errors.js'
+import { AuthError, type AuthErrorOptions, nameErrorClass } from '../errors.js'
 
 /**
  * The request body is larger than the bridge's `bodyLimit`, by its declared `Content-Length` or
  * while it streams. Answered 413; the connection is then closed rather than read to its end.
  */
 export class RequestTooLargeError extends AuthError {
+  static {
+    nameErrorClass(RequestTooLargeError, 'RequestTooLargeError')
+  }
   static override captureStack = false
   /** The limit that was exceeded, in bytes. */
   readonly limit: number
@@ -20,6 +23,9 @@ export class RequestTooLargeError extends AuthError {
  * request's `signal`, and the error of its body stream when the upload was cut short.
  */
 export class RequestAbortedError extends AuthError {
+  static {
+    nameErrorClass(RequestAbortedError, 'RequestAbortedError')
+  }
   static override captureStack = false
   constructor(options?: AuthErrorOptions) {
     super(
@@ -38,6 +44,9 @@ export class RequestAbortedError extends AuthError {
  * A set-up mistake: mount the bridge before that body parser, or use one the bridge understands.
  */
 export class BodyConsumedError extends AuthError {
+  static {
+    nameErrorClass(BodyConsumedError, 'BodyConsumedError')
+  }
   constructor() {
     super(
       'ERR_BODY_CONSUMED',

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http'
-import { AuthError } from '../errors.js'
+import { AuthError, nameErrorClass } from '../errors.js'
 import { RequestAbortedError } from './request-body.js'
 
 export interface SendWebResponseOptions {
@@ -15,6 +15,9 @@ export interface SendWebResponseOptions {
  * `Response` cannot be sent. The Web response's body is cancelled; nothing is written.
  */
 export class ResponseAlreadySentError extends AuthError {
+  static {
+    nameErrorClass(ResponseAlreadySentError, 'ResponseAlreadySentError')
+  }
   constructor() {
     super('ERR_HEADERS_SENT', 'The response headers were already sent; the Web Response was not written', 500)
   }

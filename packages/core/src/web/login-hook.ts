@@ -5,7 +5,7 @@
  * returns is checked here: the `sub` of the login cannot change, and the next location is still a
  * same-origin path.
  */
-import { ConfigurationError, SessionError } from '../errors.js'
+import { ConfigurationError, nameErrorClass, SessionError } from '../errors.js'
 import type { IdTokenClaims } from '../oauth/token-set.js'
 import { safeReturnTo } from './return-to.js'
 import type { SessionData } from './session-store.js'
@@ -61,6 +61,9 @@ export type OnLogin = (
 
 /** A login the application's `onLogin` turned down: no session is written. */
 export class LoginRefusedError extends SessionError {
+  static {
+    nameErrorClass(LoginRefusedError, 'LoginRefusedError')
+  }
   constructor() {
     super('ERR_LOGIN_REFUSED', 'The application refused this login', 403)
   }
