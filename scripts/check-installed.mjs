@@ -90,11 +90,24 @@ try {
     'console.log(JSON.stringify(lists))\n'
   writeFileSync(join(app, 'require-all.cjs'), `require('reflect-metadata')\n${list('require')}`)
   writeFileSync(join(app, 'import-all.mjs'), `import 'reflect-metadata'\n${list('await import')}`)
+  // @org/auth-next imports `next/headers`, `next/navigation`, `next/server` bare, as every bundler
+  // resolves them (Turbopack refuses `next/navigation.js`); Node's own ESM loader wants the `.js`
+  // that Next has no exports map to add. Next apps are always bundled, so the ESM import is checked
+  // under the bundlers' resolution: this hook maps `next/<name>` to `next/<name>.js`, nothing else.
+  const nextHook =
+    'export async function resolve(specifier, context, next) {' +
+    ' return next(/^next\\/[a-z-]+$/.test(specifier) ? `${specifier}.js` : specifier, context) }'
+  writeFileSync(
+    join(app, 'next-resolution.mjs'),
+    `import { register } from 'node:module'\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(nextHook)}`)})\n`,
+  )
   const [cjs, esm] = await Promise.all([
     run(process.execPath, ['--no-experimental-require-module', 'require-all.cjs'], { cwd: app }).catch(
       (e) => e,
     ),
-    run(process.execPath, ['import-all.mjs'], { cwd: app }).catch((e) => e),
+    run(process.execPath, ['--import', './next-resolution.mjs', 'import-all.mjs'], { cwd: app }).catch(
+      (e) => e,
+    ),
   ])
   for (const [label, result] of [
     ['require()', cjs],
