@@ -77,24 +77,28 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer)
 }
 
-/** `next start` of the built fixture; resolves once it answers HTTP. */
+/**
+ * `next start` of the built fixture on a free port; resolves once Next says it is ready. Readiness
+ * is read from Next's own output, never by probing the port: under load another test's server may
+ * take the port between `freePort()` and Next's listen, and would answer the probe (and the test's
+ * requests) in its place. Next then exits with EADDRINUSE, and the start is retried on another port.
+ */
 export async function startApp(env: Record<string, string | undefined>): Promise<RunningApp> {
-  const port = await freePort()
-  const { child, output } = next(['start', '-p', String(port), '-H', '127.0.0.1'], env)
-  const origin = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 60_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`next start exited (${child.exitCode}):\n${output()}`)
-    const answered = await fetch(`${origin}/_not-found`).then(
-      (response) => response.status,
-      () => 0,
-    )
-    if (answered !== 0) break
-    if (Date.now() > deadline) {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort()
+    const { child, output } = next(['start', '-p', String(port), '-H', '127.0.0.1'], env)
+    const deadline = Date.now() + 60_000
+    while (!/Ready in/.test(output()) && child.exitCode === null && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    if (child.exitCode !== null) {
+      if (/EADDRINUSE/.test(output()) && attempt < 3) continue
+      throw new Error(`next start exited (${child.exitCode}):\n${output()}`)
+    }
+    if (!/Ready in/.test(output())) {
       await stop(child)
       throw new Error(`next start did not answer in time:\n${output()}`)
     }
-    await new Promise((resolve) => setTimeout(resolve, 250))
+    return { origin: `http://127.0.0.1:${port}`, output, close: () => stop(child) }
   }
-  return { origin, output, close: () => stop(child) }
 }

@@ -93,7 +93,7 @@ describe.skipIf(process.env['NEXT_MAJOR'] !== '16')(
     it('refuses to serve logins at run time without SESSION_SECRET, naming the option', async () => {
       const app = await start(env())
       const login = await fetch(`${app.origin}/api/auth/login`, { redirect: 'manual' })
-      expect(login.status).toBe(500)
+      expect(login.status, app.output()).toBe(500)
       await login.arrayBuffer()
       await new Promise((resolve) => setTimeout(resolve, 500))
       expect(app.output()).toMatch(/ERR_INVALID_OPTION|ConfigurationError/)
