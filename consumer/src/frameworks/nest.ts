@@ -1,0 +1,87 @@
+/**
+ * NestJS projects as `nest new` lays them out, with npm: Nest 11 (@nestjs/cli 11: CommonJS,
+ * Jest + ts-jest) and Nest 12 (@nestjs/cli 12, today's default: ESM, Vitest). The README's
+ * quickstart replaces src/main.ts; its login module runs through a copy of the generated
+ * bootstrap (overlay src/login.main.ts); an overlay spec drives the guard under `npm test`.
+ */
+import { DEMO_CLIENTS } from '@org/dev-idp'
+import { start } from '../exec.js'
+import { Project, placeholders } from '../project.js'
+import { checkBearer, checkLogin, issueTokens } from '../smoke.js'
+import { check, step } from '../steps.js'
+import type { CheckContext, Framework } from './types.js'
+
+function nestProject(name: 'nest11' | 'nest12', title: string): Framework {
+  return {
+    name,
+    title,
+
+    async prepare(ctx: CheckContext): Promise<Project> {
+      const project = Project.create(name, ctx.root)
+      const apiPort = await project.allocatePort('api')
+      const loginPort = await project.allocatePort('login')
+      const origin = `http://localhost:${loginPort}`
+      project.placeReadme('nest', ['src/main.ts', 'src/login.module.ts'], (path) => {
+        if (path === 'src/main.ts') return placeholders({ issuer: ctx.idp.issuer, port: apiPort })
+        return placeholders({
+          issuer: ctx.idp.issuer,
+          client: DEMO_CLIENTS.nest,
+          origin,
+          runs: path === 'src/login.module.ts',
+        })
+      })
+      return project
+    },
+
+    async install(project, ctx) {
+      await project.install([ctx.tarballs.core, ctx.tarballs.nest])
+    },
+
+    async build(project) {
+      await project.npm(['run', 'build'])
+    },
+
+    async verify(project, ctx) {
+      await check('npm test (the generated spec and the overlay spec using AuthGuard)', async () => {
+        const tokens = await issueTokens(ctx.idp)
+        await project.npm(['test'], {
+          CONSUMER_ISSUER: ctx.idp.issuer,
+          CONSUMER_TOKEN_READ: tokens.read,
+          CONSUMER_TOKEN_READ_WRITE: tokens.readWrite,
+        })
+      })
+      const api = await step('start dist/main.js (README quickstart)', () =>
+        start('node', ['dist/main.js'], {
+          cwd: project.dir,
+          port: project.port('api'),
+          probePath: '/health',
+        }),
+      )
+      try {
+        await checkBearer(api, ctx.idp, {
+          read: { method: 'GET', path: '/api/profile' },
+          write: { method: 'POST', path: '/api/notes' },
+          writeStatus: 201,
+        })
+      } finally {
+        await api.stop()
+      }
+      const login = await step('start dist/login.main.js (README login module)', () =>
+        start('node', ['dist/login.main.js'], {
+          cwd: project.dir,
+          port: project.port('login'),
+          probePath: '/',
+          env: { PORT: String(project.port('login')), SESSION_SECRET: ctx.sessionSecret },
+        }),
+      )
+      try {
+        await checkLogin(login, ctx.idp, { login: '/auth/login', page: '/account' })
+      } finally {
+        await login.stop()
+      }
+    },
+  }
+}
+
+export const nest11 = nestProject('nest11', 'NestJS 11, CommonJS, Jest + ts-jest (nest new, @nestjs/cli 11)')
+export const nest12 = nestProject('nest12', 'NestJS 12, ESM, Vitest (nest new, @nestjs/cli 12)')
