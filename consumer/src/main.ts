@@ -11,7 +11,8 @@
  * framework and step of every failure.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type DevIdp, startDevIdp } from '@org/dev-idp'
@@ -22,9 +23,12 @@ import { next } from './frameworks/next.js'
 import type { CheckContext, Framework } from './frameworks/types.js'
 import { log, withLabel } from './log.js'
 import { packAll } from './pack.js'
+import type { Project } from './project.js'
 import { failures, StepFailure, step, timings } from './steps.js'
 
-const FRAMEWORKS: readonly Framework[] = [express, hono, nest11, nest12, next]
+const FRAMEWORKS: readonly Framework[] = [next, nest11, nest12, express, hono]
+/** npm installs at once. */
+const IO_SLOTS = Number(process.env['CONSUMER_INSTALLS'] ?? 2)
 /** The steps every framework goes through, in the summary (their sub-steps are printed as they run). */
 const PHASES = ['prepare', 'install', 'build', 'verify']
 
@@ -69,7 +73,8 @@ function summary(selected: readonly Framework[], totalMs: number): void {
     const failure = failures.find((f) => f.framework === framework.name)
     const own = timings.filter((t) => t.framework === framework.name && PHASES.includes(t.step))
     const steps = own.map((t) => `${t.step} ${seconds(t.ms)}`).join(', ')
-    console.log(`  ${failure ? '✘' : '✔'} ${framework.name.padEnd(8)} ${framework.title}: ${steps}`)
+    const mark = failure ? '✘' : own.some((t) => t.step === 'verify') ? '✔' : '–'
+    console.log(`  ${mark} ${framework.name.padEnd(8)} ${framework.title}: ${steps || 'not run'}`)
   }
   console.log(`  total ${seconds(totalMs)}`)
   for (const failure of failures) {
@@ -78,23 +83,33 @@ function summary(selected: readonly Framework[], totalMs: number): void {
   }
 }
 
+interface Slots {
+  io: <T>(task: () => Promise<T>) => Promise<T>
+  cpu: <T>(task: () => Promise<T>) => Promise<T>
+  /** Deletes a finished project (node_modules of ~1 GB in all) while the others still run. */
+  discard(dir: string): void
+}
+
 async function checkFramework(
   framework: Framework,
   ctx: CheckContext,
-  io: <T>(task: () => Promise<T>) => Promise<T>,
-  cpu: <T>(task: () => Promise<T>) => Promise<T>,
+  { io, cpu, discard }: Slots,
 ): Promise<void> {
   await withLabel(framework.name, async () => {
+    let project: Project | undefined
     try {
-      const project = await step('prepare', () => framework.prepare(ctx))
-      await io(() => step('install', () => framework.install(project, ctx)))
+      project = await step('prepare', () => framework.prepare(ctx))
+      const prepared = project
+      await io(() => step('install', () => framework.install(prepared, ctx)))
       await cpu(async () => {
-        await step('build', () => framework.build(project, ctx))
-        await step('verify', () => framework.verify(project, ctx))
+        await step('build', () => framework.build(prepared, ctx))
+        await step('verify', () => framework.verify(prepared, ctx))
       })
     } catch (error) {
       if (!(error instanceof StepFailure)) throw error
       failures.push(error)
+    } finally {
+      if (project) discard(project.dir)
     }
     const failed = failures.filter((failure) => failure.framework === framework.name).length
     log(failed === 0 ? '✔ passed' : `✘ ${failed} failed`)
@@ -108,6 +123,7 @@ async function main(): Promise<number> {
   const root = mkdtempSync(join(tmpdir(), 'org-auth-consumer-'))
   log(`consumer check in ${root}: ${selected.map((framework) => framework.name).join(', ')}`)
   let idp: DevIdp | undefined
+  const removals: Promise<void>[] = []
   try {
     const tarballDir = join(root, 'tarballs')
     mkdirSync(tarballDir)
@@ -119,18 +135,30 @@ async function main(): Promise<number> {
       tarballs,
       sessionSecret: randomBytes(32).toString('base64'),
     }
-    const io = limiter(3)
-    const cpu = limiter(1)
-    await Promise.all(selected.map((framework) => checkFramework(framework, ctx, io, cpu)))
+    // The longest install and build (Next.js) go first. Installs (disk, network and CPU) run two
+    // at a time, builds and servers one at a time: more only makes each slower on 2 cores.
+    const slots: Slots = {
+      io: limiter(IO_SLOTS),
+      cpu: limiter(1),
+      discard: (dir) => {
+        if (!keep) removals.push(rm(dir, { recursive: true, force: true }))
+      },
+    }
+    await Promise.all(selected.map((framework) => checkFramework(framework, ctx, slots)))
   } catch (error) {
     if (!(error instanceof StepFailure)) throw error
     failures.push(error)
   } finally {
     await idp?.close()
-    if (keep) log(`kept ${root}`)
-    else rmSync(root, { recursive: true, force: true })
   }
   summary(selected, performance.now() - started)
+  if (keep) log(`kept ${root}`)
+  else {
+    const removing = performance.now()
+    await Promise.all(removals)
+    await rm(root, { recursive: true, force: true })
+    log(`removed ${root} (${seconds(performance.now() - removing)} more)`)
+  }
   return failures.length === 0 ? 0 : 1
 }
 
