@@ -59,7 +59,8 @@ export const next: Framework = {
       join(ctx.root, 'next-fonts.cjs'),
     )
     try {
-      await project.npm(['run', 'build'], { NEXT_TELEMETRY_DISABLED: '1', ...fonts.env, ...secrets(ctx) })
+      // Without the secrets: the README says they are needed at run time only (CI builds lack them).
+      await project.npm(['run', 'build'], { NEXT_TELEMETRY_DISABLED: '1', ...fonts.env })
     } finally {
       await fonts.close()
     }
