@@ -40,16 +40,21 @@ export function describe(command: string, args: readonly string[], cwd: string):
 }
 
 /**
- * What pnpm and turbo set for this package's own script is not the generated project's business:
- * `npm_config_user_agent` would tell tools pnpm runs them, and npm warns about pnpm's settings.
+ * What pnpm and turbo set for this package's script is not the generated project's business:
+ * `pnpm run` exports its whole configuration as `npm_config_*` (its own rc file as `globalconfig`,
+ * `catalog`, `user_agent`...), which npm would read as the user's settings. Kept: the network
+ * settings, which npm shares, and npm's cache folder (pnpm exports none; `npm_config_cache` set
+ * by hand gives the check an empty cache, to time a cold install).
  */
-const FOREIGN_ENV =
-  /^(npm_config_user_agent|npm_config_verify_deps_before_run|npm_command|npm_lifecycle_\w+|npm_package_\w+|npm_execpath|npm_node_execpath|pnpm_\w+|PNPM_\w+|TURBO_\w+)$/i
+const FOREIGN_ENV = /^(npm_|pnpm_|turbo_)/i
+const KEPT_ENV = /^npm_config_(registry|cafile|proxy|https_proxy|noproxy|strict_ssl|cache)$/i
 
 /** The environment of a project command: ours, minus the package manager's, plus `extra`. */
 export function projectEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
-  for (const [name, value] of Object.entries(process.env)) if (!FOREIGN_ENV.test(name)) env[name] = value
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!FOREIGN_ENV.test(name) || KEPT_ENV.test(name)) env[name] = value
+  }
   return { ...env, ...extra }
 }
 
