@@ -85,6 +85,9 @@ export function createWithSession(login: () => Auth, requireLogin: () => void) {
     requireLogin()
     if (options.scopes !== undefined) scopeNames(options.scopes)
     return async function sessionRoute(request: R, context: Ctx): Promise<Response> {
+      // Request data first: under cacheComponents Next prerenders a GET handler at build time
+      // until it reads the request, and the login configuration (its secrets) waits for run time.
+      request.headers.get('cookie')
       const check = await login().requireSession(request, options)
       if (!check.ok) return check.response
       const response = await handler(request, { ...context, auth: check.auth })

@@ -87,6 +87,9 @@ describe.skipIf(process.env['NEXT_MAJOR'] !== '16')(
       expect(await account.text()).not.toContain('id="account"')
       const signedIn = await fetch(`${running.origin}/account`, { headers: withSession() })
       expect(await signedIn.text()).toContain('alice')
+      const me = await fetch(`${running.origin}/api/me`, { headers: withSession() })
+      expect(await me.json()).toEqual({ sub: 'alice', hasToken: true })
+      expect((await fetch(`${running.origin}/api/me`)).status).toBe(401)
       expect(running.output()).not.toMatch(UNSTABLE)
     })
 
