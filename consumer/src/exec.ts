@@ -125,6 +125,11 @@ export interface StartOptions extends RunOptions {
   port: number
   /** Polled until it answers (any HTTP status counts: the server is up). */
   probePath: string
+  /**
+   * Also wait for this in the server's output (Next's "Ready in"): a server that binds late could
+   * otherwise be taken as up when another process on the port answered the probe.
+   */
+  readyOutput?: RegExp
 }
 
 /** Starts a server and resolves once `http://localhost:<port><probePath>` answers. */
@@ -152,12 +157,21 @@ export async function start(
       },
       () => false,
     )
-    if (answered) break
+    if (answered && (options.readyOutput === undefined || options.readyOutput.test(output()))) break
     if (Date.now() > deadline) {
       await stopGroup(child)
       throw new CommandError(`\`${command} ${args.join(' ')}\` did not answer on ${origin} in time`, output())
     }
     await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  // The probe may have reached another process that took the port between freePort() and this
+  // server's listen: then this one exits (EADDRINUSE) soon after. Say so rather than test the other.
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  if (child.exitCode !== null || child.signalCode !== null) {
+    throw new CommandError(
+      `\`${command} ${args.join(' ')}\` exited after ${origin} answered: another process holds the port?`,
+      output(),
+    )
   }
   return { origin, output, stop: () => stopGroup(child) }
 }

@@ -73,6 +73,7 @@ export const next: Framework = {
         cwd: project.dir,
         port,
         probePath: '/',
+        readyOutput: /Ready in/,
         env: { NEXT_TELEMETRY_DISABLED: '1', ...secrets(ctx) },
       }),
     )
