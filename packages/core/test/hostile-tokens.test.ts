@@ -212,6 +212,23 @@ describe('payload', () => {
   }
 })
 
+describe('one spelling per token', () => {
+  it('refuses a signature whose last character sets the unused bits (the same bytes, another token string)', async () => {
+    const token = await sign(rsa)
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    const signature = token.slice(token.lastIndexOf('.') + 1)
+    expect(signature.length % 4).toBe(2) // RS256 with a 2048-bit key: 256 bytes, 4 unused bits
+    const last = alphabet.indexOf(signature.at(-1) as string)
+    const twin = `${token.slice(0, -1)}${alphabet[last | 1]}`
+    expect(twin).not.toBe(token)
+    expect(Buffer.from(twin.split('.')[2] as string, 'base64url')).toEqual(
+      Buffer.from(signature, 'base64url'),
+    )
+    await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'alice' })
+    await rejects(twin, 'ERR_JWT_MALFORMED')
+  })
+})
+
 describe('messages a developer can act on', () => {
   it('says why `x.y.z` is refused: its segments are base64url characters, of a length no encoding has', async () => {
     await expect(verifier.verify('x.y.z')).rejects.toMatchObject({

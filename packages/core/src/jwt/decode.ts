@@ -11,6 +11,7 @@ export interface JWTHeader {
 }
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 const MAX_KID_LENGTH = 256
 // Header parameters that would let the token choose its own key: never honoured, always refused.
 const KEY_CARRYING_PARAMETERS = ['jwk', 'jku', 'x5u', 'x5c'] as const
@@ -58,8 +59,24 @@ export function splitCompact(token: string, maxLength: number): [string, string,
     if (part.length % 4 === 1) {
       throw malformed('A token segment has a length no base64url encoding has (4n + 1 characters)')
     }
+    if (!canonicalEnding(part)) {
+      throw malformed('A token segment is not canonical base64url (its last character sets unused bits)')
+    }
   }
   return parts
+}
+
+/**
+ * RFC 4648 §3.5: the bits past the last byte must be zero. Decoders ignore them, so without this
+ * check one signature has 4 or 16 spellings, each a different token string that verifies (a
+ * deny-list or a log keyed by the token would tell them apart). One character looked at.
+ */
+function canonicalEnding(segment: string): boolean {
+  const rest = segment.length % 4
+  if (rest === 0) return true
+  const value = BASE64URL.indexOf(segment[segment.length - 1] as string)
+  // 2 characters carry 1 byte (4 spare bits), 3 carry 2 bytes (2 spare bits).
+  return (value & (rest === 2 ? 0b1111 : 0b11)) === 0
 }
 
 /**
