@@ -96,7 +96,7 @@ try {
   // under the bundlers' resolution: this hook maps `next/<name>` to `next/<name>.js`, nothing else.
   const nextHook =
     'export async function resolve(specifier, context, next) {' +
-    ' return next(/^next\\/[a-z-]+$/.test(specifier) ? `${specifier}.js` : specifier, context) }'
+    " return next(/^next\\/[a-z-]+$/.test(specifier) ? specifier + '.js' : specifier, context) }"
   writeFileSync(
     join(app, 'next-resolution.mjs'),
     `import { register } from 'node:module'\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(nextHook)}`)})\n`,

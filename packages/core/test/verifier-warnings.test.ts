@@ -83,6 +83,31 @@ describe('onWarning', () => {
     expect(seen).toHaveLength(2)
   })
 
+  it('masks URL credentials and keeps each warning on one printable line', () => {
+    const seen: string[] = []
+    const warner = warnOncePerCause((message) => seen.push(message), 'https://i.example')
+    const cause = new Error(
+      'Request cannot be constructed from https://svc:S3cr3tPass@host/keys\ninjected line',
+    )
+    warner.report(
+      new KeysUnavailableError('ERR_JWKS_UNAVAILABLE', 'The JWKS endpoint is unavailable', 5, { cause }),
+    )
+    expect(seen[0]).toContain('https://***@host/keys?injected line')
+    expect(seen[0]).not.toContain('S3cr3tPass')
+  })
+
+  it('refuses key URLs that carry credentials, at start-up', () => {
+    for (const options of [{ jwks: 'https://svc:S3cr3t@idp.example/keys' }, { discovery: true }]) {
+      const issuer = 'discovery' in options ? 'https://svc:S3cr3t@idp.example' : 'https://idp.example'
+      expect(() => createTokenVerifier({ issuer, audience: 'a', ...options })).toThrow(
+        expect.objectContaining({
+          code: 'ERR_INVALID_OPTION',
+          message: expect.stringContaining('credentials'),
+        }),
+      )
+    }
+  })
+
   it('logs with console.warn by default, and not at all with false', async () => {
     const spy = vi.spyOn(console, 'warn').mockImplementation(() => {})
     try {

@@ -140,6 +140,75 @@ describe('onLogin', () => {
     }
   })
 
+  it('cannot change sub by editing the event in place, and copies what it keeps', async () => {
+    const provider = await idp()
+    const kept = { sub: 'bob', team: 'blue' }
+    const edits: [OnLogin, number, string | undefined][] = [
+      [
+        (event) => {
+          event.user.sub = 'admin' // edits a copy: the session keeps the login's sub
+          return undefined
+        },
+        302,
+        'bob',
+      ],
+      [
+        (event) => {
+          event.user.sub = 'admin'
+          return { user: event.user } // refused: a sub that is not the login's
+        },
+        500,
+        undefined,
+      ],
+      [() => ({ user: kept }), 302, 'bob'],
+    ]
+    for (const [onLogin, status, sub] of edits) {
+      const browser = new TestBrowser(await authFor(provider, { onLogin }))
+      expect((await browser.login(provider, '', { sub: 'bob' })).status).toBe(status)
+      expect((await browser.auth.getSession(browser.request('/')))?.user.sub).toBe(sub)
+    }
+    kept.team = 'red' // after the login: the session holds its own copy
+    const browser = new TestBrowser(
+      await authFor(provider, { onLogin: () => ({ user: kept, data: { n: 1 } }) }),
+    )
+    await browser.login(provider, '', { sub: 'bob' })
+    kept.team = 'green'
+    expect((await browser.auth.getSession(browser.request('/')))?.user).toEqual({ sub: 'bob', team: 'red' })
+  })
+
+  it('ignores members inherited from a polluted Object.prototype', async () => {
+    const provider = await idp()
+    const prototype = Object.prototype as Record<string, unknown>
+    prototype['user'] = { sub: 'bob', role: 'admin' }
+    try {
+      const browser = new TestBrowser(await authFor(provider, { onLogin: () => ({ returnTo: '/y' }) }))
+      expect((await browser.login(provider, '', { sub: 'bob' })).headers.get('location')).toBe('/y')
+      expect((await browser.auth.getSession(browser.request('/')))?.user).not.toHaveProperty('role')
+    } finally {
+      delete prototype['user']
+    }
+  })
+
+  it('a refused login ends the session the browser had, and data over 4096 characters is refused', async () => {
+    const provider = await idp()
+    const { client, revoked } = await spiedClient(provider)
+    const browser = new TestBrowser(
+      await authFor(provider, { client, onLogin: ({ user }) => user.sub !== 'mallory' }),
+    )
+    await browser.login(provider, '', { sub: 'alice' })
+    expect((await browser.auth.getSession(browser.request('/')))?.user.sub).toBe('alice')
+    expect((await browser.login(provider, '', { sub: 'mallory' })).status).toBe(403)
+    expect(browser.cookies.has('auth.session')).toBe(false)
+    expect(revoked).toHaveLength(1) // the refused login's access token (no refresh token here)
+    expect(revoked[0]?.get('token_type_hint')).toBe('access_token')
+
+    const big = new TestBrowser(
+      await authFor(provider, { onLogin: () => ({ data: { blob: 'x'.repeat(5000) } }) }),
+    )
+    expect((await big.login(provider)).status).toBe(500)
+    expect(big.cookies.has('auth.session')).toBe(false)
+  })
+
   it('refuses an onLogin that is not a function at start-up', async () => {
     const provider = await idp()
     await expect(authFor(provider, { onLogin: 'yes' as never })).rejects.toMatchObject({

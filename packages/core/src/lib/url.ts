@@ -17,6 +17,12 @@ export function secureUrl(value: unknown, option: string, allowInsecureRequests 
   } catch (cause) {
     throw new ConfigurationError(`"${option}" is not a valid URL`, { cause })
   }
+  // Credentials in a URL end up in error messages and logs (fetch quotes the URL it refuses).
+  if (url.username !== '' || url.password !== '') {
+    throw new ConfigurationError(
+      `"${option}" must not carry credentials (user:password@): pass them as headers`,
+    )
+  }
   if (url.protocol === 'https:') return url
   if (url.protocol === 'http:' && (allowInsecureRequests || isLoopback(url.hostname))) return url
   throw new ConfigurationError(

@@ -18,6 +18,14 @@ export interface WarnOncePerCause {
 
 const defaultHandler: WarningHandler = (message) => console.warn(message)
 
+/**
+ * A message fit for one log line: URL credentials (`//user:pass@`) masked, and anything but
+ * printable ASCII (a remote body quoted by a parse error may hold newlines) replaced.
+ */
+function printable(message: string): string {
+  return message.replace(/\/\/[^/\s@]*@/g, '//***@').replace(/[^\x20-\x7E]/g, '?')
+}
+
 /** The messages down the cause chain (each once, bounded): together they name the values to compare. */
 function causeChain(error: AuthError): { codes: string; detail: string } {
   const codes: string[] = []
@@ -26,7 +34,7 @@ function causeChain(error: AuthError): { codes: string; detail: string } {
   for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
     const code = (current as { code?: unknown }).code
     if (typeof code === 'string') codes.push(code)
-    const message = current.message.slice(0, 300)
+    const message = printable(current.message.slice(0, 300))
     if (!messages.some((seen) => seen.includes(message))) messages.push(message)
     current = current.cause
   }
@@ -48,7 +56,7 @@ export function warnOncePerCause(
       if (cause === lastCause) return
       lastCause = cause
       warn(
-        `@org/auth-core: no verification keys for issuer ${JSON.stringify(issuer)} (${codes}): ${detail}. Requests that need a key are answered 503 until this is fixed; said once per cause.`,
+        `@org/auth-core: no verification keys for issuer ${JSON.stringify(printable(issuer))} (${codes}): ${detail}. Requests that need a key are answered 503 until this is fixed; said once per cause.`,
         error,
       )
     },

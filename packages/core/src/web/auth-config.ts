@@ -29,6 +29,8 @@ export interface AuthConfig {
   absoluteDuration: number
   store: SessionStore | undefined
   oneTimeStore: OneTimeStore
+  /** Where callback states are consumed: the `oneTimeStore` given, else a store of their own. */
+  callbackStore: OneTimeStore
   maxChunks: number
   transactionMaxAge: number
   maxConcurrentLogins: number
@@ -151,6 +153,11 @@ export function resolveConfig(options: AuthOptions): AuthConfig {
     absoluteDuration,
     store: session.store,
     oneTimeStore: options.oneTimeStore ?? new MemoryOneTimeStore({ now: options.now ?? Date.now }),
+    // Apart from the refresh claims by default, so callbacks anyone can send (a login, then its
+    // `?error=` callback) can never fill the store that refreshes need; full, it forgets the oldest
+    // state (the code is single-use at the provider anyway) rather than refuse every login.
+    callbackStore:
+      options.oneTimeStore ?? new MemoryOneTimeStore({ now: options.now ?? Date.now, whenFull: 'evict' }),
     maxChunks: integer(session.maxChunks, 'session.maxChunks', 4, 1, MAX_CHUNKS),
     transactionMaxAge: integer(options.transaction?.maxAge, 'transaction.maxAge', 600),
     maxConcurrentLogins: integer(

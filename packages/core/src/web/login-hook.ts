@@ -75,46 +75,74 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return prototype === Object.prototype || prototype === null
 }
 
-/** Whether `value` survives the JSON the session is sealed as (no BigInt, no cycle). */
-function serialisable(value: unknown): boolean {
+/** Most characters `data` may take as JSON: it travels in every request's cookie (or the store). */
+const MAX_DATA_LENGTH = 4096
+
+/**
+ * `value` as the JSON the session is sealed as (a copy: later changes to the hook's objects do
+ * not reach the session, and cookie and store modes hold the same thing), or a
+ * `ConfigurationError` naming `what`.
+ */
+function asJson(value: unknown, what: string, maxLength = Number.POSITIVE_INFINITY): Record<string, unknown> {
+  let text: string
   try {
-    JSON.stringify(value)
-    return true
-  } catch {
-    return false
+    text = JSON.stringify(value)
+  } catch (cause) {
+    throw new ConfigurationError(`"onLogin" returned ${what} that is not JSON-serialisable`, { cause })
   }
+  if (text.length > maxLength) {
+    throw new ConfigurationError(`"onLogin" returned ${what} longer than ${maxLength} characters as JSON`)
+  }
+  const copy: unknown = JSON.parse(text)
+  if (!isPlainObject(copy)) throw new ConfigurationError(`"onLogin" returned ${what} that is not an object`)
+  return copy
 }
 
-/** The session and next location after `onLogin`, or a `LoginRefusedError` thrown. */
+/** The hook's own member `name` (never one inherited through a polluted prototype). */
+function own(outcome: object, name: keyof LoginOutcome): unknown {
+  return Object.hasOwn(outcome, name) ? (outcome as Record<string, unknown>)[name] : undefined
+}
+
+/**
+ * Runs the hook on a copy of the login (a hook that edits `event.user` in place changes nothing)
+ * and returns the session and next location, or throws `LoginRefusedError` / `ConfigurationError`.
+ * The session keeps the login's `sub` whatever the hook did.
+ */
 export async function applyLoginHook(
   hook: OnLogin,
   event: LoginEvent,
   session: SessionData,
   origin: string,
 ): Promise<{ session: SessionData; returnTo: string }> {
-  const outcome = await hook(event)
+  const { sub } = session.user
+  const outcome = await hook({
+    ...event,
+    user: structuredClone(event.user),
+    idTokenClaims: structuredClone(event.idTokenClaims),
+  })
   if (outcome === false) throw new LoginRefusedError()
   if (outcome === undefined || outcome === true) return { session, returnTo: event.returnTo }
   if (!isPlainObject(outcome))
     throw new ConfigurationError('"onLogin" must return an object, a boolean or nothing')
   let { user } = session
-  if (outcome.user !== undefined) {
-    if (!isPlainObject(outcome.user))
-      throw new ConfigurationError('"onLogin" returned a "user" that is not an object')
-    const sub = outcome.user['sub']
+  const mapped = own(outcome, 'user')
+  if (mapped !== undefined) {
+    const copy = asJson(mapped, 'a "user"')
     // The refresh checks (OIDC §12.2) and any store keyed by user rely on the login's subject.
-    if (sub !== undefined && sub !== user.sub) {
+    if (copy['sub'] !== undefined && copy['sub'] !== sub) {
       throw new ConfigurationError('"onLogin" may not change the user\'s "sub"')
     }
-    user = { ...outcome.user, sub: user.sub }
+    user = { ...copy, sub }
   }
-  if (outcome.data !== undefined && (!isPlainObject(outcome.data) || !serialisable(outcome.data))) {
-    throw new ConfigurationError('"onLogin" returned "data" that is not a JSON-serialisable plain object')
-  }
-  const next = (outcome as LoginOutcome).returnTo
+  const data = own(outcome, 'data')
+  const next = own(outcome, 'returnTo')
   const returnTo = typeof next === 'string' ? (safeReturnTo(next, origin) ?? event.returnTo) : event.returnTo
   return {
-    session: { ...session, user, ...(outcome.data === undefined ? {} : { data: outcome.data }) },
+    session: {
+      ...session,
+      user,
+      ...(data === undefined ? {} : { data: asJson(data, '"data"', MAX_DATA_LENGTH) as SessionAppData }),
+    },
     returnTo,
   }
 }

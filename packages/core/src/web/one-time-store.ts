@@ -6,7 +6,7 @@
  * callback is completed once, whichever instance a replay reaches. Implementations must
  * be atomic across instances: a Redis `SET NX EX`, an SQL `INSERT … ON CONFLICT DO NOTHING`.
  */
-import { SessionError } from '../errors.js'
+import { ConfigurationError, SessionError } from '../errors.js'
 
 export interface OneTimeStore {
   /** Records `key` until `expiresAt` (epoch seconds); `false` when it is already recorded and unexpired. */
@@ -20,6 +20,13 @@ export interface MemoryOneTimeStoreOptions {
    * Default: 100,000.
    */
   maxEntries?: number
+  /**
+   * When full even after dropping expired keys: `'refuse'` rejects (fail closed, for claims whose
+   * loss would let a value be used twice); `'evict'` forgets the oldest key instead, for values
+   * that are single-use elsewhere too (a login callback's state: the provider's code is). Default:
+   * `'refuse'`.
+   */
+  whenFull?: 'refuse' | 'evict'
   /** Clock in epoch milliseconds, for tests. Default: `Date.now`. */
   now?: () => number
 }
@@ -38,10 +45,15 @@ export class MemoryOneTimeStore implements OneTimeStore {
   readonly #entries = new Map<string, number>()
   readonly #maxEntries: number
   readonly #now: () => number
+  readonly #evict: boolean
 
   constructor(options: MemoryOneTimeStoreOptions = {}) {
     this.#maxEntries = options.maxEntries ?? 100_000
     this.#now = options.now ?? Date.now
+    if (options.whenFull !== undefined && options.whenFull !== 'refuse' && options.whenFull !== 'evict') {
+      throw new ConfigurationError('"whenFull" must be "refuse" or "evict"')
+    }
+    this.#evict = options.whenFull === 'evict'
   }
 
   async consume(key: string, expiresAt: number): Promise<boolean> {
@@ -52,7 +64,9 @@ export class MemoryOneTimeStore implements OneTimeStore {
       for (const [entry, until] of this.#entries) if (until <= seconds) this.#entries.delete(entry)
     }
     if (this.#entries.size >= this.#maxEntries) {
-      throw new SessionError('ERR_ONE_TIME_STORE_FULL', 'The one-time store is full', 503)
+      if (!this.#evict) throw new SessionError('ERR_ONE_TIME_STORE_FULL', 'The one-time store is full', 503)
+      // The first key inserted is the oldest (the map keeps insertion order).
+      this.#entries.delete(this.#entries.keys().next().value as string)
     }
     this.#entries.set(key, expiresAt)
     return true

@@ -110,7 +110,7 @@ export async function callback(
     // Single use across every instance sharing the one-time store: a replayed callback (the same
     // cookie and query, on this instance or another) is refused before its code is exchanged.
     const until = Math.floor(ctx.config.now() / 1000) + ctx.config.transactionMaxAge
-    if (!(await ctx.config.oneTimeStore.consume(await oneTimeKey('callback', transaction.state), until))) {
+    if (!(await ctx.config.callbackStore.consume(await oneTimeKey('callback', transaction.state), until))) {
       throw new AuthorizationResponseError(
         'ERR_TRANSACTION_MISSING',
         'This login transaction was already used',
@@ -128,30 +128,42 @@ export async function callback(
     })
     // Checked again where it leaves: the Location sent is a same-origin path, whatever was sealed.
     const returnTo = safeReturnTo(transaction.returnTo, ctx.site.origin) ?? ctx.config.afterLogin
-    const login = await applyOnLogin(ctx, tokens, newSession(ctx.config, tokens), returnTo)
-    // Session fixation: whatever session the browser had, the login starts a new one (a new id;
-    // with a store, the old record goes too: in cookie mode the new cookie replaces the old).
-    if (ctx.config.store !== undefined) {
-      const previous = await ctx.sessions.read(ctx.site, ctx.cookies)
-      if (previous !== undefined) await ctx.config.store.delete(previous.session.id)
+    try {
+      const login = await applyOnLogin(ctx, tokens, newSession(ctx.config, tokens), returnTo, cookies)
+      // Session fixation: whatever session the browser had, the login starts a new one (a new id;
+      // with a store, the old record goes too: in cookie mode the new cookie replaces the old).
+      if (ctx.config.store !== undefined) {
+        const previous = await ctx.sessions.read(ctx.site, ctx.cookies)
+        if (previous !== undefined) await ctx.config.store.delete(previous.session.id)
+      }
+      const written = await ctx.sessions.write(ctx.site, ctx.cookies, login.session)
+      cookies.push(...written.cookies)
+      return { response: redirect(login.returnTo, cookies) }
+    } catch (error) {
+      // No session was written (refused, or too large for its cookies): no grant stays live.
+      await revokeQuietly(
+        ctx,
+        tokens.refreshToken ?? tokens.accessToken,
+        tokens.refreshToken ? 'refresh_token' : 'access_token',
+      )
+      throw error
     }
-    const written = await ctx.sessions.write(ctx.site, ctx.cookies, login.session)
-    cookies.push(...written.cookies)
-    return { response: redirect(login.returnTo, cookies) }
   } catch (error) {
     return { cookies, error }
   }
 }
 
 /**
- * Runs the application's `onLogin`, if any. A refused login (or a hook that throws) leaves no
- * live grant behind: the refresh token, or else the access token, is revoked, best effort.
+ * Runs the application's `onLogin`, if any. A login it refuses (or a hook that throws) also ends
+ * the session the browser had: a user turned away must not stay signed in, as another or as
+ * themselves. The caller revokes the new grant.
  */
 async function applyOnLogin(
   ctx: RouteContext,
   tokens: TokenSet,
   fresh: SessionData,
   returnTo: string,
+  cookies: string[],
 ): Promise<{ session: SessionData; returnTo: string }> {
   const hook = ctx.config.onLogin
   if (hook === undefined) return { session: fresh, returnTo }
@@ -166,8 +178,9 @@ async function applyOnLogin(
   try {
     return await applyLoginHook(hook, event, fresh, ctx.site.origin)
   } catch (error) {
-    if (tokens.refreshToken !== undefined) await revokeQuietly(ctx, tokens.refreshToken, 'refresh_token')
-    else await revokeQuietly(ctx, tokens.accessToken, 'access_token')
+    const previous = await ctx.sessions.read(ctx.site, ctx.cookies)
+    if (previous !== undefined) ctx.resolver.forget(previous.session.id)
+    cookies.push(...(await ctx.sessions.clear(ctx.site, ctx.cookies, previous?.session)))
     throw error
   }
 }
