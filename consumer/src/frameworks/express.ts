@@ -4,10 +4,8 @@
  * The README's bearer quickstart runs as src/index.ts, its web login as src/login.ts.
  */
 import { DEMO_CLIENTS } from '@org/dev-idp'
-import { start } from '../exec.js'
+import { verifyNodeApps } from '../node-apps.js'
 import { Project, placeholders } from '../project.js'
-import { checkBearer, checkLogin } from '../smoke.js'
-import { step } from '../steps.js'
 import type { CheckContext, Framework } from './types.js'
 
 export const express: Framework = {
@@ -49,30 +47,9 @@ export const express: Framework = {
   },
 
   async verify(project, ctx) {
-    const api = await step('start dist/index.js (README quickstart)', () =>
-      start('node', ['dist/index.js'], { cwd: project.dir, port: project.port('api'), probePath: '/' }),
-    )
-    try {
-      await checkBearer(api, ctx.idp, {
-        read: { method: 'GET', path: '/api/profile' },
-        write: { method: 'POST', path: '/api/notes' },
-        writeStatus: 201,
-      })
-    } finally {
-      await api.stop()
-    }
-    const login = await step('start dist/login.js (README web login)', () =>
-      start('node', ['dist/login.js'], {
-        cwd: project.dir,
-        port: project.port('login'),
-        probePath: '/',
-        env: { SESSION_SECRET: ctx.sessionSecret },
-      }),
-    )
-    try {
-      await checkLogin(login, ctx.idp, { login: '/auth/login', page: '/account' })
-    } finally {
-      await login.stop()
-    }
+    await verifyNodeApps(project, ctx, {
+      api: { script: 'dist/index.js', label: 'README quickstart' },
+      login: { script: 'dist/login.js', label: 'README web login' },
+    })
   },
 }

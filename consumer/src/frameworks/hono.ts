@@ -5,10 +5,8 @@
  * web login (src/login.ts) by a copy of it, src/login-server.ts.
  */
 import { DEMO_CLIENTS } from '@org/dev-idp'
-import { start } from '../exec.js'
+import { verifyNodeApps } from '../node-apps.js'
 import { type Edits, Project, placeholders } from '../project.js'
-import { checkBearer, checkLogin } from '../smoke.js'
-import { step } from '../steps.js'
 import type { CheckContext, Framework } from './types.js'
 
 /** The template's own app replaced by an import of the README's (`./app.js`), on `port`. */
@@ -51,30 +49,9 @@ export const hono: Framework = {
   },
 
   async verify(project, ctx) {
-    const api = await step('start dist/index.js (template serving the README quickstart)', () =>
-      start('node', ['dist/index.js'], { cwd: project.dir, port: project.port('api'), probePath: '/' }),
-    )
-    try {
-      await checkBearer(api, ctx.idp, {
-        read: { method: 'GET', path: '/api/profile' },
-        write: { method: 'POST', path: '/api/notes' },
-        writeStatus: 201,
-      })
-    } finally {
-      await api.stop()
-    }
-    const login = await step('start dist/login-server.js (README web login)', () =>
-      start('node', ['dist/login-server.js'], {
-        cwd: project.dir,
-        port: project.port('login'),
-        probePath: '/',
-        env: { SESSION_SECRET: ctx.sessionSecret },
-      }),
-    )
-    try {
-      await checkLogin(login, ctx.idp, { login: '/auth/login', page: '/account' })
-    } finally {
-      await login.stop()
-    }
+    await verifyNodeApps(project, ctx, {
+      api: { script: 'dist/index.js', label: 'template serving the README quickstart' },
+      login: { script: 'dist/login-server.js', label: 'README web login' },
+    })
   },
 }

@@ -5,10 +5,10 @@
  * bootstrap (overlay src/login.main.ts); an overlay spec drives the guard under `npm test`.
  */
 import { DEMO_CLIENTS } from '@org/dev-idp'
-import { start } from '../exec.js'
+import { verifyNodeApps } from '../node-apps.js'
 import { Project, placeholders } from '../project.js'
-import { checkBearer, checkLogin, issueTokens } from '../smoke.js'
-import { check, step } from '../steps.js'
+import { issueTokens } from '../smoke.js'
+import { check } from '../steps.js'
 import type { CheckContext, Framework } from './types.js'
 
 function nestProject(name: 'nest11' | 'nest12', title: string): Framework {
@@ -50,35 +50,14 @@ function nestProject(name: 'nest11' | 'nest12', title: string): Framework {
           CONSUMER_TOKEN_READ_WRITE: tokens.readWrite,
         })
       })
-      const api = await step('start dist/main.js (README quickstart)', () =>
-        start('node', ['dist/main.js'], {
-          cwd: project.dir,
-          port: project.port('api'),
-          probePath: '/health',
-        }),
-      )
-      try {
-        await checkBearer(api, ctx.idp, {
-          read: { method: 'GET', path: '/api/profile' },
-          write: { method: 'POST', path: '/api/notes' },
-          writeStatus: 201,
-        })
-      } finally {
-        await api.stop()
-      }
-      const login = await step('start dist/login.main.js (README login module)', () =>
-        start('node', ['dist/login.main.js'], {
-          cwd: project.dir,
-          port: project.port('login'),
-          probePath: '/',
-          env: { PORT: String(project.port('login')), SESSION_SECRET: ctx.sessionSecret },
-        }),
-      )
-      try {
-        await checkLogin(login, ctx.idp, { login: '/auth/login', page: '/account' })
-      } finally {
-        await login.stop()
-      }
+      await verifyNodeApps(project, ctx, {
+        api: { script: 'dist/main.js', label: 'README quickstart', probePath: '/health' },
+        login: {
+          script: 'dist/login.main.js',
+          label: 'README login module',
+          env: { PORT: String(project.port('login')) },
+        },
+      })
     },
   }
 }
