@@ -59,7 +59,7 @@ const GENERATORS: Record<string, Generator> = {
     versions: ['@nestjs/cli@11'],
     commands: ['npx --yes @nestjs/cli@{v:@nestjs/cli@11} new nest11-app --package-manager npm --skip-git'],
     notes:
-      "The README's quickstart replaces src/main.ts. overlay/ adds src/login.main.ts (the generated bootstrap, for the README's login module) and src/auth.spec.ts (a spec using the global AuthGuard, run by the project's `npm test`).",
+      "The README's quickstart replaces src/main.ts. overlay/ adds src/login.main.ts (the generated bootstrap, for the README's login module) ; the check places ../nest-shared/auth.spec.ts as src/auth.spec.ts (a spec using the global AuthGuard, run by the project's `npm test`).",
   },
   nest12: {
     dir: 'nest-app',
@@ -67,7 +67,7 @@ const GENERATORS: Record<string, Generator> = {
     versions: ['@nestjs/cli'],
     commands: ['npx --yes @nestjs/cli@{v:@nestjs/cli} new nest-app --package-manager npm --skip-git'],
     notes:
-      "@nestjs/cli 12 also wires `@nestjs/observe` into AppModule (with placeholder keys) and tries `npx @nestjs/skills@latest add`, which wrote nothing here (404 on the registry). The README's quickstart replaces src/main.ts. overlay/ adds src/login.main.ts (the generated bootstrap, for the README's login module) and src/auth.spec.ts (a spec using the global AuthGuard, run by the project's `npm test`).",
+      "@nestjs/cli 12 also wires `@nestjs/observe` into AppModule (with placeholder keys) and tries `npx @nestjs/skills@latest add`, which wrote nothing here (404 on the registry). The README's quickstart replaces src/main.ts. overlay/ adds src/login.main.ts (the generated bootstrap, for the README's login module) ; the check places ../nest-shared/auth.spec.ts as src/auth.spec.ts (a spec using the global AuthGuard, run by the project's `npm test`).",
   },
   next: {
     dir: 'next-app',

@@ -4,8 +4,11 @@
  * quickstart replaces src/main.ts; its login module runs through a copy of the generated
  * bootstrap (overlay src/login.main.ts); an overlay spec drives the guard under `npm test`.
  */
+import { cpSync } from 'node:fs'
+import { join } from 'node:path'
 import { DEMO_CLIENTS } from '@org/dev-idp'
 import { verifyNodeApps } from '../node-apps.js'
+import { FIXTURES } from '../paths.js'
 import { Project, placeholders } from '../project.js'
 import { issueTokens } from '../smoke.js'
 import { check } from '../steps.js'
@@ -18,6 +21,8 @@ function nestProject(name: 'nest11' | 'nest12', title: string): Framework {
 
     async prepare(ctx: CheckContext): Promise<Project> {
       const project = Project.create(name, ctx.root)
+      // The guard spec is the same for both projects (Jest and Vitest share describe/it/expect).
+      cpSync(join(FIXTURES, 'nest-shared', 'auth.spec.ts'), join(project.dir, 'src', 'auth.spec.ts'))
       const apiPort = await project.allocatePort('api')
       const loginPort = await project.allocatePort('login')
       const origin = `http://localhost:${loginPort}`
