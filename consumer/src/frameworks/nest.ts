@@ -7,6 +7,7 @@
 import { cpSync } from 'node:fs'
 import { join } from 'node:path'
 import { DEMO_CLIENTS } from '@org/dev-idp'
+import { CommandError } from '../exec.js'
 import { verifyNodeApps } from '../node-apps.js'
 import { FIXTURES } from '../paths.js'
 import { Project, placeholders } from '../project.js'
@@ -49,11 +50,14 @@ function nestProject(name: 'nest11' | 'nest12', title: string): Framework {
     async verify(project, ctx) {
       await check('npm test (the generated spec and the overlay spec using AuthGuard)', async () => {
         const tokens = await issueTokens(ctx.idp)
-        await project.npm(['test'], {
+        const output = await project.npm(['test'], {
           CONSUMER_ISSUER: ctx.idp.issuer,
           CONSUMER_TOKEN_READ: tokens.read,
           CONSUMER_TOKEN_READ_WRITE: tokens.readWrite,
         })
+        // A runner that found no such spec would pass too: the guard spec must have run.
+        if (!/auth\.spec\.ts/.test(output))
+          throw new CommandError('npm test did not run src/auth.spec.ts', output)
       })
       await verifyNodeApps(project, ctx, {
         api: { script: 'dist/main.js', label: 'README quickstart', probePath: '/health' },
