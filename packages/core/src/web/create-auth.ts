@@ -14,6 +14,7 @@ import { safeReturnTo } from './return-to.js'
 import { callback, login, logout, type RouteContext, session } from './routes.js'
 import { createSealer } from './seal.js'
 import { SessionCookies } from './session-cookie.js'
+import { SessionManager, type SessionSummary } from './session-management.js'
 import { type ResolvedSession, type Session, SessionResolver } from './session-resolver.js'
 
 export interface Auth {
@@ -48,6 +49,25 @@ export interface Auth {
   requireSession(request: Request, options?: RequireSessionOptions): Promise<SessionCheck>
   /** The login route's URL for a page that needs a session (`returnTo` kept if same-origin). */
   loginUrl(request: Request, returnTo?: string): string
+  /**
+   * The signed-in user's sessions (created, last seen, browser, which is this one), newest first;
+   * `null` when the request is signed out. Needs a `session.store` that indexes sessions by user
+   * (`MemorySessionStore` does), else `ERR_SESSION_STORE_REQUIRED`.
+   */
+  listSessions(request: Request): Promise<SessionSummary[] | null>
+  /**
+   * Ends one of the signed-in user's sessions, by the `handle` `listSessions` gave; whether it
+   * existed. Only from this application (`Sec-Fetch-Site`/`Origin`), else `ERR_CROSS_SITE_REQUEST`.
+   */
+  revokeSession(request: Request, handle: string): Promise<boolean>
+  /**
+   * "Sign out everywhere": ends every session of the signed-in user (`keepCurrent: true`: every
+   * other one). Send the returned cookies with the response (they clear this browser's session).
+   */
+  revokeAllSessions(
+    request: Request,
+    options?: { keepCurrent?: boolean },
+  ): Promise<{ revoked: number; cookies: string[] }>
   /** The resolved route paths (`login`, `callback`, `logout`, `session`). */
   readonly paths: Readonly<AuthConfig['paths']>
 }
@@ -87,6 +107,7 @@ export function createAuth(options: AuthOptions): Auth {
   const transactions = createSealer(config.secrets, 'transaction', config.now)
   const sessions = new SessionCookies(config, createSealer(config.secrets, 'session', config.now))
   const resolver = new SessionResolver(config, sessions, client)
+  const manager = new SessionManager(config, sessions, resolver)
   const routes = new Map<string, (ctx: RouteContext) => Promise<Response>>([
     [config.paths.login, login],
     [config.paths.logout, logout],
@@ -178,6 +199,18 @@ export function createAuth(options: AuthOptions): Auth {
       return checkSession(request, session, cookies, (returnTo) => loginUrl(request, returnTo), options)
     },
     loginUrl,
+    async listSessions(request) {
+      const ctx = contextOf(request)
+      return manager.list(ctx.site, ctx.cookies)
+    },
+    async revokeSession(request, handle) {
+      const ctx = contextOf(request)
+      return manager.revoke(request, ctx.site, ctx.cookies, handle)
+    },
+    async revokeAllSessions(request, options = {}) {
+      const ctx = contextOf(request)
+      return manager.revokeAll(request, ctx.site, ctx.cookies, options.keepCurrent === true)
+    },
   }
 }
 

@@ -129,7 +129,8 @@ export async function callback(
     // Checked again where it leaves: the Location sent is a same-origin path, whatever was sealed.
     const returnTo = safeReturnTo(transaction.returnTo, ctx.site.origin) ?? ctx.config.afterLogin
     try {
-      const login = await applyOnLogin(ctx, tokens, newSession(ctx.config, tokens), returnTo, cookies)
+      const fresh = newSession(ctx.config, tokens, ctx.request.headers.get('user-agent'))
+      const login = await applyOnLogin(ctx, tokens, fresh, returnTo, cookies)
       // Session fixation: whatever session the browser had, the login starts a new one (a new id;
       // with a store, the old record goes too: in cookie mode the new cookie replaces the old).
       if (ctx.config.store !== undefined) {

@@ -46,8 +46,23 @@ export function sessionTokens(tokens: TokenSet, previous?: SessionTokens): Sessi
   }
 }
 
+/** A short printable label of a `User-Agent` header, for a user's list of sessions. */
+function userAgentLabel(header: string | null): string | undefined {
+  if (header === null) return undefined
+  const label = header
+    .replace(/[^\x20-\x7E]/g, '')
+    .trim()
+    .slice(0, 120)
+  return label === '' ? undefined : label
+}
+
 /** A new session for a completed login, with a fresh id (never the one of a previous session). */
-export function newSession(config: AuthConfig, tokens: TokenSet): SessionData {
+export function newSession(
+  config: AuthConfig,
+  tokens: TokenSet,
+  userAgent: string | null = null,
+): SessionData {
+  const label = userAgentLabel(userAgent)
   const claims = { ...tokens.claims } as Record<string, unknown>
   for (const claim of PROTOCOL_CLAIMS) delete claims[claim]
   const now = nowSeconds(config)
@@ -56,6 +71,7 @@ export function newSession(config: AuthConfig, tokens: TokenSet): SessionData {
     user: claims as SessionData['user'],
     // RFC 6749 §5.1: a token response without `scope` granted the scope requested.
     tokens: sessionTokens(tokens.scope === undefined ? { ...tokens, scope: config.scopes } : tokens),
+    ...(label === undefined ? {} : { userAgent: label }),
     createdAt: now,
     expiresAt: now + config.maxAge,
   }
@@ -128,7 +144,7 @@ export class SessionCookies {
     const expiresAt = config.rolling
       ? Math.min(now + config.maxAge, end)
       : Math.min(session.createdAt + config.maxAge, end)
-    const updated: SessionData = { ...session, expiresAt }
+    const updated: SessionData = { ...session, expiresAt, lastSeenAt: now }
     let sealed: string
     if (config.store === undefined) {
       sealed = await this.#sealer.seal({ session: updated }, expiresAt)

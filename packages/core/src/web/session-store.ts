@@ -27,6 +27,10 @@ export interface SessionData {
   tokens: SessionTokens
   /** The application's data, as `onLogin` returned it. */
   data?: SessionAppData
+  /** Epoch seconds of the session's last write (login, renewal, refresh): "last seen". */
+  lastSeenAt?: number
+  /** A short, printable label of the browser that logged in (its `User-Agent`, cut to 120 characters). */
+  userAgent?: string
   /** Epoch seconds of the login: `absoluteDuration` counts from here. */
   createdAt: number
   /** Epoch seconds when the session ends unless activity extends it. */
@@ -40,6 +44,13 @@ export interface SessionStore {
   /** Stores (or replaces) a session until `session.expiresAt`. */
   set(id: string, session: SessionData): Promise<void>
   delete(id: string): Promise<void>
+  /**
+   * The unexpired sessions of the user `sub` (session management: "where am I signed in").
+   * Optional: without it (and `deleteUserSessions`) a store serves sessions but not their listing.
+   */
+  listUserSessions?(sub: string): Promise<SessionData[]>
+  /** Deletes every session of the user `sub` ("sign out everywhere"); the number deleted. */
+  deleteUserSessions?(sub: string): Promise<number>
 }
 
 export interface MemorySessionStoreOptions {
@@ -88,6 +99,24 @@ export class MemorySessionStore implements SessionStore {
 
   async delete(id: string): Promise<void> {
     this.#sessions.delete(id)
+  }
+
+  /** The user's unexpired sessions: a scan of this process's map (bounded by `maxEntries`). */
+  async listUserSessions(sub: string): Promise<SessionData[]> {
+    const now = this.#now()
+    return [...this.#sessions.values()]
+      .filter((session) => session.user.sub === sub && session.expiresAt * 1000 > now)
+      .map((session) => structuredClone(session))
+  }
+
+  async deleteUserSessions(sub: string): Promise<number> {
+    let deleted = 0
+    for (const [id, session] of this.#sessions) {
+      if (session.user.sub !== sub) continue
+      this.#sessions.delete(id)
+      deleted++
+    }
+    return deleted
   }
 
   /** Sessions currently held (expired ones included until read). */
