@@ -20,7 +20,11 @@ export interface RedisStoreOptions {
   prefix?: string
 }
 
-/** Redis failed to answer (connection lost, a cluster moving slots, an error reply): fail closed. */
+/**
+ * Redis failed to answer (connection lost, a cluster moving slots, an error reply):
+ * `ERR_STORE_UNAVAILABLE` (503), so requests that need the store fail closed and are retried.
+ * A value this package did not write under its keys: `ERR_STORE_INVALID_VALUE` (500).
+ */
 export class RedisStoreError extends AuthError {
   static {
     // As the core names its classes: a literal `name` (minifying bundlers rename classes), and the
@@ -34,11 +38,17 @@ export class RedisStoreError extends AuthError {
       value: '@org/auth-redis/RedisStoreError',
     })
   }
-  constructor(operation: string, cause: unknown) {
+  constructor(operation: string, cause: unknown, invalidValue = false) {
     // The message names the operation only: Redis replies may echo keys and values.
-    super('ERR_STORE_UNAVAILABLE', `The Redis store failed to ${operation}`, 503, 'temporarily_unavailable', {
-      cause,
-    })
+    super(
+      invalidValue ? 'ERR_STORE_INVALID_VALUE' : 'ERR_STORE_UNAVAILABLE',
+      invalidValue
+        ? `The Redis store read a value it did not write (${operation})`
+        : `The Redis store failed to ${operation}`,
+      invalidValue ? 500 : 503,
+      invalidValue ? 'server_error' : 'temporarily_unavailable',
+      { cause },
+    )
   }
 }
 
@@ -91,10 +101,11 @@ export function exat(expiresAt: number): string {
 /** JSON read back from Redis; a value this package did not write is refused, not trusted. */
 export function parseJson<T>(value: unknown, operation: string): T | undefined {
   if (value === null || value === undefined) return undefined
-  if (typeof value !== 'string') throw new RedisStoreError(operation, new TypeError('not a string reply'))
+  if (typeof value !== 'string')
+    throw new RedisStoreError(operation, new TypeError('not a string reply'), true)
   try {
     return JSON.parse(value) as T
   } catch (error) {
-    throw new RedisStoreError(operation, error)
+    throw new RedisStoreError(operation, error, true)
   }
 }

@@ -121,7 +121,7 @@ export class RedisDelegationStore implements DelegationStore {
 
   #session(reply: unknown, operation: string): MfaChangeSessionRecord | undefined {
     if (reply === null || reply === undefined) return undefined
-    if (!Array.isArray(reply)) throw new RedisStoreError(operation, new TypeError('not an array reply'))
+    if (!Array.isArray(reply)) throw new RedisStoreError(operation, new TypeError('not an array reply'), true)
     const record = parseJson<Omit<MfaChangeSessionRecord, 'attempts'>>(reply[0], operation)
     if (record === undefined) return undefined
     return { ...record, attempts: Number(reply[1]) }
