@@ -8,7 +8,7 @@ import { afterAll, beforeAll } from 'vitest'
 
 export const REDIS_URL = process.env.REDIS_URL
 if (REDIS_URL === undefined || REDIS_URL === '') {
-  console.log('REDIS_URL is not set: skipped the Redis store tests (no Redis server)')
+  console.log('REDIS_URL is not set: skipped the tests against a Redis server (the Redis store contracts)')
 }
 export const skip = REDIS_URL === undefined || REDIS_URL === ''
 
