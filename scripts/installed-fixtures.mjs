@@ -62,9 +62,11 @@ import { AuthGuard, AuthModule, CurrentAuth, RequireScopes } from '@org/auth-nes
 import { createNextAuth } from '@org/auth-next'
 import { createAuthProxy } from '@org/auth-next/proxy'
 import { DelegationStoreFullError, generateTotpSecret } from '@org/auth-server'
+import { RedisDelegationStore, RedisOneTimeStore, RedisSessionStore, RedisStoreError } from '@org/auth-redis'
 import { Controller, Get, Module, UseGuards } from '@nestjs/common'
 import express from 'express'
 import { Hono } from 'hono'
+import { createClient } from 'redis'
 
 const verifier = createTokenVerifier({ issuer: 'https://idp.example.com', audience: 'api', discovery: true })
 
@@ -116,6 +118,13 @@ export function describe(error: unknown): string {
   if (error instanceof DelegationStoreFullError) return error.message
   return isAuthError(error) ? error.code : 'not an auth failure'
 }
+// The stores take a node-redis client as users create it (never connected here: nothing runs).
+const redis = createClient({ url: 'redis://127.0.0.1:6379' })
+export const sessionStore = new RedisSessionStore(redis, { prefix: 'app:' })
+export const stores = [new RedisOneTimeStore(redis), new RedisDelegationStore(redis)]
+// @ts-expect-error: probe: the Redis stores' options type (prefix: string)
+new RedisOneTimeStore(redis, { prefix: 42 })
+export const redisCode: string = new RedisStoreError('read', undefined).code
 export const handler = nodeHandler(async () => new Response('ok'))
 export type Client = DelegationClient
 export const secret: Uint8Array = generateTotpSecret()
@@ -155,11 +164,12 @@ await check('instanceof, isAuthError and name hold across the copies, both ways'
     assert.ok(!(new made.JWTExpiredError() instanceof other.InsufficientScopeError))
   }
 })
-await check('subpath entries and @org/auth-server: their errors are AuthErrors of either copy', () => {
+await check('subpath entries, @org/auth-server and @org/auth-redis: their errors are AuthErrors of either copy', () => {
   const errors = [
     new (require('@org/auth-core/node').RequestTooLargeError)(1024),
     new (require('@org/auth-core/delegation').DelegationInputError)('ERR_PHONE', 'phoneNumber', 'not E.164'),
     new (require('@org/auth-server').DelegationStoreFullError)('full'),
+    new (require('@org/auth-redis').RedisStoreError)('read', undefined),
   ]
   for (const error of errors) {
     assert.ok(error instanceof esm.AuthError && esm.isAuthError(error), error.name)

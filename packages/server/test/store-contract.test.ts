@@ -1,9 +1,11 @@
-/** The memory stores against the store contract (the shared stores run the same functions). */
+/** The memory stores against the store contracts (the Redis and PostgreSQL stores run the same functions). */
+import { delegationStoreContract, fakeClock, oneTimeStoreContract } from '@org/test-kit/store-contracts'
 import { createMemoryDelegationStore, createMemoryReplayStore } from '../src/index.js'
 import { slowStore } from './helpers/slow-store.js'
-import { delegationStoreContract, replayStoreContract } from './helpers/store-contract.js'
 
 delegationStoreContract('memory', async () => createMemoryDelegationStore())
 // The same store a few milliseconds away: atomicity must not depend on calls being quick.
 delegationStoreContract('memory behind latency', async () => slowStore(createMemoryDelegationStore()).store)
-replayStoreContract('memory', async (clock) => createMemoryReplayStore({ now: () => clock.now }))
+// The replay store is the core's OneTimeStore: the same contract.
+const clock = fakeClock()
+oneTimeStoreContract('memory replay store', async () => createMemoryReplayStore({ now: clock.now }), clock)

@@ -1,18 +1,53 @@
 /**
- * The contract every `DelegationStore` and `ReplayStore` implementation passes: the memory stores
- * here, and the Redis and PostgreSQL stores with the same functions. The concurrency cases fire
- * the racing calls together; an implementation that reads and then writes in two round trips
- * fails them.
+ * The `DelegationStore` contract of @org/auth-server (MFA state and pending changes), restated
+ * structurally as in store-contracts.ts: the memory store and the Redis and PostgreSQL stores run it.
  */
 import { describe, expect, it } from 'vitest'
-import type { DelegationStore, MfaChangeSessionRecord, ReplayStore } from '../../src/index.js'
+import { HOSTILE_KEYS } from './hostile-keys.js'
+
+export interface MfaChangeSessionLike {
+  id: string
+  spId: string
+  userId: string
+  method: 'email' | 'sms' | 'totp'
+  email: string | null
+  phoneNumber: string | null
+  codeDigest: string | null
+  totpSecret: string | null
+  expiresAt: number
+  attempts: number
+}
+
+export interface CredentialLike {
+  method: 'email' | 'sms' | 'totp' | null
+  email: string | null
+  phoneNumber: string | null
+  totpSecret: string | null
+  updatedAt: number
+}
+
+export interface DelegationStoreLike {
+  getCredentials(spId: string, userId: string): Promise<CredentialLike | undefined>
+  putCredentials(spId: string, userId: string, record: CredentialLike): Promise<void>
+  putSession(session: MfaChangeSessionLike): Promise<void>
+  recordAttempt(spId: string, sessionId: string, userId: string): Promise<MfaChangeSessionLike | undefined>
+  takeSession(spId: string, sessionId: string): Promise<MfaChangeSessionLike | undefined>
+}
 
 const RACERS = 25
 
+const credentials: CredentialLike = {
+  method: 'totp',
+  email: null,
+  phoneNumber: null,
+  totpSecret: 'JBSWY3DPEHPK3PXP',
+  updatedAt: 1,
+}
+
 export function sessionRecord(
   id: string,
-  overrides: Partial<MfaChangeSessionRecord> = {},
-): MfaChangeSessionRecord {
+  overrides: Partial<MfaChangeSessionLike> = {},
+): MfaChangeSessionLike {
   return {
     id,
     spId: 'sp',
@@ -29,7 +64,7 @@ export function sessionRecord(
 }
 
 /** Runs the `DelegationStore` contract against fresh stores from `make`. */
-export function delegationStoreContract(name: string, make: () => Promise<DelegationStore>): void {
+export function delegationStoreContract(name: string, make: () => Promise<DelegationStoreLike>): void {
   describe(`DelegationStore contract: ${name}`, () => {
     it('counts concurrent attempts atomically: each caller gets its own count', async () => {
       const store = await make()
@@ -115,33 +150,25 @@ export function delegationStoreContract(name: string, make: () => Promise<Delega
       if (read !== undefined) read.method = 'totp'
       await expect(store.getCredentials('sp', 'alice')).resolves.toEqual(record)
     })
-  })
-}
 
-/** Runs the `ReplayStore` contract; `clock.now` (milliseconds) must drive the store's time. */
-export function replayStoreContract(
-  name: string,
-  make: (clock: { now: number }) => Promise<ReplayStore>,
-): void {
-  describe(`ReplayStore contract: ${name}`, () => {
-    it('lets exactly one of concurrent consumers of one id through', async () => {
-      const clock = { now: 1_000_000_000 }
-      const store = await make(clock)
-      const fresh = await Promise.all(
-        Array.from({ length: RACERS }, () => store.consume('sp\u0000jti', 1_000_100)),
-      )
-      expect(fresh.filter(Boolean)).toHaveLength(1)
-      await expect(store.consume('sp\u0000other', 1_000_100)).resolves.toBe(true)
-    })
-
-    it('remembers an id until it expires', async () => {
-      const clock = { now: 1_000_000_000 }
-      const store = await make(clock)
-      await expect(store.consume('k', 1_000_010)).resolves.toBe(true)
-      clock.now = 1_000_009_000
-      await expect(store.consume('k', 1_000_010)).resolves.toBe(false)
-      clock.now = 1_000_010_000
-      await expect(store.consume('k', 1_000_020)).resolves.toBe(true)
+    it('keeps hostile provider, user and session ids apart', async () => {
+      const store = await make()
+      for (const [i, key] of HOSTILE_KEYS.entries()) {
+        await store.putSession(sessionRecord(`s-${key}`, { spId: key, userId: key }))
+        await store.putCredentials(key, key, { ...credentials, updatedAt: i })
+      }
+      for (const [i, key] of HOSTILE_KEYS.entries()) {
+        await expect(store.getCredentials(key, key), key).resolves.toEqual({ ...credentials, updatedAt: i })
+        await expect(store.recordAttempt(key, `s-${key}`, key), key).resolves.toMatchObject({ attempts: 1 })
+      }
+      // Lone surrogates stay distinct: one user cannot count attempts on the other's session.
+      await expect(store.recordAttempt('a\uD800', 's-a\uD800', 'a\uDC00')).resolves.toBeUndefined()
+      for (const key of HOSTILE_KEYS) {
+        await expect(store.takeSession(key, `s-${key}`), key).resolves.toMatchObject({
+          userId: key,
+          spId: key,
+        })
+      }
     })
   })
 }
