@@ -6,9 +6,10 @@ import {
   sessionIndexContract,
   sessionStoreContract,
 } from '@org/test-kit/store-contracts'
-import { describe } from 'vitest'
+import { createClient as createClient6 } from 'redis6'
+import { afterAll, beforeAll, describe } from 'vitest'
 import { RedisDelegationStore, RedisOneTimeStore, RedisSessionStore } from '../src/index.js'
-import { freshPrefix, skip, useRedis } from './redis.js'
+import { freshPrefix, REDIS_URL, RUN_PREFIX, skip, useRedis } from './redis.js'
 
 describe.skipIf(skip)('Redis stores (REDIS_URL)', () => {
   const { client, resp3 } = useRedis()
@@ -36,5 +37,47 @@ describe.skipIf(skip)('Redis stores (REDIS_URL)', () => {
   delegationStoreContract(
     'RedisDelegationStore (RESP3)',
     async () => new RedisDelegationStore(resp3(), options()),
+  )
+})
+
+// node-redis 6 (npm `latest` since 2026): the peer range admits it, so the contracts run on it too.
+describe.skipIf(skip)('Redis stores on node-redis 6 (REDIS_URL)', () => {
+  let client: ReturnType<typeof createClient6> | undefined
+  beforeAll(async () => {
+    client = createClient6({ url: REDIS_URL })
+    await client.connect()
+  })
+  afterAll(async () => {
+    if (client === undefined) return
+    // This block's keys (the other block's cleanup has run before these tests).
+    const keys: string[] = []
+    for await (const batch of client.scanIterator({ MATCH: `${RUN_PREFIX}*`, COUNT: 1000 }))
+      keys.push(...batch)
+    if (keys.length > 0) await client.del(keys)
+    await client.close()
+  })
+  const connected = () => {
+    if (client === undefined) throw new Error('Redis is not connected')
+    return client
+  }
+  const options = () => ({ prefix: freshPrefix() })
+  oneTimeStoreContract(
+    'RedisOneTimeStore',
+    async () => new RedisOneTimeStore(connected(), options()),
+    realClock,
+  )
+  sessionStoreContract(
+    'RedisSessionStore',
+    async () => new RedisSessionStore(connected(), options()),
+    realClock,
+  )
+  sessionIndexContract(
+    'RedisSessionStore',
+    async () => new RedisSessionStore(connected(), options()),
+    realClock,
+  )
+  delegationStoreContract(
+    'RedisDelegationStore',
+    async () => new RedisDelegationStore(connected(), options()),
   )
 })

@@ -12,7 +12,9 @@ if (REDIS_URL === undefined || REDIS_URL === '') {
 }
 export const skip = REDIS_URL === undefined || REDIS_URL === ''
 
-const RUN = `org-auth-test:${randomUUID()}:`
+/** Every key of this run starts with it. */
+export const RUN_PREFIX = `org-auth-test:${randomUUID()}:`
+const RUN = RUN_PREFIX
 let count = 0
 /** A prefix no other store of this run (or any other run) shares. */
 export const freshPrefix = () => `${RUN}${++count}:`
