@@ -7,6 +7,7 @@ export type {
   RequireSessionOptions,
   Session,
   SessionAuthContext,
+  SessionSummary,
   TokenVerifierOptions,
 } from '@org/auth-core'
 export { type AuthErrorHandlerOptions, authErrorHandler } from './error-handler.js'
@@ -17,5 +18,8 @@ export {
   type AuthMiddlewareOptions,
   auth,
   getSession,
+  listSessions,
   requireSession,
+  revokeAllSessions,
+  revokeSession,
 } from './session.js'

@@ -10,6 +10,7 @@ import {
   type RequireSessionOptions,
   resolveAuth,
   type Session,
+  type SessionSummary,
   scopeNames,
 } from '@org/auth-core'
 import { nodeHandler, sendWebResponse, type ToWebRequestOptions, toWebRequest } from '@org/auth-core/node'
@@ -97,4 +98,34 @@ export function requireSession(options: RequireSessionOptions = {}): RequestHand
 export async function getSession(req: Request): Promise<Session | null> {
   const { auth, bridge } = stateOf(req)
   return auth.getSession(sessionRequest(req, bridge))
+}
+
+/**
+ * The signed-in user's sessions (created, last seen, browser, `current`), newest first; `null`
+ * when signed out. Needs a `session.store` that indexes sessions by user.
+ */
+export async function listSessions(req: Request): Promise<SessionSummary[] | null> {
+  const { auth, bridge } = stateOf(req)
+  return auth.listSessions(sessionRequest(req, bridge))
+}
+
+/** Ends one of the signed-in user's sessions (by `handle`); whether it existed. Same-origin requests only. */
+export async function revokeSession(req: Request, handle: string): Promise<boolean> {
+  const { auth, bridge } = stateOf(req)
+  return auth.revokeSession(sessionRequest(req, bridge), handle)
+}
+
+/**
+ * "Sign out everywhere" for the signed-in user (`keepCurrent`: everywhere else); the number of
+ * sessions ended. Clears this browser's cookie on `res` when its session ended too.
+ */
+export async function revokeAllSessions(
+  req: Request,
+  res: Response,
+  options: { keepCurrent?: boolean } = {},
+): Promise<number> {
+  const { auth, bridge } = stateOf(req)
+  const { revoked, cookies } = await auth.revokeAllSessions(sessionRequest(req, bridge), options)
+  for (const cookie of cookies) res.append('Set-Cookie', cookie)
+  return revoked
 }

@@ -1,12 +1,22 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createAuth, OAuthClient, type OnLogin } from '@org/auth-core'
+import { createAuth, MemorySessionStore, OAuthClient, type OnLogin } from '@org/auth-core'
 import { type DevIdp, signInToApp, startDevIdp } from '@org/dev-idp'
 import express from 'express'
 import supertest from 'supertest'
 import { afterEach, describe, expect, it } from 'vitest'
 import '../src/globals.js'
-import { auth, authErrorHandler, getAuth, getSession, requireScopes, requireSession } from '../src/index.js'
+import {
+  auth,
+  authErrorHandler,
+  getAuth,
+  getSession,
+  listSessions,
+  requireScopes,
+  requireSession,
+  revokeAllSessions,
+  revokeSession,
+} from '../src/index.js'
 
 // @org/auth-express's web login against oidc-provider on 127.0.0.1, served by a listening
 // Express 5 app (the routes go through the core's Node bridge).
@@ -93,6 +103,50 @@ describe('@org/auth-express web login', () => {
     expect(refused.landing.status).toBe(403)
     expect(await refused.landing.text()).toContain('ERR_LOGIN_REFUSED')
     expect(refused.jar.header()).not.toContain('auth.session=')
+  })
+
+  it("lists the user's sessions and signs out everywhere else (listSessions, revokeSession, revokeAllSessions)", async () => {
+    idp = await startDevIdp()
+    const client = await OAuthClient.discover(idp.issuer, {
+      clientId: 'express-demo',
+      clientSecret: 'express-demo-secret',
+    })
+    const app = express()
+    app.use(auth(createAuth({ client, session: { secrets: SECRET, store: new MemorySessionStore() } })))
+    app.get('/sessions', async (req, res) => {
+      res.json(await listSessions(req))
+    })
+    app.post('/sessions/:handle/revoke', async (req, res) => {
+      res.json({ revoked: await revokeSession(req, req.params.handle as string) })
+    })
+    app.post('/sessions/revoke-others', async (req, res) => {
+      res.json({ revoked: await revokeAllSessions(req, res, { keepCurrent: true }) })
+    })
+    app.use(authErrorHandler())
+    const listening = app.listen(0, '127.0.0.1')
+    server = listening
+    await new Promise((resolve) => listening.once('listening', resolve))
+    const origin = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`
+    const one = await signInToApp(idp.authorize, `${origin}/auth/login`)
+    const two = await signInToApp(idp.authorize, `${origin}/auth/login`)
+    const three = await signInToApp(idp.authorize, `${origin}/auth/login`)
+    const get = (jar: typeof one.jar, path: string) =>
+      fetch(`${origin}${path}`, { headers: { cookie: jar.header() } })
+    const post = (jar: typeof one.jar, path: string, headers: Record<string, string> = { origin }) =>
+      fetch(`${origin}${path}`, { method: 'POST', headers: { cookie: jar.header(), ...headers } })
+    const listed = (await (await get(one.jar, '/sessions')).json()) as { handle: string; current: boolean }[]
+    expect(listed).toHaveLength(3)
+    expect(listed.filter((session) => session.current)).toHaveLength(1)
+    const twos = (await (await get(two.jar, '/sessions')).json()) as { handle: string; current: boolean }[]
+    const handleOfTwo = twos.find((session) => session.current)?.handle as string
+    expect(
+      (await post(one.jar, `/sessions/${handleOfTwo}/revoke`, { 'sec-fetch-site': 'cross-site' })).status,
+    ).toBe(403)
+    expect(await (await post(one.jar, `/sessions/${handleOfTwo}/revoke`)).json()).toEqual({ revoked: true })
+    expect(await (await get(two.jar, '/sessions')).json()).toBeNull()
+    expect(await (await post(one.jar, '/sessions/revoke-others')).json()).toEqual({ revoked: 1 })
+    expect(await (await get(three.jar, '/sessions')).json()).toBeNull()
+    expect((await (await get(one.jar, '/sessions')).json()) as unknown[]).toHaveLength(1)
   })
 
   it('answers API calls without a session with 401 JSON, and missing scopes with 403', async () => {

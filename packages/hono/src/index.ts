@@ -7,6 +7,7 @@ export type {
   RequireSessionOptions,
   Session,
   SessionAuthContext,
+  SessionSummary,
   TokenVerifierOptions,
 } from '@org/auth-core'
 export {
@@ -22,7 +23,10 @@ export {
   type AuthRoutesApp,
   authRoutes,
   getSession,
+  listSessions,
   requireSession,
+  revokeAllSessions,
+  revokeSession,
   type SessionEnv,
   type SignedInEnv,
 } from './session.js'

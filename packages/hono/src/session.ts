@@ -10,6 +10,7 @@ import {
   type RequireSessionOptions,
   resolveAuth,
   type SessionAuthContext,
+  type SessionSummary,
   scopeNames,
 } from '@org/auth-core'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
@@ -68,7 +69,7 @@ export function requireSession(
   auth: Auth | AuthRoutesApp,
   options: RequireSessionOptions = {},
 ): MiddlewareHandler<SignedInEnv> {
-  const instance = 'auth' in auth ? auth.auth : auth
+  const instance = instanceOf(auth)
   // Scope names are checked now: a malformed one would otherwise refuse every request (403).
   if (options.scopes !== undefined) scopeNames(options.scopes)
   return async function requireSessionMiddleware(c, next) {
@@ -85,6 +86,36 @@ export function requireSession(
  * refreshes or renews: put `requireSession` on routes that need a fresh access token.
  */
 export function getSession(auth: Auth | AuthRoutesApp, c: Context): ReturnType<Auth['getSession']> {
-  const instance = 'auth' in auth ? auth.auth : auth
-  return instance.getSession(c.req.raw)
+  return instanceOf(auth).getSession(c.req.raw)
+}
+
+/**
+ * The signed-in user's sessions (created, last seen, browser, `current`), newest first; `null`
+ * when signed out. Needs a `session.store` that indexes sessions by user.
+ */
+export function listSessions(auth: Auth | AuthRoutesApp, c: Context): Promise<SessionSummary[] | null> {
+  return instanceOf(auth).listSessions(c.req.raw)
+}
+
+/** Ends one of the signed-in user's sessions (by `handle`); whether it existed. Same-origin requests only. */
+export function revokeSession(auth: Auth | AuthRoutesApp, c: Context, handle: string): Promise<boolean> {
+  return instanceOf(auth).revokeSession(c.req.raw, handle)
+}
+
+/**
+ * "Sign out everywhere" for the signed-in user (`keepCurrent`: everywhere else); the number of
+ * sessions ended. The response clears this browser's cookie when its session ended too.
+ */
+export async function revokeAllSessions(
+  auth: Auth | AuthRoutesApp,
+  c: Context,
+  options: { keepCurrent?: boolean } = {},
+): Promise<number> {
+  const { revoked, cookies } = await instanceOf(auth).revokeAllSessions(c.req.raw, options)
+  for (const cookie of cookies) c.header('set-cookie', cookie, { append: true })
+  return revoked
+}
+
+function instanceOf(auth: Auth | AuthRoutesApp): Auth {
+  return 'auth' in auth ? auth.auth : auth
 }

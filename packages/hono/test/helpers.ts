@@ -26,8 +26,10 @@ interface App {
 
 /** GET and login helpers for an app served at `origin` (the origin its redirect URI is registered on). */
 export function browser(origin: string) {
-  async function get(app: App, jar: Jar, path: string, headers: Record<string, string> = {}) {
-    return jar.store(await app.request(`${origin}${path}`, { headers: { cookie: jar.header(), ...headers } }))
+  async function get(app: App, jar: Jar, path: string, headers: Record<string, string> = {}, method = 'GET') {
+    return jar.store(
+      await app.request(`${origin}${path}`, { method, headers: { cookie: jar.header(), ...headers } }),
+    )
   }
   async function logIn(
     app: App,

@@ -1,8 +1,16 @@
-import { createAuth, OAuthClient, type OnLogin } from '@org/auth-core'
+import { createAuth, MemorySessionStore, OAuthClient, type OnLogin } from '@org/auth-core'
 import { type DevIdp, startDevIdp } from '@org/dev-idp'
 import { Hono } from 'hono'
 import { afterEach, describe, expect, it } from 'vitest'
-import { authRoutes, getSession, requireSession, type SessionEnv } from '../src/index.js'
+import {
+  authRoutes,
+  getSession,
+  listSessions,
+  requireSession,
+  revokeAllSessions,
+  revokeSession,
+  type SessionEnv,
+} from '../src/index.js'
 import { browser, Jar } from './helpers.js'
 
 // Hono's login routes and requireSession against oidc-provider on 127.0.0.1 (its login and
@@ -78,6 +86,41 @@ describe('@org/auth-hono web login', () => {
     const refused = await logIn(app, provider, other, '/login', { sub: 'mallory' })
     expect(refused.status).toBe(403)
     expect(await refused.text()).toContain('ERR_LOGIN_REFUSED')
+  })
+
+  it("lists the user's sessions and signs out everywhere (listSessions, revokeSession, revokeAllSessions)", async () => {
+    idp = await startDevIdp()
+    const client = await OAuthClient.discover(idp.issuer, {
+      clientId: idp.clients.basic.clientId,
+      clientSecret: idp.clients.basic.clientSecret,
+    })
+    const auth = createAuth({
+      client,
+      basePath: '/',
+      session: { secrets: SECRET, store: new MemorySessionStore() },
+    })
+    const app = new Hono()
+    app.route('/', authRoutes(auth))
+    app.get('/sessions', async (c) => c.json(await listSessions(auth, c)))
+    app.post('/sessions/:handle/revoke', async (c) =>
+      c.json({ revoked: await revokeSession(auth, c, c.req.param('handle')) }),
+    )
+    app.post('/sessions/revoke-all', async (c) => c.json({ revoked: await revokeAllSessions(auth, c) }))
+    const jars = [new Jar(), new Jar()] as const
+    for (const jar of jars) await logIn(app, idp, jar, '/login')
+    const [one, two] = jars
+    const listed = (await (await get(app, one, '/sessions')).json()) as { handle: string; current: boolean }[]
+    expect(listed).toHaveLength(2)
+    const other = listed.find((session) => !session.current)?.handle as string
+    const sameOrigin = { 'sec-fetch-site': 'same-origin' }
+    expect(await (await get(app, one, `/sessions/${other}/revoke`, sameOrigin, 'POST')).json()).toEqual({
+      revoked: true,
+    })
+    expect(await (await get(app, two, '/sessions')).json()).toBeNull()
+    const all = await get(app, one, '/sessions/revoke-all', sameOrigin, 'POST')
+    expect(await all.json()).toEqual({ revoked: 1 })
+    expect(all.headers.getSetCookie().some((line) => line.startsWith('auth.session=;'))).toBe(true)
+    expect(await (await get(app, one, '/sessions')).json()).toBeNull()
   })
 
   it('answers 401 JSON to API calls without a session, 403 for a missing scope', async () => {

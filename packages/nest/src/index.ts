@@ -7,6 +7,7 @@ export type {
   RequireSessionOptions,
   Session,
   SessionAuthContext,
+  SessionSummary,
   TokenVerifierOptions,
 } from '@org/auth-core'
 export {

@@ -1,10 +1,22 @@
 import 'reflect-metadata'
-import { Body, Controller, Get, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common'
-import { type AuthOptions, createAuth, type SessionAuthContext } from '@org/auth-core'
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Post,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common'
+import { type AuthOptions, createAuth, MemorySessionStore, type SessionAuthContext } from '@org/auth-core'
 import { CookieJar, DEMO_CLIENTS, type DevIdp, signInToApp, startDevIdp } from '@org/dev-idp'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   type AuthContext,
+  AuthExceptionFilter,
   AuthService,
   CurrentAuth,
   Public,
@@ -70,6 +82,20 @@ class PagesController {
     return session.data ?? null
   }
 
+  @Get('sessions')
+  @Public()
+  async sessions(@Req() request: object) {
+    return { sessions: await this.auth.listSessions(request) }
+  }
+
+  @Post('sessions/revoke-others')
+  @Public()
+  @HttpCode(200)
+  @UseFilters(AuthExceptionFilter) // a cross-site request is refused 403 ERR_CROSS_SITE_REQUEST
+  async revokeOthers(@Req() request: object, @Res({ passthrough: true }) response: object) {
+    return { revoked: await this.auth.revokeAllSessions(request, response, { keepCurrent: true }) }
+  }
+
   @Get('api/me')
   bearer(@CurrentAuth() auth: AuthContext) {
     return { sub: auth.claims.sub }
@@ -89,6 +115,9 @@ afterEach(() => {
   offset = 0
 })
 
+/** Sessions kept server-side, indexed by user: session management works on it. */
+const store = new MemorySessionStore()
+
 function loginOptions(): AuthOptions {
   return {
     issuer: idp.issuer,
@@ -96,7 +125,7 @@ function loginOptions(): AuthOptions {
     clientSecret: DEMO_CLIENTS.nest.clientSecret,
     scopes: ['openid', 'profile', 'offline_access', 'read'],
     authorizationParams: { prompt: 'consent' },
-    session: { secrets: SECRET, maxAge: 3600 },
+    session: { secrets: SECRET, maxAge: 3600, store },
     now: () => Date.now() + offset,
     onLogin: ({ user }) => (user.sub === 'mallory' ? false : { data: { team: `team-of-${user.sub}` } }),
   }
@@ -131,6 +160,29 @@ describe.each(MATRIX)('web login on %s with %s', (platform, mode) => {
     const refused = await signInToApp(idp.authorize, `${origin}/auth/login`, { sub: 'mallory' })
     expect(refused.landing.status).toBe(403)
     expect(await refused.landing.text()).toContain('ERR_LOGIN_REFUSED')
+  })
+
+  it("lists the user's sessions and signs out everywhere else through AuthService", async () => {
+    const one = await signInToApp(idp.authorize, `${origin}/auth/login`)
+    const two = await signInToApp(idp.authorize, `${origin}/auth/login`)
+    const listed = ((await (await get('/sessions', one.jar)).json()) as { sessions: { current: boolean }[] })
+      .sessions
+    expect(listed.length).toBeGreaterThanOrEqual(2)
+    expect(listed.filter((session) => session.current)).toHaveLength(1)
+    const refused = await fetch(`${origin}/sessions/revoke-others`, {
+      method: 'POST',
+      headers: { cookie: one.jar.header(), 'sec-fetch-site': 'cross-site' },
+    })
+    expect(refused.status).toBe(403)
+    const revoke = await fetch(`${origin}/sessions/revoke-others`, {
+      method: 'POST',
+      headers: { cookie: one.jar.header(), origin },
+    })
+    expect(await revoke.json()).toEqual({ revoked: listed.length - 1 })
+    expect(await (await get('/sessions', two.jar)).json()).toEqual({ sessions: null })
+    expect(
+      ((await (await get('/sessions', one.jar)).json()) as { sessions: unknown[] }).sessions,
+    ).toHaveLength(1)
   })
 
   it('redirects a page to login, signs in through the callback, and serves the session', async () => {
