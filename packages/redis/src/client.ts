@@ -63,7 +63,7 @@ export function prefixOf(options: RedisStoreOptions): string {
 
 /**
  * One key component, made unambiguous and safe inside a hash tag: `%`, `{`, `}` and `:` become
- * `%XXXX`, and so do surrogates (a lone one would be sent as U+FFFD, merging distinct ids).
+ * `%` + four hex digits of the UTF-16 code unit, and so do surrogates (a lone one would be sent as U+FFFD, merging distinct ids).
  * Everything else, NUL bytes and non-ASCII text included, goes through as is: keys are binary-safe.
  */
 export function part(value: string): string {
