@@ -128,6 +128,13 @@ export {
   type OneTimeStore,
 } from './web/one-time-store.js'
 export {
+  checkWindowSeconds,
+  MemoryRateLimitStore,
+  type MemoryRateLimitStoreOptions,
+  type RateLimitCount,
+  type RateLimitStore,
+} from './web/rate-limit-store.js'
+export {
   type RequireSessionOptions,
   type SessionAuthContext,
   type SessionCheck,

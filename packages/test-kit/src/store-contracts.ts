@@ -13,6 +13,7 @@ import { HOSTILE_KEYS } from './hostile-keys.js'
 
 export * from './delegation-contract.js'
 export { HOSTILE_KEYS } from './hostile-keys.js'
+export * from './rate-limit-contract.js'
 
 export interface OneTimeStoreLike {
   consume(key: string, expiresAt: number): Promise<boolean>

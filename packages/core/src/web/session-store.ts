@@ -110,11 +110,13 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async deleteUserSessions(sub: string): Promise<number> {
+    const now = this.#now()
     let deleted = 0
     for (const [id, session] of this.#sessions) {
       if (session.user.sub !== sub) continue
       this.#sessions.delete(id)
-      deleted++
+      // An expired session was already gone for every reader: it is not counted as signed out.
+      if (session.expiresAt * 1000 > now) deleted++
     }
     return deleted
   }

@@ -1,0 +1,73 @@
+/**
+ * The `RateLimitStore` contract: the memory, Redis and PostgreSQL counters pass the same cases.
+ * Counting must be atomic: 100 concurrent hits get the counts 1 to 100, each once.
+ */
+import { describe, expect, it } from 'vitest'
+import { HOSTILE_KEYS } from './hostile-keys.js'
+import type { ContractClock } from './store-contracts.js'
+
+export interface RateLimitStoreLike {
+  hit(key: string, windowSeconds: number): Promise<{ count: number; resetAt: number }>
+  reset(key: string): Promise<void>
+}
+
+/** Runs the `RateLimitStore` contract against fresh stores from `make`. */
+export function rateLimitStoreContract(
+  name: string,
+  make: () => Promise<RateLimitStoreLike>,
+  clock: ContractClock,
+): void {
+  describe(`RateLimitStore contract: ${name}`, () => {
+    it('gives 100 concurrent hits the counts 1 to 100, each once, in one window', async () => {
+      const store = await make()
+      const results = await Promise.all(Array.from({ length: 100 }, () => store.hit('burst', 60)))
+      expect(results.map((result) => result.count).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 100 }, (_, i) => i + 1),
+      )
+      expect(new Set(results.map((result) => result.resetAt)).size).toBe(1)
+      const seconds = clock.now() / 1000
+      expect(results[0]?.resetAt).toBeGreaterThan(seconds + 58)
+      expect(results[0]?.resetAt).toBeLessThanOrEqual(Math.ceil(seconds) + 61)
+      await expect(store.hit('other', 60)).resolves.toMatchObject({ count: 1 })
+    })
+
+    it('starts again from one when the window ends', async () => {
+      const store = await make()
+      await store.hit('w', 1)
+      const second = await store.hit('w', 1)
+      expect(second.count).toBe(2)
+      await clock.advance(Math.max(0, second.resetAt * 1000 - clock.now()) + 150)
+      const next = await store.hit('w', 1)
+      expect(next.count).toBe(1)
+      expect(next.resetAt).toBeGreaterThan(second.resetAt - 1)
+    })
+
+    it('forgets a key on reset, and only that key', async () => {
+      const store = await make()
+      await store.hit('a', 60)
+      await store.hit('a', 60)
+      await store.hit('b', 60)
+      await store.reset('a')
+      await expect(store.hit('a', 60)).resolves.toMatchObject({ count: 1 })
+      await expect(store.hit('b', 60)).resolves.toMatchObject({ count: 2 })
+      await expect(store.reset('never-hit')).resolves.toBeUndefined()
+    })
+
+    it('counts unicode, SQL metacharacters, NUL bytes and lone surrogates apart', async () => {
+      const store = await make()
+      for (const key of HOSTILE_KEYS)
+        await expect(store.hit(key, 60), key).resolves.toMatchObject({ count: 1 })
+      for (const key of HOSTILE_KEYS)
+        await expect(store.hit(key, 60), key).resolves.toMatchObject({ count: 2 })
+    })
+
+    it('refuses a window that is not a whole number of seconds ≥ 1', async () => {
+      const store = await make()
+      for (const window of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+        await expect(store.hit('bad-window', window), String(window)).rejects.toMatchObject({
+          code: 'ERR_INVALID_OPTION',
+        })
+      }
+    })
+  })
+}
