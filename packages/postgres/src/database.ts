@@ -121,8 +121,26 @@ export async function run<Row = Record<string, unknown>>(
   try {
     return (await db.query(text, params)).rows as Row[]
   } catch (error) {
-    throw new PostgresStoreError(operation, error)
+    throw new PostgresStoreError(operation, redacted(error))
   }
+}
+
+// What a driver's error keeps as the `cause`: what identifies the failure, never what quotes
+// values. PGlite's errors carry the statement's `params`; the server's `detail` quotes keys
+// ("Key (id)=(…) already exists") and rows ("Failing row contains …").
+const KEPT = ['code', 'errno', 'syscall', 'severity', 'constraint', 'schema', 'table', 'column', 'routine']
+
+/** A copy of a driver error without its parameters, the server's `detail`, or the statement. */
+export function redacted(error: unknown): Error {
+  if (!(error instanceof Error)) return new Error('A non-error was thrown')
+  const copy = new Error(error.message) as Error & Record<string, unknown>
+  copy.name = error.name
+  if (error.stack !== undefined) copy.stack = error.stack
+  for (const key of KEPT) {
+    const value = (error as unknown as Record<string, unknown>)[key]
+    if (typeof value === 'string' || typeof value === 'number') copy[key] = value
+  }
+  return copy
 }
 
 /** An expiry in epoch seconds, as `to_timestamp($n::float8)` takes it. */

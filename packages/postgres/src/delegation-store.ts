@@ -38,12 +38,9 @@ export class PostgresDelegationStore implements DelegationStore {
         ON CONFLICT (sp_id, user_id) DO UPDATE SET record = EXCLUDED.record`,
       // The user's row is the pending change: the unique (sp_id, user_id) makes a second change
       // replace the first in the same statement, whichever instance stores it, and an attempt or
-      // take racing it on the old id finds no row. A row of another user under the same id (ids
-      // are random: only a replayed id) is dropped first, as a store keyed by id would overwrite it.
-      putSession: `WITH displaced AS (
-          DELETE FROM ${s}.delegation_sessions WHERE sp_id = $1::text AND id = $2::text AND user_id <> $3::text
-        )
-        INSERT INTO ${s}.delegation_sessions (sp_id, id, user_id, record, attempts, expires_at)
+      // take racing it on the old id finds no row. An id that another user's pending change holds
+      // (ids are 32 random bytes: only a replay) violates the primary key and is refused.
+      putSession: `INSERT INTO ${s}.delegation_sessions (sp_id, id, user_id, record, attempts, expires_at)
         VALUES ($1::text, $2::text, $3::text, $4::text, $5::integer, to_timestamp($6::float8))
         ON CONFLICT (sp_id, user_id) DO UPDATE SET id = EXCLUDED.id, record = EXCLUDED.record,
           attempts = EXCLUDED.attempts, expires_at = EXCLUDED.expires_at`,

@@ -9,6 +9,7 @@ import {
   PostgresStoreError,
   type PostgresStoreOptions,
   type Queryable,
+  redacted,
   schemaName,
 } from './database.js'
 
@@ -123,7 +124,7 @@ export async function migrate(db: Database, options: PostgresStoreOptions = {}):
       return { applied, version: Math.max(0, ...versions) }
     })
   } catch (error) {
-    throw new PostgresStoreError('migrate its schema', error)
+    throw new PostgresStoreError('migrate its schema', redacted(error))
   }
 }
 

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import { afterAll, beforeAll } from 'vitest'
-import { migrate } from '../src/index.js'
+import { migrate, type Queryable } from '../src/index.js'
 
 export const DATABASE_URL = process.env.DATABASE_URL
 export const skip = DATABASE_URL === undefined || DATABASE_URL === ''
@@ -46,7 +46,8 @@ function schemas<D extends pg.Pool | PGlite>(
   })
   afterAll(async () => {
     if (db === undefined) return
-    for (const schema of names) await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+    const queryable: Queryable = db
+    for (const schema of names) await queryable.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
     await close(db)
   })
   const connected = () => {
