@@ -6,6 +6,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import { CookieJar, type DevIdp, startDevIdp } from '@org/dev-idp'
+import pg from 'pg'
+import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort, type Instance, startInstance } from '../src/instances.js'
 
@@ -14,11 +16,25 @@ const BACKENDS = [
     name: 'Redis',
     variable: 'REDIS_URL',
     env: () => ({ REDIS_PREFIX: `e2e-${randomBytes(6).toString('hex')}:` }),
+    /** Deletes the test's keys (a SCAN is fine in a test; the stores never list keys). */
+    cleanup: async (url: string, env: Record<string, string>) => {
+      const client = await createClient({ url }).connect()
+      for await (const keys of client.scanIterator({ MATCH: `${env['REDIS_PREFIX']}*`, COUNT: 1000 })) {
+        if (keys.length > 0) await client.del(keys)
+      }
+      await client.close()
+    },
   },
   {
     name: 'PostgreSQL',
     variable: 'DATABASE_URL',
     env: () => ({ DATABASE_SCHEMA: `e2e_${randomBytes(6).toString('hex')}` }),
+    cleanup: async (url: string, env: Record<string, string>) => {
+      const client = new pg.Client({ connectionString: url })
+      await client.connect()
+      await client.query(`DROP SCHEMA IF EXISTS "${env['DATABASE_SCHEMA']}" CASCADE`)
+      await client.end()
+    },
   },
 ] as const
 
@@ -32,6 +48,7 @@ for (const backend of BACKENDS) {
     let a: Instance
     let b: Instance
     let c: Instance
+    const env: Record<string, string> = backend.env()
 
     beforeAll(async () => {
       idp = await startDevIdp({ port: 0 })
@@ -44,7 +61,7 @@ for (const backend of BACKENDS) {
         APP_BASE_URL: `http://localhost:${portA}`,
         DEMO_CLIENT: 'express',
         [backend.variable]: url as string,
-        ...backend.env(),
+        ...env,
       }
       ;[a, b, c] = await Promise.all([
         startInstance('express', portA, shared),
@@ -55,6 +72,7 @@ for (const backend of BACKENDS) {
     afterAll(async () => {
       await Promise.all([a?.stop(), b?.stop(), c?.stop()])
       await idp?.close()
+      await backend.cleanup(url as string, env)
     })
 
     /** GET `path` on `instance` with the jar's cookies, keeping what it sets. */
