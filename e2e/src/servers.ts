@@ -35,8 +35,16 @@ async function waitForPort(port: number, up: boolean): Promise<void> {
   throw new Error(`port ${port} did not ${up ? 'open' : 'close'} within 15 s`)
 }
 
-/** Starts `redis-server` on a free port; `stop()` / `start()` take it down and bring it back. */
-export async function startOwnRedis(): Promise<OwnRedis> {
+/**
+ * Starts `redis-server` on a free port; `stop()` / `start()` take it down and bring it back.
+ * `undefined` when `redis-server` is not installed.
+ */
+export async function startOwnRedis(): Promise<OwnRedis | undefined> {
+  const { execFile } = await import('node:child_process')
+  const installed = await new Promise<boolean>((resolve) =>
+    execFile('redis-server', ['--version'], (error) => resolve(error === null)),
+  )
+  if (!installed) return undefined
   const port = await freePort()
   const dir = await mkdtemp(join(tmpdir(), 'org-auth-redis-'))
   let child: ChildProcess | undefined

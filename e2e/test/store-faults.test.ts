@@ -64,7 +64,7 @@ describe.each(CASES)('the $server.name store goes down and comes back ($demo dem
 
   it('answers 503 with Retry-After while the store is down, then serves the same session again', async (test) => {
     if (store === undefined) {
-      console.log(`${server.name} fault test: skipped (no server binaries on this machine)`)
+      console.log(`${server.name} fault test: skipped (its server is not installed on this machine)`)
       test.skip()
       return
     }
