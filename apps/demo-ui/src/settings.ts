@@ -4,7 +4,7 @@
  * override the defaults that match `npm run demo` (ISSUER, PORT, AUDIENCE, SESSION_SECRET,
  * APP_BASE_URL: the public origin, needed in production mode).
  */
-import type { AuthOptions, TokenVerifierOptions } from '@org/auth-core'
+import { type AuthOptions, MemorySessionStore, type TokenVerifierOptions } from '@org/auth-core'
 import type { DelegationClientOptions } from '@org/auth-core/delegation'
 import { DEMO_CLIENTS } from '@org/dev-idp'
 import { devDelegationKeys } from './dev-keys.js'
@@ -59,11 +59,23 @@ export function demoSettings(name: DemoName, env: Record<string, string | undefi
       scopes: ['openid', 'profile', 'email', 'offline_access', 'read', 'write'],
       // offline_access (a refresh token) needs an explicit consent prompt at oidc-provider.
       authorizationParams: { prompt: 'consent' },
-      session: { secrets: secret },
+      // Sessions on the server (this process): the IdP can then end them (back-channel logout).
+      session: { secrets: secret, store: sessionStore(name) },
+      // Signing out at the dev IdP POSTs a logout token to /auth/backchannel-logout (registered
+      // for each demo client, see DEMO_CLIENTS): the demo's session ends on the spot.
+      backchannelLogout: true,
       ...origin,
     },
     delegation: delegationOptions(client.clientId, issuer),
   }
+}
+
+/** One session store per demo and process, shared by every bundle that loads this module (Next). */
+function sessionStore(name: DemoName): MemorySessionStore {
+  const holder = globalThis as { __orgDemoSessionStores?: Partial<Record<DemoName, MemorySessionStore>> }
+  holder.__orgDemoSessionStores ??= {}
+  holder.__orgDemoSessionStores[name] ??= new MemorySessionStore()
+  return holder.__orgDemoSessionStores[name]
 }
 
 /** One random secret per process, shared by every bundle that loads this module (Next loads it more than once). */
