@@ -165,7 +165,9 @@ export async function endSessionAsUser(
   const action = /<form[^>]*id="op\.logoutForm"[^>]*action="([^"]+)"/.exec(html)?.[1]
   const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1]
   if (action === undefined || xsrf === undefined) {
-    throw new Error(`dev-idp: no sign-out confirmation at ${confirm.url.pathname} (HTTP ${confirm.response.status})`)
+    throw new Error(
+      `dev-idp: no sign-out confirmation at ${confirm.url.pathname} (HTTP ${confirm.response.status})`,
+    )
   }
   const done = await browse(new URL(action.replace(/&amp;/g, '&'), confirm.url), {
     jar,

@@ -85,7 +85,12 @@ async function setup(options: Partial<AuthOptions> = {}, store: SessionStore = n
   return { auth, store }
 }
 
-function post(auth: Auth, body: string, headers: Record<string, string> = {}, url = ROUTE): Promise<Response> {
+function post(
+  auth: Auth,
+  body: string,
+  headers: Record<string, string> = {},
+  url = ROUTE,
+): Promise<Response> {
   return auth.handler(
     new Request(url, {
       method: 'POST',
@@ -104,7 +109,7 @@ async function remaining(store: SessionStore): Promise<string[]> {
 }
 
 /** Expects a 400 `invalid_request` naming `code`, that leaves every session in place. */
-async function refused(auth: Auth, store: SessionStore, response: Response, code: string, token?: string) {
+async function refused(store: SessionStore, response: Response, code: string, token?: string) {
   expect(response.status).toBe(400)
   expect(response.headers.get('cache-control')).toBe('no-store')
   const text = await response.text()
@@ -172,36 +177,67 @@ describe('back-channel logout: the sessions a valid token names end', () => {
 
 describe('back-channel logout: refusals (400 invalid_request, nothing ended)', () => {
   const cases: [string, () => Promise<string>, string][] = [
-    ['a bad signature', async () => logoutToken({}, {}, await makeKey('RS256', key.kid)), 'ERR_JWT_SIGNATURE_INVALID'],
+    [
+      'a bad signature',
+      async () => logoutToken({}, {}, await makeKey('RS256', key.kid)),
+      'ERR_JWT_SIGNATURE_INVALID',
+    ],
     ['another issuer', () => logoutToken({ iss: 'https://evil.example.test' }), 'ERR_JWT_ISSUER_INVALID'],
     ['another audience', () => logoutToken({ aud: 'other-client' }), 'ERR_JWT_AUDIENCE_INVALID'],
-    ['an untrusted extra audience', () => logoutToken({ aud: [CLIENT_ID, 'x'] }), 'ERR_JWT_AUDIENCE_UNTRUSTED'],
+    [
+      'an untrusted extra audience',
+      () => logoutToken({ aud: [CLIENT_ID, 'x'] }),
+      'ERR_JWT_AUDIENCE_UNTRUSTED',
+    ],
     ['no events', () => logoutToken({ events: undefined }), 'ERR_LOGOUT_TOKEN_EVENT_MISSING'],
-    ['events without the logout event', () => logoutToken({ events: { 'urn:x': {} } }), 'ERR_LOGOUT_TOKEN_EVENT_MISSING'],
-    ['an event value that is not an object', () => logoutToken({ events: { [BACKCHANNEL_LOGOUT_EVENT]: 'yes' } }), 'ERR_JWT_CLAIM_INVALID'],
+    [
+      'events without the logout event',
+      () => logoutToken({ events: { 'urn:x': {} } }),
+      'ERR_LOGOUT_TOKEN_EVENT_MISSING',
+    ],
+    [
+      'an event value that is not an object',
+      () => logoutToken({ events: { [BACKCHANNEL_LOGOUT_EVENT]: 'yes' } }),
+      'ERR_JWT_CLAIM_INVALID',
+    ],
     ['a nonce', () => logoutToken({ nonce: 'n' }), 'ERR_LOGOUT_TOKEN_NONCE'],
     ['no jti', () => logoutToken({ jti: undefined }), 'ERR_JWT_CLAIM_MISSING'],
     ['no iat', () => logoutToken({ iat: undefined }), 'ERR_JWT_CLAIM_MISSING'],
     ['neither sub nor sid', () => logoutToken({ sub: undefined }), 'ERR_LOGOUT_TOKEN_SUBJECT_MISSING'],
     ['a typ of another kind (at+jwt)', () => logoutToken({}, { typ: 'at+jwt' }), 'ERR_JWT_TYPE_INVALID'],
-    ['a typ of another kind (secevent+jwt)', () => logoutToken({}, { typ: 'secevent+jwt' }), 'ERR_JWT_TYPE_INVALID'],
+    [
+      'a typ of another kind (secevent+jwt)',
+      () => logoutToken({}, { typ: 'secevent+jwt' }),
+      'ERR_JWT_TYPE_INVALID',
+    ],
     ['an expired exp', () => logoutToken({ exp: nowSeconds() - 60 }), 'ERR_JWT_EXPIRED'],
     ['an iat in the future', () => logoutToken({ iat: nowSeconds() + 120 }), 'ERR_JWT_ISSUED_IN_FUTURE'],
-    ['an iat older than maxTokenAge', () => logoutToken({ iat: nowSeconds() - 400, exp: undefined }), 'ERR_JWT_TOO_OLD'],
-    ['an HS256 token', () => new SignJWT({ iss: ISSUER }).setProtectedHeader({ alg: 'HS256' }).sign(new Uint8Array(32)), 'ERR_JWT_ALG_NOT_ALLOWED'],
+    [
+      'an iat older than maxTokenAge',
+      () => logoutToken({ iat: nowSeconds() - 400, exp: undefined }),
+      'ERR_JWT_TOO_OLD',
+    ],
+    [
+      'an HS256 token',
+      () => new SignJWT({ iss: ISSUER }).setProtectedHeader({ alg: 'HS256' }).sign(new Uint8Array(32)),
+      'ERR_JWT_ALG_NOT_ALLOWED',
+    ],
   ]
   for (const [what, make, code] of cases) {
     it(`refuses a token with ${what} (${code})`, async () => {
       const { auth, store } = await setup()
       const token = await make()
-      await refused(auth, store, await post(auth, form(token)), code, token)
+      await refused(store, await post(auth, form(token)), code, token)
     })
   }
 
   it('refuses an ID token (typ JWT, a nonce, no events) sent as a logout token', async () => {
     const { auth, store } = await setup()
-    const idToken = await logoutToken({ events: undefined, nonce: 'n-1', auth_time: nowSeconds() }, { typ: 'JWT' })
-    await refused(auth, store, await post(auth, form(idToken)), 'ERR_LOGOUT_TOKEN_EVENT_MISSING', idToken)
+    const idToken = await logoutToken(
+      { events: undefined, nonce: 'n-1', auth_time: nowSeconds() },
+      { typ: 'JWT' },
+    )
+    await refused(store, await post(auth, form(idToken)), 'ERR_LOGOUT_TOKEN_EVENT_MISSING', idToken)
   })
 
   it('refuses a replayed token (the same jti), also on another instance sharing the one-time store', async () => {
@@ -210,10 +246,10 @@ describe('back-channel logout: refusals (400 invalid_request, nothing ended)', (
     const { auth } = await setup({ oneTimeStore }, store)
     const token = await logoutToken({ sub: 'carol' })
     expect((await post(auth, form(token))).status).toBe(200)
-    await refused(auth, store, await post(auth, form(token)), 'ERR_LOGOUT_TOKEN_REPLAYED')
+    await refused(store, await post(auth, form(token)), 'ERR_LOGOUT_TOKEN_REPLAYED')
     // A second instance (same stores): the jti is spent there too.
     const other = (await setup({ oneTimeStore }, store)).auth
-    await refused(auth, store, await post(other, form(token)), 'ERR_LOGOUT_TOKEN_REPLAYED')
+    await refused(store, await post(other, form(token)), 'ERR_LOGOUT_TOKEN_REPLAYED')
     // Another jti from the same provider is a new logout.
     expect((await post(other, form(await logoutToken({ sub: 'bob' })))).status).toBe(200)
   })
@@ -221,24 +257,29 @@ describe('back-channel logout: refusals (400 invalid_request, nothing ended)', (
   it('refuses a wrong content type, a JSON body and a missing or doubled logout_token', async () => {
     const { auth, store } = await setup()
     const token = await logoutToken()
-    await refused(auth, store, await post(auth, form(token), { 'content-type': 'text/plain' }), 'ERR_LOGOUT_REQUEST_INVALID')
     await refused(
-      auth,
+      store,
+      await post(auth, form(token), { 'content-type': 'text/plain' }),
+      'ERR_LOGOUT_REQUEST_INVALID',
+    )
+    await refused(
       store,
       await post(auth, JSON.stringify({ logout_token: token }), { 'content-type': 'application/json' }),
       'ERR_LOGOUT_REQUEST_INVALID',
     )
-    await refused(auth, store, await post(auth, 'token=x'), 'ERR_LOGOUT_REQUEST_INVALID')
-    await refused(auth, store, await post(auth, `${form(token)}&${form(token)}`), 'ERR_LOGOUT_REQUEST_INVALID')
+    await refused(store, await post(auth, 'token=x'), 'ERR_LOGOUT_REQUEST_INVALID')
+    await refused(store, await post(auth, `${form(token)}&${form(token)}`), 'ERR_LOGOUT_REQUEST_INVALID')
     // The media type is compared case-insensitively, parameters ignored.
-    const charset = await post(auth, form(token), { 'content-type': 'Application/X-WWW-Form-Urlencoded; charset=UTF-8' })
+    const charset = await post(auth, form(token), {
+      'content-type': 'Application/X-WWW-Form-Urlencoded; charset=UTF-8',
+    })
     expect(charset.status).toBe(200)
   })
 
   it('refuses an oversized body, by its Content-Length or while it streams', async () => {
     const { auth, store } = await setup()
     const big = `${form(await logoutToken())}&pad=${'a'.repeat(20_000)}`
-    await refused(auth, store, await post(auth, big), 'ERR_LOGOUT_REQUEST_TOO_LARGE')
+    await refused(store, await post(auth, big), 'ERR_LOGOUT_REQUEST_TOO_LARGE')
     // A lying Content-Length: the stream is cut at the limit.
     const chunk = new TextEncoder().encode('a'.repeat(8192))
     let sent = 0
@@ -256,7 +297,7 @@ describe('back-channel logout: refusals (400 invalid_request, nothing ended)', (
         duplex: 'half',
       } as RequestInit),
     )
-    await refused(auth, store, streamed, 'ERR_LOGOUT_REQUEST_TOO_LARGE')
+    await refused(store, streamed, 'ERR_LOGOUT_REQUEST_TOO_LARGE')
     expect(sent).toBeLessThan(10)
   })
 
@@ -281,7 +322,7 @@ describe('back-channel logout: refusals (400 invalid_request, nothing ended)', (
     const { auth } = await setup({}, store)
     const jti = 'retry-me'
     const sidOnly = await logoutToken({ sub: undefined, sid: 'sid-1', jti })
-    await refused(auth, store, await post(auth, form(sidOnly)), 'ERR_LOGOUT_SID_UNSUPPORTED')
+    await refused(store, await post(auth, form(sidOnly)), 'ERR_LOGOUT_SID_UNSUPPORTED')
     // The provider's retry with sub added is not taken for a replay.
     expect((await post(auth, form(await logoutToken({ sid: 'sid-1', jti })))).status).toBe(200)
     expect(await remaining(store)).toEqual(['a2', 'b1', 'x1'])
@@ -325,7 +366,9 @@ describe('back-channel logout: configuration', () => {
     const old = await logoutToken({ iat: nowSeconds() - 60 })
     const response = await post(auth, form(old), {}, `${ORIGIN}/api/auth/bcl`)
     expect(response.status).toBe(400)
-    expect(await response.json()).toMatchObject({ error_description: expect.stringContaining('ERR_JWT_TOO_OLD') })
+    expect(await response.json()).toMatchObject({
+      error_description: expect.stringContaining('ERR_JWT_TOO_OLD'),
+    })
     expect((await post(auth, form(await logoutToken()), {}, `${ORIGIN}/api/auth/bcl`)).status).toBe(200)
   })
 

@@ -30,7 +30,10 @@ describe('createNextAuth back-channel logout', () => {
     server = createServer(nodeHandler((req) => nextAuth.handlers.POST(req)))
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const port = (server.address() as AddressInfo).port
-    idp.setBackchannelLogoutUri(DEMO_CLIENTS.next.clientId, `http://127.0.0.1:${port}/api/auth/backchannel-logout`)
+    idp.setBackchannelLogoutUri(
+      DEMO_CLIENTS.next.clientId,
+      `http://127.0.0.1:${port}/api/auth/backchannel-logout`,
+    )
 
     const jar = new Jar()
     const idpJar = new CookieJar()

@@ -96,11 +96,7 @@ function checkLogoutClaims(claims: JWTClaims): LogoutTokenClaims {
   if (sid !== undefined && !nonEmpty(sid))
     throw refuse('ERR_JWT_CLAIM_INVALID', 'sid', 'The "sid" claim must be a string')
   if (sub === undefined && sid === undefined) {
-    throw refuse(
-      'ERR_LOGOUT_TOKEN_SUBJECT_MISSING',
-      'sub',
-      'A logout token must carry "sub", "sid" or both',
-    )
+    throw refuse('ERR_LOGOUT_TOKEN_SUBJECT_MISSING', 'sub', 'A logout token must carry "sub", "sid" or both')
   }
   return claims as LogoutTokenClaims
 }

@@ -226,7 +226,8 @@ export function createAuth(options: AuthOptions): Auth {
       if (config.baseUrl === undefined && request === undefined) {
         throw new ConfigurationError('registrationMetadata() needs a request when "baseUrl" is not set')
       }
-      const { origin } = config.baseUrl === undefined ? siteOf(request as Request) : { origin: config.baseUrl }
+      const { origin } =
+        config.baseUrl === undefined ? siteOf(request as Request) : { origin: config.baseUrl }
       return {
         redirect_uris: [`${origin}${config.paths.callback}`],
         post_logout_redirect_uris: [`${origin}${config.afterLogout}`],
