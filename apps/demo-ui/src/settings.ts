@@ -2,12 +2,14 @@
  * The settings every demo starts with: the dev identity provider's issuer, the demo API's
  * audience, and the login options of the demo's registered client. Environment variables
  * override the defaults that match `npm run demo` (ISSUER, PORT, AUDIENCE, SESSION_SECRET,
- * APP_BASE_URL: the public origin, needed in production mode).
+ * APP_BASE_URL: the public origin, needed in production mode; REDIS_URL, DATABASE_URL,
+ * DEMO_STORE: where sessions live, see stores.ts).
  */
-import { type AuthOptions, MemorySessionStore, type TokenVerifierOptions } from '@org/auth-core'
+import type { AuthOptions, TokenVerifierOptions } from '@org/auth-core'
 import type { DelegationClientOptions } from '@org/auth-core/delegation'
 import { DEMO_CLIENTS } from '@org/dev-idp'
 import { devDelegationKeys } from './dev-keys.js'
+import { type DemoStores, demoStores } from './stores.js'
 
 export type DemoName = keyof typeof DEMO_CLIENTS
 
@@ -20,13 +22,20 @@ export interface DemoSettings {
   auth: AuthOptions
   /** Options for `DelegationClient.fromKeys` (the MFA settings page), against the dev IdP. */
   delegation: DelegationClientOptions
+  /** The session and one-time stores `auth` uses (see stores.ts: REDIS_URL, DATABASE_URL, DEMO_STORE). */
+  stores: DemoStores
 }
 
 const DEFAULT_PORTS: Record<DemoName, number> = { express: 3001, hono: 3002, nest: 3003, next: 3004 }
 
 export function demoSettings(name: DemoName, env: Record<string, string | undefined>): DemoSettings {
+  const stores = demoStores(name, env)
   const issuer = env['ISSUER'] ?? 'http://127.0.0.1:4000'
-  const client = DEMO_CLIENTS[name]
+  // DEMO_CLIENT: another demo's registered client, so that instances of different frameworks
+  // serve one application (the several-instances test runs the Hono demo as the Express one).
+  const clientName = (env['DEMO_CLIENT'] ?? name) as DemoName
+  if (!Object.hasOwn(DEMO_CLIENTS, clientName)) throw new Error(`DEMO_CLIENT: no demo client "${clientName}"`)
+  const client = DEMO_CLIENTS[clientName]
   const production = env['NODE_ENV'] === 'production'
   // A fixed secret in development (sessions survive restarts); in production (the Next demo's
   // `next start`) never a published one, which @org/auth-core refuses there: a random one per
@@ -59,23 +68,17 @@ export function demoSettings(name: DemoName, env: Record<string, string | undefi
       scopes: ['openid', 'profile', 'email', 'offline_access', 'read', 'write'],
       // offline_access (a refresh token) needs an explicit consent prompt at oidc-provider.
       authorizationParams: { prompt: 'consent' },
-      // Sessions on the server (this process): the IdP can then end them (back-channel logout).
-      session: { secrets: secret, store: sessionStore(name) },
-      // Signing out at the dev IdP POSTs a logout token to /auth/backchannel-logout (registered
-      // for each demo client, see DEMO_CLIENTS): the demo's session ends on the spot.
-      backchannelLogout: true,
+      session: { secrets: secret, ...(stores.session === undefined ? {} : { store: stores.session }) },
+      ...(stores.oneTime === undefined ? {} : { oneTimeStore: stores.oneTime }),
+      // With a store that lists a user's sessions, signing out at the dev IdP POSTs a logout token
+      // to /auth/backchannel-logout (registered for each demo client, see DEMO_CLIENTS) and the
+      // demo's session ends on the spot. Cookie mode (DEMO_STORE=cookie) cannot end sessions.
+      ...(typeof stores.session?.listUserSessions === 'function' ? { backchannelLogout: true } : {}),
       ...origin,
     },
     delegation: delegationOptions(client.clientId, issuer),
+    stores,
   }
-}
-
-/** One session store per demo and process, shared by every bundle that loads this module (Next). */
-function sessionStore(name: DemoName): MemorySessionStore {
-  const holder = globalThis as { __orgDemoSessionStores?: Partial<Record<DemoName, MemorySessionStore>> }
-  holder.__orgDemoSessionStores ??= {}
-  holder.__orgDemoSessionStores[name] ??= new MemorySessionStore()
-  return holder.__orgDemoSessionStores[name]
 }
 
 /** One random secret per process, shared by every bundle that loads this module (Next loads it more than once). */

@@ -34,6 +34,7 @@ export {
   type ErrorResponseOptions,
   type ErrorResponseParts,
   prebuiltErrorResponse,
+  retryAfterOf,
 } from './http/error-response.js'
 export { authorizationFromRawHeaders, authorizationOf, type NodeLikeRequest } from './http/node-headers.js'
 export type { JWTClaims } from './jwt/claims.js'

@@ -4,6 +4,7 @@
  * routes; `resolveSession` gives application code the signed-in user.
  */
 import { ConfigurationError, isAuthError, SessionError } from '../errors.js'
+import { retryAfterOf } from '../http/error-response.js'
 import { OAuthClient } from '../oauth/client.js'
 import { type AuthConfig, resolveConfig, siteResolver } from './auth-config.js'
 import type { AuthOptions } from './auth-options.js'
@@ -45,7 +46,8 @@ export interface Auth {
   resolveSessionWithoutCookies(request: Request): Promise<Session | null>
   /**
    * For middleware guarding pages and APIs: the session (as the `auth` context adapters attach)
-   * with the cookies to set, or the response to answer instead (login redirect, 401 or 403).
+   * with the cookies to set, or the response to answer instead (login redirect, 401, 403; 503
+   * with `Retry-After` when the session store is unreachable).
    */
   requireSession(request: Request, options?: RequireSessionOptions): Promise<SessionCheck>
   /** The login route's URL for a page that needs a session (`returnTo` kept if same-origin). */
@@ -139,11 +141,21 @@ export function createAuth(options: AuthOptions): Auth {
       return custom
     }
     const accept = request.headers.get('accept') ?? ''
-    if (accept.includes('application/json') && !accept.includes('text/html')) {
-      const description = error.status >= 500 ? 'The login service failed' : error.message
-      return json({ error: error.code, error_description: description }, error.status, cookies)
-    }
-    return errorPage(error, config.paths.login, cookies)
+    const response =
+      accept.includes('application/json') && !accept.includes('text/html')
+        ? json(
+            {
+              error: error.code,
+              error_description: error.status >= 500 ? 'The login service failed' : error.message,
+            },
+            error.status,
+            cookies,
+          )
+        : errorPage(error, config.paths.login, cookies)
+    // A store that is down (503): the browser or client may come back shortly.
+    const retryAfter = retryAfterOf(error)
+    if (retryAfter !== undefined) response.headers.set('retry-after', String(retryAfter))
+    return response
   }
 
   const contextOf = (request: Request): RouteContext => ({
@@ -218,7 +230,16 @@ export function createAuth(options: AuthOptions): Auth {
       return resolver.peek(ctx.site, ctx.cookies)
     },
     async requireSession(request, options = {}) {
-      const { session, cookies } = await resolveSession(request)
+      let resolved: ResolvedSession
+      try {
+        resolved = await resolveSession(request)
+      } catch (error) {
+        // A session store that is down (503 with Retry-After) or a broken configuration (500):
+        // answered here like every other refusal, so no adapter lets the request through or
+        // turns it into its framework's bare 500.
+        return { ok: false, response: await fail(error, request) }
+      }
+      const { session, cookies } = resolved
       return checkSession(request, session, cookies, (returnTo) => loginUrl(request, returnTo), options)
     },
     loginUrl,
