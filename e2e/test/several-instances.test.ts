@@ -98,11 +98,14 @@ for (const backend of BACKENDS) {
     }
 
     /** Logs in: the login on `start`, the IdP, then the callback on `finish`. */
-    async function logIn(start: Instance, finish: Instance, sub = 'alice') {
+    async function logIn(start: Instance, finish: Instance, sub = 'alice', idpJar?: CookieJar) {
       const jar = new CookieJar()
       const login = await get(start, jar, '/auth/login')
       expect(login.status).toBe(302)
-      const callback = await idp.authorize(login.headers.get('location') as string, { sub })
+      const callback = await idp.authorize(login.headers.get('location') as string, {
+        sub,
+        ...(idpJar === undefined ? {} : { jar: idpJar }),
+      })
       // The IdP sends the browser to the public origin (A); the balancer picks `finish`.
       expect(callback.origin).toBe(a.origin)
       const path = callback.pathname + callback.search
@@ -160,6 +163,18 @@ for (const backend of BACKENDS) {
         expect(await signedInAs(instance, laptop)).toBeNull()
         expect(await signedInAs(instance, again)).toBeNull()
       }
+    })
+
+    it('a logout token delivered to B ends the session on A and on the Hono instance', async () => {
+      // The provider's POST reaches one instance (B); the sessions it names are gone for all.
+      idp.setBackchannelLogoutUri('express-demo', `${b.origin}/auth/backchannel-logout`)
+      const idpJar = new CookieJar()
+      const laptop = (await logIn(a, a, 'alice', idpJar)).jar
+      const other = (await logIn(c, c)).jar // another IdP session of alice: not named by the token
+      expect(await signedInAs(c, laptop)).toBe('alice')
+      await idp.endSession(idpJar)
+      for (const instance of [a, b, c]) expect(await signedInAs(instance, laptop)).toBeNull()
+      expect(await signedInAs(a, other)).toBe('alice')
     })
   })
 }

@@ -8,6 +8,7 @@ import { retryAfterOf } from '../http/error-response.js'
 import { OAuthClient } from '../oauth/client.js'
 import { type AuthConfig, resolveConfig, siteResolver } from './auth-config.js'
 import type { AuthOptions } from './auth-options.js'
+import { backchannelLogout } from './backchannel-logout.js'
 import { parseCookies } from './cookies.js'
 import { checkSession, type RequireSessionOptions, type SessionCheck } from './require-session.js'
 import { errorPage, json } from './responses.js'
@@ -70,8 +71,24 @@ export interface Auth {
     request: Request,
     options?: { keepCurrent?: boolean },
   ): Promise<{ revoked: number; cookies: string[] }>
-  /** The resolved route paths (`login`, `callback`, `logout`, `session`). */
+  /**
+   * What to register for this application at the provider (RFC 7591 client metadata names):
+   * `redirect_uris`, `post_logout_redirect_uris`, and with `backchannelLogout` on, the
+   * `backchannel_logout_uri` with `backchannel_logout_session_required: true` (the provider then
+   * names its session, `sid`, so signing out there ends only the sessions of that login here).
+   * Absolute URLs on `baseUrl`, else on the origin of `request`.
+   */
+  registrationMetadata(request?: Request): RegistrationMetadata
+  /** The resolved route paths (`login`, `callback`, `logout`, `session`, `backchannelLogout`). */
   readonly paths: Readonly<AuthConfig['paths']>
+}
+
+/** The client metadata {@link Auth.registrationMetadata} gives, in RFC 7591 / OpenID names. */
+export interface RegistrationMetadata {
+  redirect_uris: string[]
+  post_logout_redirect_uris: string[]
+  backchannel_logout_uri?: string
+  backchannel_logout_session_required?: boolean
 }
 
 function clientFactory(options: AuthOptions): () => Promise<OAuthClient> {
@@ -164,11 +181,17 @@ export function createAuth(options: AuthOptions): Auth {
     return url.pathname + url.search
   }
 
+  const isBackchannel = (pathname: string): boolean =>
+    config.backchannelLogout !== undefined && pathname === config.paths.backchannelLogout
+
   return {
     paths: config.paths,
-    isAuthRoute: (pathname) => routes.has(pathname) || pathname === config.paths.callback,
+    isAuthRoute: (pathname) =>
+      routes.has(pathname) || pathname === config.paths.callback || isBackchannel(pathname),
     async handler(request) {
       const { pathname } = new URL(request.url)
+      // Server to server: no cookie, no site, no same-origin check (the logout token is the proof).
+      if (isBackchannel(pathname)) return backchannelLogout({ config, client, resolver }, request)
       let ctx: RouteContext
       try {
         ctx = contextOf(request)
@@ -220,6 +243,23 @@ export function createAuth(options: AuthOptions): Auth {
       return checkSession(request, session, cookies, (returnTo) => loginUrl(request, returnTo), options)
     },
     loginUrl,
+    registrationMetadata(request) {
+      if (config.baseUrl === undefined && request === undefined) {
+        throw new ConfigurationError('registrationMetadata() needs a request when "baseUrl" is not set')
+      }
+      const { origin } =
+        config.baseUrl === undefined ? siteOf(request as Request) : { origin: config.baseUrl }
+      return {
+        redirect_uris: [`${origin}${config.paths.callback}`],
+        post_logout_redirect_uris: [`${origin}${config.afterLogout}`],
+        ...(config.backchannelLogout === undefined
+          ? {}
+          : {
+              backchannel_logout_uri: `${origin}${config.paths.backchannelLogout}`,
+              backchannel_logout_session_required: true,
+            }),
+      }
+    },
     async listSessions(request) {
       const ctx = contextOf(request)
       return manager.list(ctx.site, ctx.cookies)
