@@ -6,7 +6,13 @@
  * `APP_BASE_URL` to it). `DEMO_STORE=cookie` keeps the whole session in the cookie instead.
  */
 import { MemoryOneTimeStore, MemorySessionStore, type OneTimeStore, type SessionStore } from '@org/auth-core'
-import { migrate, PostgresOneTimeStore, PostgresSessionStore, type Queryable } from '@org/auth-postgres'
+import {
+  migrate,
+  PostgresOneTimeStore,
+  PostgresSessionStore,
+  type Queryable,
+  startCleanup,
+} from '@org/auth-postgres'
 import { RedisOneTimeStore, type RedisScriptClient, RedisSessionStore } from '@org/auth-redis'
 import pg from 'pg'
 import { createClient } from 'redis'
@@ -86,11 +92,14 @@ function postgresStores(url: string, schema = 'org_auth_demo'): DemoStores {
     },
   }
   const options = { schema }
+  // Expired sessions and single-use values are deleted in small batches once a minute.
+  const cleanup = startCleanup(ready, options)
   return {
     kind: 'postgres',
     session: new PostgresSessionStore(ready, options),
     oneTime: new PostgresOneTimeStore(ready, options),
     close: async () => {
+      await cleanup.stop()
       await migrated
       await pool.end()
     },
