@@ -1,7 +1,8 @@
 /**
  * What every demo must do in a real browser, as one set of tests: log in through the dev IdP's
  * real pages (from a protected page, and back to it), see the claims, call the protected API with
- * the session's access token, enrol TOTP on the MFA settings page, log out at the app and the IdP.
+ * the session's access token, enrol TOTP on the MFA settings page, end sessions on the sessions
+ * page, log out at the app and the IdP.
  * Each demo's test file starts its demo its own way and registers these tests inside a `describe`.
  */
 import { base32Decode, generateTotp } from '@org/auth-server'
@@ -103,5 +104,42 @@ export function demoScenario(target: () => ScenarioTarget): void {
     await page.goto(`${origin}/profile`)
     await page.locator('#username').waitFor() // sent to the IdP's login: signed out there too
     expect(new URL(page.url()).origin).toBe(issuer)
+  })
+
+  it('lists where the user is signed in, signs out everywhere else, then everywhere', async () => {
+    const { page, context, origin, idp } = target()
+    // A second browser (its own cookies) signed in as the same user.
+    const other = await (context.browser() as NonNullable<ReturnType<BrowserContext['browser']>>).newContext()
+    try {
+      const phone = await other.newPage()
+      await phone.goto(`${origin}/profile`)
+      await signInAtDevIdp(phone)
+      await phone.waitForURL(`${origin}/profile`)
+
+      await page.goto(`${origin}/sessions`)
+      if (new URL(page.url()).origin !== new URL(origin).origin) {
+        await signInAtDevIdp(page)
+        await page.waitForURL(`${origin}/sessions`)
+      }
+      await expect(page.locator('#sessions tr.session').count()).resolves.toBeGreaterThanOrEqual(2)
+      await expect(page.locator('#sessions tr.current').count()).resolves.toBe(1)
+
+      await page.locator('#revoke-others').click()
+      await page.waitForURL(`${origin}/sessions`)
+      await expect(page.locator('#sessions tr.session').count()).resolves.toBe(1)
+      await phone.goto(`${origin}/`)
+      await phone.locator('#signed-out').waitFor()
+
+      await page.locator('#revoke-all').click()
+      await page.waitForURL(`${origin}/`)
+      await page.locator('#signed-out').waitFor()
+      expect((await context.cookies(origin)).some((c) => c.name === 'auth.session')).toBe(false)
+      // Signed out of the app only: end the IdP session too, for whatever runs next.
+      await page.goto(idp.endpoints.endSession)
+      await page.locator(`#${PAGE_IDS.signOut}`).click()
+      await page.locator(`#${PAGE_IDS.signedOut}`).waitFor()
+    } finally {
+      await other.close()
+    }
   })
 }
