@@ -106,7 +106,9 @@ function cases(label: string, database: TestDatabase<Database>): void {
 
       await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [2], version: 2 })
       expect(await columns()).toEqual(['data', 'expires_at', 'id', 'idp_sid', 'sub'])
-      const indexes = await db().query('SELECT indexname FROM pg_indexes WHERE schemaname = $1::text', [schema])
+      const indexes = await db().query('SELECT indexname FROM pg_indexes WHERE schemaname = $1::text', [
+        schema,
+      ])
       expect(indexes.rows.map((row: { indexname: string }) => row.indexname)).toContain('sessions_idp_sid')
       const store = new PostgresSessionStore(db(), { schema })
       await expect(store.get('old')).resolves.toEqual(old)

@@ -185,7 +185,10 @@ function cases(label: string, database: TestDatabase<Queryable>): void {
       const s = `"${options.schema}"`
       const expiresAt = inAnHour()
       const sessions = new PostgresSessionStore(db(), options)
-      await sessions.set('s\u0000\uD800%', { ...sessionRecordOf('x', 'bob', expiresAt), idpSid: 'sid\u0000%' })
+      await sessions.set('s\u0000\uD800%', {
+        ...sessionRecordOf('x', 'bob', expiresAt),
+        idpSid: 'sid\u0000%',
+      })
       await sessions.set('no-sid', sessionRecordOf('no-sid', 'bob', expiresAt))
       const [session, withoutSid] = (
         await db().query(

@@ -34,7 +34,11 @@ describe.skipIf(skip)('Redis stores (REDIS_URL)', () => {
     async () => new RedisSessionStore(resp3(), options()),
     realClock,
   )
-  sessionIdpSidContract('RedisSessionStore', async () => new RedisSessionStore(client(), options()), realClock)
+  sessionIdpSidContract(
+    'RedisSessionStore',
+    async () => new RedisSessionStore(client(), options()),
+    realClock,
+  )
   sessionIdpSidContract(
     'RedisSessionStore (RESP3)',
     async () => new RedisSessionStore(resp3(), options()),

@@ -297,7 +297,9 @@ export function sessionIdpSidContract(
       const listed = await store.listSessionsByIdpSid('sid-1')
       expect(ids(listed)).toEqual(['a1', 'b1'])
       // Whole sessions, as stored.
-      expect(listed.find((session) => session.id === 'a1')).toEqual(withSid('a1', 'alice', 'sid-1', expiresAt))
+      expect(listed.find((session) => session.id === 'a1')).toEqual(
+        withSid('a1', 'alice', 'sid-1', expiresAt),
+      )
       expect(ids(await store.listSessionsByIdpSid('sid-2'))).toEqual(['a2'])
       await expect(store.listSessionsByIdpSid('sid-3')).resolves.toEqual([])
       // A session without idpSid is never found by one, not even by the empty string.
@@ -313,7 +315,8 @@ export function sessionIdpSidContract(
       await store.set('everywhere', withSid('everywhere', 'carol', 'sid', soon + 3600))
       await store.delete('gone')
       const signOutEverywhere = (store as Partial<IndexedSessionStoreLike>).deleteUserSessions
-      if (signOutEverywhere !== undefined) await expect(signOutEverywhere.call(store, 'carol')).resolves.toBe(1)
+      if (signOutEverywhere !== undefined)
+        await expect(signOutEverywhere.call(store, 'carol')).resolves.toBe(1)
       else await store.delete('everywhere')
       expect(ids(await store.listSessionsByIdpSid('sid'))).toEqual(['kept', 'short'])
       await passExpiry(clock, soon)
@@ -333,7 +336,9 @@ export function sessionIdpSidContract(
       await expect(store.listSessionsByIdpSid('sid-old')).resolves.toMatchObject([
         { id: 'u1', tokens: { accessToken: 'refreshed' } },
       ])
-      await expect(update('u1', { ...session, idpSid: 'sid-new', expiresAt: expiresAt + 60 })).resolves.toBe(true)
+      await expect(update('u1', { ...session, idpSid: 'sid-new', expiresAt: expiresAt + 60 })).resolves.toBe(
+        true,
+      )
       await expect(store.listSessionsByIdpSid('sid-old')).resolves.toEqual([])
       expect(ids(await store.listSessionsByIdpSid('sid-new'))).toEqual(['u1'])
       const { idpSid: _, ...without } = session
@@ -345,7 +350,8 @@ export function sessionIdpSidContract(
     it('keeps hostile sids apart', async () => {
       const store = await make()
       const expiresAt = secondsFromNow(clock, 3600)
-      for (const key of HOSTILE_KEYS) await store.set(`s-${key}`, withSid(`s-${key}`, 'alice', key, expiresAt))
+      for (const key of HOSTILE_KEYS)
+        await store.set(`s-${key}`, withSid(`s-${key}`, 'alice', key, expiresAt))
       for (const key of HOSTILE_KEYS) {
         expect(ids(await store.listSessionsByIdpSid(key)), key).toEqual([`s-${key}`])
       }
