@@ -104,6 +104,14 @@ function cases(label: string, database: TestDatabase<Database>): void {
         ['old', 'alice', JSON.stringify(old), expiresAt],
       )
 
+      // This release's store on the old schema: refused, saying what to do.
+      const early = new PostgresSessionStore(db(), { schema })
+      await expect(early.set('new', { ...old, id: 'new' })).rejects.toMatchObject({
+        code: 'ERR_STORE_UNAVAILABLE',
+        message: 'The PostgreSQL store failed to write a session: its tables are out of date (run migrate())',
+      })
+      await expect(early.get('old')).resolves.toEqual(old)
+
       await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [2], version: 2 })
       expect(await columns()).toEqual(['data', 'expires_at', 'id', 'idp_sid', 'sub'])
       const indexes = await db().query('SELECT indexname FROM pg_indexes WHERE schemaname = $1::text', [
