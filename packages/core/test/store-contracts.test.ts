@@ -3,6 +3,7 @@ import {
   fakeClock,
   oneTimeStoreContract,
   rateLimitStoreContract,
+  sessionIdpSidContract,
   sessionIndexContract,
   sessionStoreContract,
 } from '@org/test-kit/store-contracts'
@@ -18,6 +19,7 @@ oneTimeStoreContract(
 )
 sessionStoreContract('MemorySessionStore', async () => new MemorySessionStore({ now: clock.now }), clock)
 sessionIndexContract('MemorySessionStore', async () => new MemorySessionStore({ now: clock.now }), clock)
+sessionIdpSidContract('MemorySessionStore', async () => new MemorySessionStore({ now: clock.now }), clock)
 rateLimitStoreContract(
   'MemoryRateLimitStore',
   async () => new MemoryRateLimitStore({ now: clock.now }),

@@ -66,7 +66,7 @@ export class PostgresStoreError extends AuthError {
       invalidValue ? 'ERR_STORE_INVALID_VALUE' : 'ERR_STORE_UNAVAILABLE',
       invalidValue
         ? `The PostgreSQL store read a value it did not write (${operation})`
-        : `The PostgreSQL store failed to ${operation}${missingTables(cause) ? ': its tables are missing (run migrate())' : ''}`,
+        : `The PostgreSQL store failed to ${operation}${migrateHint(cause)}`,
       invalidValue ? 500 : 503,
       invalidValue ? 'server_error' : 'temporarily_unavailable',
       { cause },
@@ -74,10 +74,15 @@ export class PostgresStoreError extends AuthError {
   }
 }
 
-/** SQLSTATE 42P01 (undefined table) or 3F000 (undefined schema): `migrate()` has not run. */
-function missingTables(cause: unknown): boolean {
+/**
+ * SQLSTATE 42P01 (undefined table) or 3F000 (undefined schema): `migrate()` has not run; 42703
+ * (undefined column): it has not run since an upgrade of this package added a column.
+ */
+function migrateHint(cause: unknown): string {
   const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined
-  return code === '42P01' || code === '3F000'
+  if (code === '42P01' || code === '3F000') return ': its tables are missing (run migrate())'
+  if (code === '42703') return ': its tables are out of date (run migrate())'
+  return ''
 }
 
 const SCHEMA = /^(?!pg_)[a-z_][a-z0-9_]{0,62}$/

@@ -17,12 +17,14 @@ interface Statements {
   delete: string
   list: string
   deleteUser: string
+  listByIdpSid: string
 }
 
 /**
  * The core's `SessionStore` on PostgreSQL: each session a row of `<schema>.sessions` (its JSON,
- * its `sub`, its expiry), plus the per-user index (`listUserSessions`, `deleteUserSessions`) for
- * "sign out everywhere", which in SQL is the index on `sub`. A row past its `expires_at` is gone
+ * its `sub`, its `idpSid`, its expiry), plus the per-user index (`listUserSessions`,
+ * `deleteUserSessions`) for "sign out everywhere", which in SQL is the index on `sub`, and
+ * `listSessionsByIdpSid` for back-channel logout by `sid`, on the index on `idp_sid`. A row past its `expires_at` is gone
  * for every reader at once (the database's clock); `cleanupExpired` deletes it later.
  */
 export class PostgresSessionStore implements SessionStore {
@@ -34,15 +36,16 @@ export class PostgresSessionStore implements SessionStore {
     const s = schemaOf(options)
     this.#sql = {
       get: `SELECT data FROM ${s}.sessions WHERE id = $1::text AND expires_at > now()`,
-      set: `INSERT INTO ${s}.sessions (id, sub, data, expires_at)
-        VALUES ($1::text, $2::text, $3::text, to_timestamp($4::float8))
+      set: `INSERT INTO ${s}.sessions (id, sub, data, expires_at, idp_sid)
+        VALUES ($1::text, $2::text, $3::text, to_timestamp($4::float8), $5::text)
         ON CONFLICT (id) DO UPDATE
-        SET sub = EXCLUDED.sub, data = EXCLUDED.data, expires_at = EXCLUDED.expires_at`,
+        SET sub = EXCLUDED.sub, data = EXCLUDED.data, expires_at = EXCLUDED.expires_at,
+          idp_sid = EXCLUDED.idp_sid`,
       // Only over a row still there and unexpired: a renewal never brings back a revoked session.
       // A delete that commits first leaves nothing to update; one that waits behind this update's
       // row lock deletes the renewed row after it.
       update: `UPDATE ${s}.sessions
-        SET sub = $2::text, data = $3::text, expires_at = to_timestamp($4::float8)
+        SET sub = $2::text, data = $3::text, expires_at = to_timestamp($4::float8), idp_sid = $5::text
         WHERE id = $1::text AND expires_at > now()
         RETURNING 1 AS updated`,
       delete: `DELETE FROM ${s}.sessions WHERE id = $1::text`,
@@ -50,6 +53,7 @@ export class PostgresSessionStore implements SessionStore {
       // Every row of the user goes; only the unexpired ones were still sessions to sign out of.
       deleteUser: `WITH deleted AS (DELETE FROM ${s}.sessions WHERE sub = $1::text RETURNING expires_at)
         SELECT count(*) FILTER (WHERE expires_at > now()) AS signed_out FROM deleted`,
+      listByIdpSid: `SELECT data FROM ${s}.sessions WHERE idp_sid = $1::text AND expires_at > now()`,
     }
   }
 
@@ -85,8 +89,24 @@ export class PostgresSessionStore implements SessionStore {
     return numberOf(row?.signed_out, operation)
   }
 
+  /**
+   * The unexpired sessions of the provider session `sid` (any order), as stored: how a
+   * back-channel logout token carrying only `sid` finds what to end. Sessions written before
+   * schema version 2 have no `idp_sid` yet: they are found by `sub` until their next write.
+   */
+  async listSessionsByIdpSid(sid: string): Promise<SessionData[]> {
+    const operation = 'list the sessions of a provider session'
+    const rows = await run<{ data: unknown }>(this.#db, operation, this.#sql.listByIdpSid, [idOf(sid)])
+    // The column is checked against the session itself: during a rolling upgrade an instance
+    // of the previous release rewrites `data` without `idp_sid`, which could then be out of date.
+    return rows
+      .map((row) => parseJson<SessionData>(row.data, operation))
+      .filter((session) => session.idpSid === sid)
+  }
+
   #row(id: string, session: SessionData): unknown[] {
     const expiresAt = epochSeconds(session.expiresAt)
-    return [idOf(id), idOf(session.user.sub), JSON.stringify(session), expiresAt]
+    const idpSid = session.idpSid === undefined ? null : idOf(session.idpSid)
+    return [idOf(id), idOf(session.user.sub), JSON.stringify(session), expiresAt, idpSid]
   }
 }

@@ -4,6 +4,7 @@ import {
   oneTimeStoreContract,
   rateLimitStoreContract,
   realClock,
+  sessionIdpSidContract,
   sessionIndexContract,
   sessionStoreContract,
 } from '@org/test-kit/store-contracts'
@@ -23,6 +24,7 @@ function contracts(label: string, database: TestDatabase<Queryable>): void {
   oneTimeStoreContract(label, async () => new PostgresOneTimeStore(db(), await fresh()), realClock)
   sessionStoreContract(label, async () => new PostgresSessionStore(db(), await fresh()), realClock)
   sessionIndexContract(label, async () => new PostgresSessionStore(db(), await fresh()), realClock)
+  sessionIdpSidContract(label, async () => new PostgresSessionStore(db(), await fresh()), realClock)
   delegationStoreContract(label, async () => new PostgresDelegationStore(db(), await fresh()))
   rateLimitStoreContract(label, async () => new PostgresRateLimitStore(db(), await fresh()), realClock)
 }

@@ -1,5 +1,6 @@
 /** migrate(): versioned, idempotent, one transaction per call, once across concurrent instances. */
 import { PGlite } from '@electric-sql/pglite'
+import { sessionRecordOf } from '@org/test-kit/store-contracts'
 import { describe, expect, it } from 'vitest'
 import {
   type Database,
@@ -9,6 +10,7 @@ import {
   type Queryable,
   SCHEMA_VERSION,
 } from '../src/index.js'
+import { migrateTo } from '../src/migrate.js'
 import { newPool, skip, type TestDatabase, usePGlite, usePool } from './postgres.js'
 
 const TABLES = [
@@ -34,31 +36,34 @@ function cases(label: string, database: TestDatabase<Database>): void {
   describe(label, () => {
     it('creates the schema and its tables once, and records the version', async () => {
       const schema = name()
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1], version: 1 })
-      expect(SCHEMA_VERSION).toBe(1)
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1, 2], version: 2 })
+      expect(SCHEMA_VERSION).toBe(2)
       expect(await tablesOf(db(), schema)).toEqual(TABLES)
       const { rows } = await db().query(
-        `SELECT version, name, applied_at <= now() AS past FROM "${schema}".org_auth_migrations`,
+        `SELECT version, name, applied_at <= now() AS past FROM "${schema}".org_auth_migrations ORDER BY version`,
       )
-      expect(rows).toEqual([{ version: 1, name: 'stores', past: true }])
+      expect(rows).toEqual([
+        { version: 1, name: 'stores', past: true },
+        { version: 2, name: 'sessions idp_sid', past: true },
+      ])
       // Idempotent: nothing left to apply, nothing changed.
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [], version: 1 })
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [], version: 1 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [], version: 2 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [], version: 2 })
       const again = await db().query(`SELECT count(*)::integer AS n FROM "${schema}".org_auth_migrations`)
-      expect(again.rows).toEqual([{ n: 1 }])
+      expect(again.rows).toEqual([{ n: 2 }])
     })
 
     it('applies each step once when several calls start together', async () => {
       const schema = name()
       const results = await Promise.all(Array.from({ length: 6 }, () => migrate(db(), { schema })))
-      expect(results.filter((result) => result.applied.length > 0)).toEqual([{ applied: [1], version: 1 }])
-      expect(results.every((result) => result.version === 1)).toBe(true)
+      expect(results.filter((result) => result.applied.length > 0)).toEqual([{ applied: [1, 2], version: 2 }])
+      expect(results.every((result) => result.version === 2)).toBe(true)
     })
 
     it('migrates a schema that already exists (created by an administrator)', async () => {
       const schema = name()
       await db().query(`CREATE SCHEMA "${schema}"`)
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1], version: 1 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1, 2], version: 2 })
       expect(await tablesOf(db(), schema)).toEqual(TABLES)
     })
 
@@ -75,7 +80,53 @@ function cases(label: string, database: TestDatabase<Database>): void {
       // Neither the tables created before the failure nor the version table remain.
       expect(await tablesOf(db(), schema)).toEqual(['rate_limits'])
       await db().query(`DROP TABLE "${schema}".rate_limits`)
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1], version: 1 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1, 2], version: 2 })
+    })
+
+    it('upgrades a version 1 schema: its sessions stay, found by sid once rewritten', async () => {
+      const schema = name()
+      const s = `"${schema}"`
+      await expect(migrateTo(db(), { schema }, 1)).resolves.toEqual({ applied: [1], version: 1 })
+      const columns = async () =>
+        (
+          await db().query(
+            `SELECT column_name FROM information_schema.columns
+             WHERE table_schema = $1::text AND table_name = 'sessions' ORDER BY column_name`,
+            [schema],
+          )
+        ).rows.map((row: { column_name: string }) => row.column_name)
+      expect(await columns()).toEqual(['data', 'expires_at', 'id', 'sub'])
+      // A session as release 1 wrote it (its statement, without idp_sid).
+      const expiresAt = Math.floor(Date.now() / 1000) + 3600
+      const old = { ...sessionRecordOf('old', 'alice', expiresAt), idpSid: 'sid-1' }
+      await db().query(
+        `INSERT INTO ${s}.sessions (id, sub, data, expires_at) VALUES ($1, $2, $3, to_timestamp($4::float8))`,
+        ['old', 'alice', JSON.stringify(old), expiresAt],
+      )
+
+      // This release's store on the old schema: refused, saying what to do.
+      const early = new PostgresSessionStore(db(), { schema })
+      await expect(early.set('new', { ...old, id: 'new' })).rejects.toMatchObject({
+        code: 'ERR_STORE_UNAVAILABLE',
+        message: 'The PostgreSQL store failed to write a session: its tables are out of date (run migrate())',
+      })
+      await expect(early.get('old')).resolves.toEqual(old)
+
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [2], version: 2 })
+      expect(await columns()).toEqual(['data', 'expires_at', 'id', 'idp_sid', 'sub'])
+      const indexes = await db().query('SELECT indexname FROM pg_indexes WHERE schemaname = $1::text', [
+        schema,
+      ])
+      expect(indexes.rows.map((row: { indexname: string }) => row.indexname)).toContain('sessions_idp_sid')
+      const store = new PostgresSessionStore(db(), { schema })
+      await expect(store.get('old')).resolves.toEqual(old)
+      await expect(store.listUserSessions('alice')).resolves.toEqual([old])
+      // Its idp_sid is NULL: not found by sid until its next write, as documented.
+      await expect(store.listSessionsByIdpSid('sid-1')).resolves.toEqual([])
+      await store.set('new', { ...sessionRecordOf('new', 'bob', expiresAt), idpSid: 'sid-1' })
+      await expect(store.update('old', { ...old, lastSeenAt: expiresAt - 60 })).resolves.toBe(true)
+      const found = await store.listSessionsByIdpSid('sid-1')
+      expect(found.map((session) => session.id).sort()).toEqual(['new', 'old'])
     })
 
     it('keeps the version a newer release recorded, applying nothing', async () => {
@@ -108,7 +159,7 @@ describe.skipIf(skip)('on a server (DATABASE_URL)', () => {
     try {
       const results = await Promise.all(pools.map((pool) => migrate(pool, { schema })))
       expect(results.filter((result) => result.applied.length > 0)).toHaveLength(1)
-      expect(results.map((result) => result.version)).toEqual(Array(8).fill(1))
+      expect(results.map((result) => result.version)).toEqual(Array(8).fill(2))
       expect(await tablesOf(database.db(), schema)).toEqual(TABLES)
       for (const pool of pools) {
         expect(pool.idleCount).toBe(pool.totalCount)
@@ -152,7 +203,7 @@ describe('openEmbeddedDatabase', () => {
       try {
         await expect(new PostgresSessionStore(second).get('s1')).resolves.toMatchObject({ id: 's1' })
         const { rows } = await second.query('SELECT count(*)::integer AS n FROM org_auth.org_auth_migrations')
-        expect(rows).toEqual([{ n: 1 }])
+        expect(rows).toEqual([{ n: 2 }])
       } finally {
         await second.close()
       }

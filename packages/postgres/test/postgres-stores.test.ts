@@ -184,16 +184,25 @@ function cases(label: string, database: TestDatabase<Queryable>): void {
       const options = await fresh()
       const s = `"${options.schema}"`
       const expiresAt = inAnHour()
-      await new PostgresSessionStore(db(), options).set(
-        's\u0000\uD800%',
-        sessionRecordOf('x', 'bob', expiresAt),
-      )
-      const [session] = (
+      const sessions = new PostgresSessionStore(db(), options)
+      await sessions.set('s\u0000\uD800%', {
+        ...sessionRecordOf('x', 'bob', expiresAt),
+        idpSid: 'sid\u0000%',
+      })
+      await sessions.set('no-sid', sessionRecordOf('no-sid', 'bob', expiresAt))
+      const [session, withoutSid] = (
         await db().query(
-          `SELECT id, sub, data, extract(epoch FROM expires_at)::float8 AS e FROM ${s}.sessions`,
+          `SELECT id, sub, data, idp_sid, extract(epoch FROM expires_at)::float8 AS e
+           FROM ${s}.sessions ORDER BY id DESC`,
         )
       ).rows
-      expect(session).toMatchObject({ id: 's%0000%d800%0025', sub: 'bob', e: expiresAt })
+      expect(session).toMatchObject({
+        id: 's%0000%d800%0025',
+        sub: 'bob',
+        idp_sid: 'sid%0000%0025',
+        e: expiresAt,
+      })
+      expect(withoutSid).toMatchObject({ id: 'no-sid', idp_sid: null })
       expect(JSON.parse(session.data)).toMatchObject({ id: 'x', user: { sub: 'bob' } })
 
       await new PostgresOneTimeStore(db(), options).consume('org-auth:login:ü🔑', expiresAt)

@@ -10,9 +10,10 @@ import {
   unpart,
 } from './client.js'
 
-// The session and its user's index live in different hash slots (one is found by session id, the
-// other by `sub`), so no script touches both: in Redis Cluster a script's keys share one slot.
-// The index is therefore a hint that readers check against the sessions themselves.
+// The session, its user's index and its provider-session index live in different hash slots (found
+// by session id, by `sub`, by `idpSid`), so no script touches two of them: in Redis Cluster a
+// script's keys share one slot. The indexes are therefore hints that readers check against the
+// sessions themselves.
 const GET = "return redis.call('GET', KEYS[1])"
 const SET = "redis.call('SET', KEYS[1], ARGV[1], 'EXAT', ARGV[2]) return 1"
 // XX: only over a session still there, so a renewal never brings back a revoked session.
@@ -37,7 +38,9 @@ const INDEX_REMOVE = "return redis.call('ZREM', KEYS[1], unpack(ARGV))"
 /**
  * The core's `SessionStore` on Redis: each session a JSON string that Redis expires at the
  * session's `expiresAt`, plus a per-user index (`listUserSessions`, `deleteUserSessions`) for
- * "sign out everywhere". Keys are `<prefix>session:{<id>}` and `<prefix>user-sessions:{<sub>}`.
+ * "sign out everywhere" and a per-provider-session index (`listSessionsByIdpSid`) for back-channel
+ * logout by `sid`. Keys are `<prefix>session:{<id>}`, `<prefix>user-sessions:{<sub>}` and
+ * `<prefix>idp-sessions:{<idpSid>}`.
  */
 export class RedisSessionStore implements SessionStore {
   readonly #client: RedisScriptClient
@@ -63,13 +66,7 @@ export class RedisSessionStore implements SessionStore {
   async set(id: string, session: SessionData): Promise<void> {
     const until = exat(session.expiresAt)
     await run(this.#client, 'write a session', SET, [this.#sessionKey(id)], [JSON.stringify(session), until])
-    await run(
-      this.#client,
-      'index a session',
-      INDEX_ADD,
-      [this.#userKey(session.user.sub)],
-      [part(id), until],
-    )
+    await this.#index(id, session, until)
   }
 
   async update(id: string, session: SessionData): Promise<boolean> {
@@ -83,15 +80,9 @@ export class RedisSessionStore implements SessionStore {
       [JSON.stringify(session), until],
     )
     if (Number(replaced) !== 1) return false
-    // The user's index entry follows the new expiry (a revocation meanwhile leaves a stale id,
-    // which readers drop).
-    await run(
-      this.#client,
-      'index a session',
-      INDEX_ADD,
-      [this.#userKey(session.user.sub)],
-      [part(id), until],
-    )
+    // The index entries follow the new expiry (a revocation meanwhile leaves a stale id, which
+    // readers drop).
+    await this.#index(id, session, until)
     return true
   }
 
@@ -100,45 +91,69 @@ export class RedisSessionStore implements SessionStore {
       await run(this.#client, 'delete a session', TAKE, [this.#sessionKey(id)], []),
       'delete a session',
     )
-    if (session !== undefined) await this.#unindex(session.user.sub, [id])
+    if (session === undefined) return
+    await this.#unindex(this.#userKey(session.user.sub), [id])
+    if (session.idpSid !== undefined) await this.#unindex(this.#idpKey(session.idpSid), [id])
   }
 
   /** The user's unexpired sessions (any order), as stored: tokens included, so keep them server-side. */
   async listUserSessions(sub: string): Promise<SessionData[]> {
-    const ids = await this.#indexed(sub)
-    const sessions = await Promise.all(ids.map((id) => this.get(id)))
-    // An id whose session is gone or belongs to someone else (an id reused with another user) is
-    // dropped from the index: the index never outlives what it points to for long.
-    const stale = ids.filter((_, i) => sessions[i]?.user.sub !== sub)
-    if (stale.length > 0) await this.#unindex(sub, stale)
-    return sessions.filter((session): session is SessionData => session?.user.sub === sub)
+    return this.#listed(this.#userKey(sub), (session) => session.user.sub === sub)
   }
 
   /** Deletes every session of the user ("sign out everywhere"); resolves how many were deleted. */
   async deleteUserSessions(sub: string): Promise<number> {
-    const ids = await this.#indexed(sub)
+    const key = this.#userKey(sub)
+    const ids = await this.#indexed(key)
     const deleted = await Promise.all(
       ids.map((id) => run(this.#client, 'delete a session', DEL, [this.#sessionKey(id)], [])),
     )
-    // Only the ids read above: a session written meanwhile keeps its place in the index.
-    if (ids.length > 0) await this.#unindex(sub, ids)
+    // Only the ids read above: a session written meanwhile keeps its place in the index. Their
+    // provider-session index entries stay behind, pointing at nothing: its readers drop them.
+    if (ids.length > 0) await this.#unindex(key, ids)
     return deleted.filter((count) => Number(count) === 1).length
   }
 
-  async #indexed(sub: string): Promise<string[]> {
-    const reply = await run(this.#client, "list a user's sessions", INDEX_LIST, [this.#userKey(sub)], [])
+  /**
+   * The unexpired sessions of the provider session `sid` (any order), as stored: how a
+   * back-channel logout token carrying only `sid` finds what to end.
+   */
+  async listSessionsByIdpSid(sid: string): Promise<SessionData[]> {
+    return this.#listed(this.#idpKey(sid), (session) => session.idpSid === sid)
+  }
+
+  /** Writes a session's index entries, after the session itself: an entry never precedes its session. */
+  async #index(id: string, session: SessionData, until: string): Promise<void> {
+    const keys = [this.#userKey(session.user.sub)]
+    if (session.idpSid !== undefined) keys.push(this.#idpKey(session.idpSid))
+    await Promise.all(
+      keys.map((key) => run(this.#client, 'index a session', INDEX_ADD, [key], [part(id), until])),
+    )
+  }
+
+  /**
+   * The sessions an index lists that still belong there. An id whose session is gone (deleted,
+   * expired) or no longer matches (an id reused with another user, a session rewritten with
+   * another `idpSid`) is dropped from the index: an index never outlives what it points to for long.
+   */
+  async #listed(key: string, belongs: (session: SessionData) => boolean): Promise<SessionData[]> {
+    const ids = await this.#indexed(key)
+    const sessions = await Promise.all(ids.map((id) => this.get(id)))
+    const fits = (session: SessionData | undefined): session is SessionData =>
+      session !== undefined && belongs(session)
+    const stale = ids.filter((_, i) => !fits(sessions[i]))
+    if (stale.length > 0) await this.#unindex(key, stale)
+    return sessions.filter(fits)
+  }
+
+  async #indexed(key: string): Promise<string[]> {
+    const reply = await run(this.#client, 'list indexed sessions', INDEX_LIST, [key], [])
     // Members are escaped ids (`part`): a lone surrogate would not survive the UTF-8 round trip.
     return Array.isArray(reply) ? reply.map((member) => unpart(String(member))) : []
   }
 
-  async #unindex(sub: string, ids: string[]): Promise<void> {
-    await run(
-      this.#client,
-      "update a user's session index",
-      INDEX_REMOVE,
-      [this.#userKey(sub)],
-      ids.map(part),
-    )
+  async #unindex(key: string, ids: string[]): Promise<void> {
+    await run(this.#client, 'update a session index', INDEX_REMOVE, [key], ids.map(part))
   }
 
   #sessionKey(id: string): string {
@@ -147,5 +162,9 @@ export class RedisSessionStore implements SessionStore {
 
   #userKey(sub: string): string {
     return `${this.#prefix}user-sessions:{${part(sub)}}`
+  }
+
+  #idpKey(sid: string): string {
+    return `${this.#prefix}idp-sessions:{${part(sid)}}`
   }
 }

@@ -3,6 +3,7 @@ import {
   delegationStoreContract,
   oneTimeStoreContract,
   realClock,
+  sessionIdpSidContract,
   sessionIndexContract,
   sessionStoreContract,
 } from '@org/test-kit/store-contracts'
@@ -29,6 +30,16 @@ describe.skipIf(skip)('Redis stores (REDIS_URL)', () => {
   )
   sessionIndexContract('RedisSessionStore', async () => new RedisSessionStore(client(), options()), realClock)
   sessionIndexContract(
+    'RedisSessionStore (RESP3)',
+    async () => new RedisSessionStore(resp3(), options()),
+    realClock,
+  )
+  sessionIdpSidContract(
+    'RedisSessionStore',
+    async () => new RedisSessionStore(client(), options()),
+    realClock,
+  )
+  sessionIdpSidContract(
     'RedisSessionStore (RESP3)',
     async () => new RedisSessionStore(resp3(), options()),
     realClock,
@@ -72,6 +83,11 @@ describe.skipIf(skip)('Redis stores on node-redis 6 (REDIS_URL)', () => {
     realClock,
   )
   sessionIndexContract(
+    'RedisSessionStore',
+    async () => new RedisSessionStore(connected(), options()),
+    realClock,
+  )
+  sessionIdpSidContract(
     'RedisSessionStore',
     async () => new RedisSessionStore(connected(), options()),
     realClock,

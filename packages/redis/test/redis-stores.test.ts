@@ -64,7 +64,10 @@ describe.skipIf(skip)('Redis stores (REDIS_URL)', () => {
     const prefix = freshPrefix()
     const expiresAt = inAnHour()
     await new RedisOneTimeStore(client(), { prefix }).consume('org-auth:login:x', expiresAt)
-    await new RedisSessionStore(client(), { prefix }).set('s1', sessionRecordOf('s1', 'alice', expiresAt))
+    await new RedisSessionStore(client(), { prefix }).set('s1', {
+      ...sessionRecordOf('s1', 'alice', expiresAt),
+      idpSid: 'sid:{1}',
+    })
     const delegation = new RedisDelegationStore(client(), { prefix })
     await delegation.putSession(sessionRecord('d1'))
     await delegation.putCredentials('sp', 'alice', {
@@ -79,23 +82,56 @@ describe.skipIf(skip)('Redis stores (REDIS_URL)', () => {
       'delegation:{sp}:credentials:alice',
       'delegation:{sp}:pending:alice',
       'delegation:{sp}:session:d1',
+      'idp-sessions:{sid%003a%007b1%007d}',
       'once:{org-auth%003alogin%003ax}',
       'session:{s1}',
       'user-sessions:{alice}',
     ])
   })
 
-  it('expires what it stores: sessions, their index and pending MFA changes', async () => {
+  it('expires what it stores: sessions, their indexes and pending MFA changes', async () => {
     const prefix = freshPrefix()
     const expiresAt = inAnHour()
-    await new RedisSessionStore(client(), { prefix }).set('s1', sessionRecordOf('s1', 'alice', expiresAt))
+    await new RedisSessionStore(client(), { prefix }).set('s1', {
+      ...sessionRecordOf('s1', 'alice', expiresAt),
+      idpSid: 'sid-1',
+    })
     await new RedisDelegationStore(client(), { prefix }).putSession(sessionRecord('d1', { expiresAt }))
     const expiry = async (key: string) => Number(await client().expireTime(`${prefix}${key}`))
     await expect(expiry('session:{s1}')).resolves.toBe(expiresAt)
     await expect(expiry('user-sessions:{alice}')).resolves.toBe(expiresAt)
+    await expect(expiry('idp-sessions:{sid-1}')).resolves.toBe(expiresAt)
     // A pending change outlives its expiresAt by a grace hour, so the service reports it expired.
     await expect(expiry('delegation:{sp}:session:d1')).resolves.toBe(expiresAt + 3600)
     await expect(expiry('delegation:{sp}:pending:alice')).resolves.toBe(expiresAt + 3600)
+  })
+
+  it('keeps the idpSid index from pointing at deleted sessions', async () => {
+    const prefix = freshPrefix()
+    const store = new RedisSessionStore(client(), { prefix })
+    const expiresAt = inAnHour()
+    const members = () => client().zRange(`${prefix}idp-sessions:{sid}`, 0, -1)
+    for (const [id, sub] of [
+      ['s1', 'alice'],
+      ['s2', 'bob'],
+      ['s3', 'carol'],
+    ] as const) {
+      await store.set(id, { ...sessionRecordOf(id, sub, expiresAt), idpSid: 'sid' })
+    }
+    await expect(members()).resolves.toEqual(['s1', 's2', 's3'])
+    // delete() read the session (GETDEL), so it knows the entry to remove.
+    await store.delete('s1')
+    await expect(members()).resolves.toEqual(['s2', 's3'])
+    // "Sign out everywhere" deletes by id: the entry stays until a reader finds it stale.
+    await expect(store.deleteUserSessions('bob')).resolves.toBe(1)
+    await expect(members()).resolves.toEqual(['s2', 's3'])
+    await expect(store.listSessionsByIdpSid('sid')).resolves.toMatchObject([{ id: 's3' }])
+    await expect(members()).resolves.toEqual(['s3'])
+    // So does a session rewritten under another provider session.
+    await store.set('s3', { ...sessionRecordOf('s3', 'carol', expiresAt), idpSid: 'other' })
+    await expect(store.listSessionsByIdpSid('sid')).resolves.toEqual([])
+    await expect(members()).resolves.toEqual([])
+    await expect(keysUnder(client(), `${prefix}idp-sessions:{sid}`)).resolves.toEqual([])
   })
 
   it('fails closed with a 503 AuthError that names no key when Redis is gone', async () => {

@@ -30,6 +30,7 @@ export interface SessionLike {
     scope?: string
   }
   data?: Record<string, unknown>
+  idpSid?: string
   createdAt: number
   expiresAt: number
 }
@@ -45,6 +46,11 @@ export interface SessionStoreLike {
 export interface IndexedSessionStoreLike extends SessionStoreLike {
   listUserSessions(sub: string): Promise<SessionLike[]>
   deleteUserSessions(sub: string): Promise<number>
+}
+
+/** A session store that finds sessions by their provider session id (back-channel logout by `sid`). */
+export interface IdpSidSessionStoreLike extends SessionStoreLike {
+  listSessionsByIdpSid(sid: string): Promise<SessionLike[]>
 }
 
 /**
@@ -264,6 +270,94 @@ export function sessionIndexContract(
       }
       await expect(store.deleteUserSessions('a\uD800')).resolves.toBe(1)
       expect(ids(await store.listUserSessions('a\uDC00'))).toEqual(['s-a\uDC00'])
+    })
+  })
+}
+
+/** Runs the `listSessionsByIdpSid` contract (back-channel logout by `sid`) against fresh stores from `make`. */
+export function sessionIdpSidContract(
+  name: string,
+  make: () => Promise<IdpSidSessionStoreLike>,
+  clock: ContractClock,
+): void {
+  const ids = (sessions: SessionLike[]) => sessions.map((session) => session.id).sort()
+  const withSid = (id: string, sub: string, idpSid: string | undefined, expiresAt: number): SessionLike => ({
+    ...sessionRecordOf(id, sub, expiresAt),
+    ...(idpSid === undefined ? {} : { idpSid }),
+  })
+
+  describe(`Session idpSid contract: ${name}`, () => {
+    it("lists one provider session's sessions, across users, and no other", async () => {
+      const store = await make()
+      const expiresAt = secondsFromNow(clock, 3600)
+      await store.set('a1', withSid('a1', 'alice', 'sid-1', expiresAt))
+      await store.set('a2', withSid('a2', 'alice', 'sid-2', expiresAt))
+      await store.set('b1', withSid('b1', 'bob', 'sid-1', expiresAt + 60))
+      await store.set('c1', withSid('c1', 'carol', undefined, expiresAt))
+      const listed = await store.listSessionsByIdpSid('sid-1')
+      expect(ids(listed)).toEqual(['a1', 'b1'])
+      // Whole sessions, as stored.
+      expect(listed.find((session) => session.id === 'a1')).toEqual(
+        withSid('a1', 'alice', 'sid-1', expiresAt),
+      )
+      expect(ids(await store.listSessionsByIdpSid('sid-2'))).toEqual(['a2'])
+      await expect(store.listSessionsByIdpSid('sid-3')).resolves.toEqual([])
+      // A session without idpSid is never found by one, not even by the empty string.
+      await expect(store.listSessionsByIdpSid('')).resolves.toEqual([])
+    })
+
+    it('leaves deleted, signed-out and expired sessions out', async () => {
+      const store = await make()
+      const soon = secondsFromNow(clock, 1)
+      await store.set('short', withSid('short', 'alice', 'sid', soon))
+      await store.set('gone', withSid('gone', 'alice', 'sid', soon + 3600))
+      await store.set('kept', withSid('kept', 'bob', 'sid', soon + 3600))
+      await store.set('everywhere', withSid('everywhere', 'carol', 'sid', soon + 3600))
+      await store.delete('gone')
+      const signOutEverywhere = (store as Partial<IndexedSessionStoreLike>).deleteUserSessions
+      if (signOutEverywhere !== undefined)
+        await expect(signOutEverywhere.call(store, 'carol')).resolves.toBe(1)
+      else await store.delete('everywhere')
+      expect(ids(await store.listSessionsByIdpSid('sid'))).toEqual(['kept', 'short'])
+      await passExpiry(clock, soon)
+      expect(ids(await store.listSessionsByIdpSid('sid'))).toEqual(['kept'])
+      // Still left out when read again (a store dropping stale entries must not drop live ones).
+      expect(ids(await store.listSessionsByIdpSid('sid'))).toEqual(['kept'])
+    })
+
+    it('follows updates: an unchanged sid stays listed, a changed or removed one moves', async () => {
+      const store = await make()
+      const expiresAt = secondsFromNow(clock, 3600)
+      const session = withSid('u1', 'alice', 'sid-old', expiresAt)
+      await store.set('u1', session)
+      if (store.update === undefined) throw new Error(`${name} has no update()`)
+      const update = store.update.bind(store)
+      await expect(update('u1', { ...session, tokens: { accessToken: 'refreshed' } })).resolves.toBe(true)
+      await expect(store.listSessionsByIdpSid('sid-old')).resolves.toMatchObject([
+        { id: 'u1', tokens: { accessToken: 'refreshed' } },
+      ])
+      await expect(update('u1', { ...session, idpSid: 'sid-new', expiresAt: expiresAt + 60 })).resolves.toBe(
+        true,
+      )
+      await expect(store.listSessionsByIdpSid('sid-old')).resolves.toEqual([])
+      expect(ids(await store.listSessionsByIdpSid('sid-new'))).toEqual(['u1'])
+      const { idpSid: _, ...without } = session
+      await store.set('u1', without)
+      await expect(store.listSessionsByIdpSid('sid-new')).resolves.toEqual([])
+      await expect(store.listSessionsByIdpSid('sid-old')).resolves.toEqual([])
+    })
+
+    it('keeps hostile sids apart', async () => {
+      const store = await make()
+      const expiresAt = secondsFromNow(clock, 3600)
+      for (const key of HOSTILE_KEYS)
+        await store.set(`s-${key}`, withSid(`s-${key}`, 'alice', key, expiresAt))
+      for (const key of HOSTILE_KEYS) {
+        expect(ids(await store.listSessionsByIdpSid(key)), key).toEqual([`s-${key}`])
+      }
+      await store.delete('s-a\uD800')
+      await expect(store.listSessionsByIdpSid('a\uD800')).resolves.toEqual([])
+      expect(ids(await store.listSessionsByIdpSid('a\uDC00'))).toEqual(['s-a\uDC00'])
     })
   })
 }
