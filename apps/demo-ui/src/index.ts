@@ -11,5 +11,7 @@ export {
   profilePage,
   type SignedInUser,
 } from './pages.js'
+export { createSessionPages, type SessionPagesOptions } from './session-pages.js'
 export { type DemoName, type DemoSettings, demoSettings } from './settings.js'
+export { type DemoStores, demoStores } from './stores.js'
 export { type TourReport, tourDemo } from './tour.js'

@@ -2,12 +2,14 @@
  * The settings every demo starts with: the dev identity provider's issuer, the demo API's
  * audience, and the login options of the demo's registered client. Environment variables
  * override the defaults that match `npm run demo` (ISSUER, PORT, AUDIENCE, SESSION_SECRET,
- * APP_BASE_URL: the public origin, needed in production mode).
+ * APP_BASE_URL: the public origin, needed in production mode; REDIS_URL, DATABASE_URL,
+ * DEMO_STORE: where sessions live, see stores.ts).
  */
 import type { AuthOptions, TokenVerifierOptions } from '@org/auth-core'
 import type { DelegationClientOptions } from '@org/auth-core/delegation'
 import { DEMO_CLIENTS } from '@org/dev-idp'
 import { devDelegationKeys } from './dev-keys.js'
+import { type DemoStores, demoStores } from './stores.js'
 
 export type DemoName = keyof typeof DEMO_CLIENTS
 
@@ -20,13 +22,20 @@ export interface DemoSettings {
   auth: AuthOptions
   /** Options for `DelegationClient.fromKeys` (the MFA settings page), against the dev IdP. */
   delegation: DelegationClientOptions
+  /** The session and one-time stores `auth` uses (see stores.ts: REDIS_URL, DATABASE_URL, DEMO_STORE). */
+  stores: DemoStores
 }
 
 const DEFAULT_PORTS: Record<DemoName, number> = { express: 3001, hono: 3002, nest: 3003, next: 3004 }
 
 export function demoSettings(name: DemoName, env: Record<string, string | undefined>): DemoSettings {
+  const stores = demoStores(name, env)
   const issuer = env['ISSUER'] ?? 'http://127.0.0.1:4000'
-  const client = DEMO_CLIENTS[name]
+  // DEMO_CLIENT: another demo's registered client, so that instances of different frameworks
+  // serve one application (the several-instances test runs the Hono demo as the Express one).
+  const clientName = (env['DEMO_CLIENT'] ?? name) as DemoName
+  if (!Object.hasOwn(DEMO_CLIENTS, clientName)) throw new Error(`DEMO_CLIENT: no demo client "${clientName}"`)
+  const client = DEMO_CLIENTS[clientName]
   const production = env['NODE_ENV'] === 'production'
   // A fixed secret in development (sessions survive restarts); in production (the Next demo's
   // `next start`) never a published one, which @org/auth-core refuses there: a random one per
@@ -59,10 +68,12 @@ export function demoSettings(name: DemoName, env: Record<string, string | undefi
       scopes: ['openid', 'profile', 'email', 'offline_access', 'read', 'write'],
       // offline_access (a refresh token) needs an explicit consent prompt at oidc-provider.
       authorizationParams: { prompt: 'consent' },
-      session: { secrets: secret },
+      session: { secrets: secret, ...(stores.session === undefined ? {} : { store: stores.session }) },
+      ...(stores.oneTime === undefined ? {} : { oneTimeStore: stores.oneTime }),
       ...origin,
     },
     delegation: delegationOptions(client.clientId, issuer),
+    stores,
   }
 }
 

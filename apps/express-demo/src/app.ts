@@ -10,7 +10,14 @@ import {
   requireScopes,
   requireSession,
 } from '@org/auth-express'
-import { callApis, createMfaPages, homePage, profilePage, type SignedInUser } from '@org/demo-ui'
+import {
+  callApis,
+  createMfaPages,
+  createSessionPages,
+  homePage,
+  profilePage,
+  type SignedInUser,
+} from '@org/demo-ui'
 import express, { type Express } from 'express'
 
 export interface DemoOptions {
@@ -54,6 +61,14 @@ export function createApp({ verifier, auth: login, delegation }: DemoOptions): E
   app.use('/mfa', requireSession(), (req, res, next) => {
     const user = getAuth(req)?.claims as SignedInUser
     mfaPages(toWebRequest(req, { res }), user)
+      .then((response) => sendWebResponse(res, response))
+      .catch(next)
+  })
+
+  // Where you are signed in: the core's session management, through the same bridge.
+  const sessionPages = createSessionPages({ demo: NAME, auth: login, paths })
+  app.use('/sessions', requireSession(), (req, res, next) => {
+    sessionPages(toWebRequest(req, { res }))
       .then((response) => sendWebResponse(res, response))
       .catch(next)
   })

@@ -8,7 +8,7 @@ import {
   requireScopesWith,
   requireSession,
 } from '@org/auth-hono'
-import { callApis, createMfaPages, homePage, profilePage } from '@org/demo-ui'
+import { callApis, createMfaPages, createSessionPages, homePage, profilePage } from '@org/demo-ui'
 import { Hono } from 'hono'
 
 export interface DemoOptions {
@@ -56,6 +56,9 @@ export function createApp({ verifier, auth, delegation }: DemoOptions): Hono {
   app.on(['GET', 'POST'], ['/mfa', '/mfa/*'], requireSession(auth), (c) =>
     mfaPages(c.req.raw, c.var.auth.claims),
   )
+
+  const sessionPages = createSessionPages({ demo: NAME, auth, paths })
+  app.on(['GET', 'POST'], ['/sessions', '/sessions/*'], requireSession(auth), (c) => sessionPages(c.req.raw))
 
   const api = new Hono<AuthenticatedEnv>()
   api.use('*', requireAuth(verifier, { realm }))

@@ -27,8 +27,9 @@ import {
   RequireSession,
   type SessionAuthContext,
 } from '@org/auth-nest'
-import { callApis, createMfaPages, homePage, profilePage } from '@org/demo-ui'
+import { callApis, createMfaPages, createSessionPages, homePage, profilePage } from '@org/demo-ui'
 import { MFA_PAGES, MfaController } from './mfa.controller.js'
+import { SESSION_PAGES, SessionsController } from './sessions.controller.js'
 
 export interface DemoOptions {
   /** Verifies the access tokens the API routes receive. */
@@ -116,9 +117,10 @@ class DemoModule {
           globalGuard: true,
         }),
       ],
-      controllers: [PagesController, MfaController, ApiController],
+      controllers: [PagesController, MfaController, SessionsController, ApiController],
       providers: [
         { provide: MFA_PAGES, useValue: createMfaPages({ demo: NAME, client: delegation, paths }) },
+        { provide: SESSION_PAGES, useValue: createSessionPages({ demo: NAME, auth, paths }) },
       ],
     }
   }

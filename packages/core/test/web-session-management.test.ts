@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { type Auth, MemorySessionStore } from '../src/index.js'
+import { type Auth, MemorySessionStore, type SessionStore } from '../src/index.js'
 import { devIdps } from './helpers/dev-idps.js'
 import { APP_ORIGIN, authFor, SECRET, TestBrowser } from './helpers/web-login.js'
 
@@ -81,6 +81,35 @@ describe('session management', () => {
     expect(everywhere.revoked).toBe(2) // the first browser's and this one
     expect(everywhere.cookies.some((line) => line.startsWith('auth.session=;'))).toBe(true)
     expect(await auth.getSession(first.request('/'))).toBeNull()
+  })
+
+  it('keeps a session revoked while a request that read it is still renewing it', async () => {
+    const provider = await idp()
+    let now = Date.now()
+    const inner = new MemorySessionStore({ now: () => now })
+    let revokeDuringRead = false
+    // The revocation lands between this request's read and its renewal write: the order two
+    // instances produce when "sign out everywhere" runs while another request is in flight.
+    const store: SessionStore = {
+      async get(id) {
+        const session = await inner.get(id)
+        if (revokeDuringRead && session !== undefined) await inner.deleteUserSessions(session.user.sub)
+        return session
+      },
+      set: (id, session) => inner.set(id, session),
+      update: (id, session) => inner.update(id, session),
+      delete: (id) => inner.delete(id),
+    }
+    const auth = await authFor(provider, { now: () => now, session: { secrets: SECRET, store } })
+    const browser = await signedIn(auth, provider, 'alice', 'a')
+    now += 10 * 60_000 // past the renewal interval: the next read rewrites the rolling session
+    revokeDuringRead = true
+    const resolved = await auth.resolveSession(browser.request('/'))
+    revokeDuringRead = false
+    expect(resolved.session).toBeNull()
+    expect(resolved.cookies.some((line) => line.startsWith('auth.session=;'))).toBe(true)
+    await expect(inner.listUserSessions('alice')).resolves.toEqual([])
+    expect(await auth.getSession(browser.request('/'))).toBeNull()
   })
 
   it('needs a store that indexes sessions by user', async () => {

@@ -8,6 +8,7 @@ import { instanceOf, loginNotConfigured, type NextAuthConfig } from './options.j
 import { type AuthProxy, type AuthProxyOptions, createAuthProxy } from './proxy.js'
 import { createWithAuth, createWithSession, type WithAuth, type WithSession } from './route-handlers.js'
 import { sessionReaders } from './session.js'
+import { type SessionManagement, sessionManagement } from './session-management.js'
 
 /** The login routes' handlers: `export const { GET, POST } = handlers` in `app/api/auth/[...auth]/route.ts`. */
 export interface AuthRouteHandlers {
@@ -15,7 +16,7 @@ export interface AuthRouteHandlers {
   POST(request: Request): Promise<Response>
 }
 
-export interface NextAuth {
+export interface NextAuth extends SessionManagement {
   /** The login, callback, logout and session routes, for the catch-all route file under `basePath`. */
   readonly handlers: AuthRouteHandlers
   /**
@@ -69,6 +70,7 @@ export function createNextAuth(config: NextAuthConfig): NextAuth {
   return {
     handlers: { GET: handler, POST: handler },
     ...sessionReaders(instance),
+    ...sessionManagement(login),
     withAuth: createWithAuth(instance),
     withSession: createWithSession(login, requireLogin),
     proxy: (options) => {

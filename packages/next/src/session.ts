@@ -29,7 +29,7 @@ import { loginNotConfigured, type NextAuthInstance } from './options.js'
  * where cookies are readable but the result is kept for later navigations; `connection()` never
  * resolves in a prerender and holds a runtime prefetch back until request time.
  */
-async function currentRequest(): Promise<Request> {
+export async function currentRequest(): Promise<Request> {
   const [list, jar] = await Promise.all([headers(), cookies()])
   await connection()
   const proto = list.get('x-forwarded-proto')?.split(',')[0]?.trim() === 'https' ? 'https' : 'http'
@@ -38,7 +38,24 @@ async function currentRequest(): Promise<Request> {
     .getAll()
     .map(({ name, value }) => `${name}=${value}`)
     .join('; ')
-  return new Request(`${proto}://${host}/`, { headers: { cookie } })
+  // The browser's own same-origin signals, for the core's checks on revocations (Server Actions).
+  const forwarded: Record<string, string> = { cookie }
+  for (const name of ['origin', 'sec-fetch-site']) {
+    const value = list.get(name)
+    if (value !== null) forwarded[name] = value
+  }
+  return new Request(`${proto}://${host}/`, { headers: forwarded })
+}
+
+/** Writes the core's `Set-Cookie` lines through `cookies().set()` (Server Actions, route handlers). */
+export async function setCookies(lines: readonly string[]): Promise<void> {
+  if (lines.length === 0) return
+  const jar = await cookies()
+  for (const line of lines) {
+    // A deletion is a `Max-Age=0` line, which `set` writes as is.
+    const cookie = parseSetCookie(line)
+    if (cookie !== undefined) jar.set(cookie)
+  }
 }
 
 /**
@@ -84,12 +101,7 @@ export function sessionReaders(instance: NextAuthInstance): SessionReaders {
     getSessionInAction: () =>
       orNull(instance, async (auth, request) => {
         const { session, cookies: lines } = await auth.resolveSession(request)
-        const jar = await cookies()
-        for (const line of lines) {
-          // A deletion is a `Max-Age=0` line, which `set` writes as is.
-          const cookie = parseSetCookie(line)
-          if (cookie !== undefined) jar.set(cookie)
-        }
+        await setCookies(lines)
         return session
       }),
 

@@ -15,6 +15,8 @@ import {
 // The index is therefore a hint that readers check against the sessions themselves.
 const GET = "return redis.call('GET', KEYS[1])"
 const SET = "redis.call('SET', KEYS[1], ARGV[1], 'EXAT', ARGV[2]) return 1"
+// XX: only over a session still there, so a renewal never brings back a revoked session.
+const REPLACE = "return redis.call('SET', KEYS[1], ARGV[1], 'XX', 'EXAT', ARGV[2]) and 1 or 0"
 const TAKE = "return redis.call('GETDEL', KEYS[1])"
 const DEL = "return redis.call('DEL', KEYS[1])"
 // The index: a sorted set of session ids scored by their expiry. Expired ids are dropped on every
@@ -68,6 +70,29 @@ export class RedisSessionStore implements SessionStore {
       [this.#userKey(session.user.sub)],
       [part(id), until],
     )
+  }
+
+  async update(id: string, session: SessionData): Promise<boolean> {
+    const until = exat(session.expiresAt)
+    const key = this.#sessionKey(id)
+    const replaced = await run(
+      this.#client,
+      'write a session',
+      REPLACE,
+      [key],
+      [JSON.stringify(session), until],
+    )
+    if (Number(replaced) !== 1) return false
+    // The user's index entry follows the new expiry (a revocation meanwhile leaves a stale id,
+    // which readers drop).
+    await run(
+      this.#client,
+      'index a session',
+      INDEX_ADD,
+      [this.#userKey(session.user.sub)],
+      [part(id), until],
+    )
+    return true
   }
 
   async delete(id: string): Promise<void> {

@@ -38,6 +38,7 @@ export interface SessionStoreLike {
   get(id: string): Promise<SessionLike | undefined>
   set(id: string, session: SessionLike): Promise<void>
   delete(id: string): Promise<void>
+  update?(id: string, session: SessionLike): Promise<boolean>
 }
 
 /** A session store with the per-user index ("sign out everywhere"). */
@@ -155,6 +156,31 @@ export function sessionStoreContract(
       await store.delete('s1')
       await expect(store.get('s1')).resolves.toBeUndefined()
       await expect(store.delete('never-stored')).resolves.toBeUndefined()
+    })
+
+    it('updates only a session still stored: a revoked one stays revoked', async () => {
+      const store = await make()
+      if (store.update === undefined)
+        throw new Error(`${name} has no update(): renewals could resurrect revoked sessions`)
+      const expiresAt = secondsFromNow(clock, 3600)
+      const session = sessionRecordOf('u1', 'alice', expiresAt)
+      await expect(store.update('u1', session)).resolves.toBe(false)
+      await expect(store.get('u1')).resolves.toBeUndefined()
+      await store.set('u1', session)
+      await expect(store.update('u1', { ...session, tokens: { accessToken: 'refreshed' } })).resolves.toBe(
+        true,
+      )
+      await expect(store.get('u1')).resolves.toMatchObject({ tokens: { accessToken: 'refreshed' } })
+      // Renewals in flight while the session is revoked: whichever order they land in, it ends deleted.
+      const update = store.update.bind(store)
+      const renew = (i: number) => update('u1', { ...session, tokens: { accessToken: `late-${i}` } })
+      const before = Array.from({ length: 10 }, (_, i) => renew(i))
+      const revoked = store.delete('u1')
+      const after = Array.from({ length: 10 }, (_, i) => renew(10 + i))
+      await Promise.all([...before, revoked, ...after])
+      await expect(store.get('u1')).resolves.toBeUndefined()
+      await expect(update('u1', session)).resolves.toBe(false)
+      await expect(store.get('u1')).resolves.toBeUndefined()
     })
 
     it('forgets a session at its expiresAt', async () => {

@@ -9,12 +9,17 @@ import type { TokenSet } from '../oauth/token-set.js'
 import type { AuthConfig, Site } from './auth-config.js'
 import { deleteChunked, readChunked, writeChunked } from './cookies.js'
 import type { Sealer } from './seal.js'
-import type { SessionData, SessionTokens } from './session-store.js'
+import type { SessionData, SessionStore, SessionTokens } from './session-store.js'
 
 /** A cookie value stays below the 4096-byte limit with room for the name and attributes. */
 const CHUNK_SIZE = 3800
 /** ID-token claims about the token itself, not the user: not kept in the session. */
 const PROTOCOL_CLAIMS = ['aud', 'exp', 'iat', 'nbf', 'jti', 'nonce', 'at_hash', 'c_hash', 's_hash', 'azp']
+
+export interface WrittenSession {
+  cookies: string[]
+  session: SessionData
+}
 
 export interface ReadSession {
   session: SessionData
@@ -130,14 +135,32 @@ export class SessionCookies {
   }
 
   /**
-   * `Set-Cookie` lines that store `session` (and, with a store, save it there), extending a
-   * rolling session by `maxAge` within `absoluteDuration`; and the session as written.
+   * `Set-Cookie` lines that store a new `session` (and, with a store, save it there), and the
+   * session as written.
    */
-  async write(
+  async write(site: Site, cookies: Map<string, string>, session: SessionData): Promise<WrittenSession> {
+    return (await this.#write(site, cookies, session, 'create')) as WrittenSession
+  }
+
+  /**
+   * Rewrites a session read earlier in this request (renewal, refreshed tokens): with a store,
+   * only while the store still holds it; `undefined`, nothing written, when it was revoked meanwhile.
+   */
+  rewrite(
     site: Site,
     cookies: Map<string, string>,
     session: SessionData,
-  ): Promise<{ cookies: string[]; session: SessionData }> {
+  ): Promise<WrittenSession | undefined> {
+    return this.#write(site, cookies, session, 'replace')
+  }
+
+  /** Extends a rolling session by `maxAge` within `absoluteDuration`, then seals and stores it. */
+  async #write(
+    site: Site,
+    cookies: Map<string, string>,
+    session: SessionData,
+    mode: 'create' | 'replace',
+  ): Promise<WrittenSession | undefined> {
     const config = this.#config
     const now = nowSeconds(config)
     const end = session.createdAt + config.absoluteDuration
@@ -149,7 +172,8 @@ export class SessionCookies {
     if (config.store === undefined) {
       sealed = await this.#sealer.seal({ session: updated }, expiresAt)
     } else {
-      await config.store.set(updated.id, updated)
+      if (mode === 'create') await config.store.set(updated.id, updated)
+      else if (!(await replaceStored(config.store, updated))) return undefined
       sealed = await this.#sealer.seal({ sid: updated.id }, expiresAt)
     }
     const lines = writeChunked(
@@ -175,4 +199,14 @@ export class SessionCookies {
     if (session !== undefined) await this.#config.store?.delete(session.id)
     return deleteChunked(cookies, cookieNameOf(this.#config, site), site.cookie)
   }
+}
+
+/** Rewrites a stored session unless it was deleted since it was read (see `SessionStore.update`). */
+async function replaceStored(store: SessionStore, session: SessionData): Promise<boolean> {
+  if (typeof store.update === 'function') return store.update(session.id, session)
+  // A store without `update`: the check and the write are two calls, so a revocation landing
+  // between them is undone. The stores this toolkit ships all implement `update`.
+  if ((await store.get(session.id)) === undefined) return false
+  await store.set(session.id, session)
+  return true
 }

@@ -206,7 +206,9 @@ export class SessionResolver {
       data = refreshed
     }
     if (changed || this.#cookies.shouldExtend(read)) {
-      const written = await this.#cookies.write(site, cookies, data)
+      const written = await this.#cookies.rewrite(site, cookies, data)
+      // Revoked while this request ran (sign out everywhere, back-channel logout): stay signed out.
+      if (written === undefined) return { session: null, cookies: await this.#cookies.clear(site, cookies) }
       return { session: publicSession(written.session), cookies: written.cookies }
     }
     return { session: publicSession(data), cookies: [] }

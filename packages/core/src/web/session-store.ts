@@ -45,6 +45,14 @@ export interface SessionStore {
   set(id: string, session: SessionData): Promise<void>
   delete(id: string): Promise<void>
   /**
+   * Replaces a session only if it is still stored and unexpired; `false`, writing nothing, when
+   * it is gone. Renewals and token refreshes write through it, so a request that read a session
+   * just before "sign out everywhere" (or a back-channel logout) deleted it cannot bring it back
+   * when it finishes. Redis: `SET … XX`; SQL: `UPDATE … WHERE id = $1 AND expires_at > now()`.
+   * Optional: without it the core falls back to `get` then `set`, which leaves that race open.
+   */
+  update?(id: string, session: SessionData): Promise<boolean>
+  /**
    * The unexpired sessions of the user `sub` (session management: "where am I signed in").
    * Optional: without it (and `deleteUserSessions`) a store serves sessions but not their listing.
    */
@@ -95,6 +103,13 @@ export class MemorySessionStore implements SessionStore {
       const oldest = this.#sessions.keys().next().value as string
       this.#sessions.delete(oldest)
     }
+  }
+
+  async update(id: string, session: SessionData): Promise<boolean> {
+    const current = this.#sessions.get(id)
+    if (current === undefined || current.expiresAt * 1000 <= this.#now()) return false
+    await this.set(id, session)
+    return true
   }
 
   async delete(id: string): Promise<void> {
