@@ -22,7 +22,8 @@ const args = process.argv.slice(2)
 const skipAt = args.indexOf('--skip')
 const skipSeconds = skipAt === -1 ? 0 : Number(args.splice(skipAt, 2)[1])
 const [file, ...patterns] = args
-if (file === undefined) throw new Error('usage: profile-summary [--skip seconds] <file.cpuprofile> [pattern…]')
+if (file === undefined)
+  throw new Error('usage: profile-summary [--skip seconds] <file.cpuprofile> [pattern…]')
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile
 const byId = new Map(profile.nodes.map((node) => [node.id, node]))
 const parent = new Map<number, number>()
@@ -62,7 +63,10 @@ function top(groups: Map<string, number>, count: number): string {
 const byFunction = new Map<string, number>()
 const byPackage = new Map<string, number>()
 /** `node:` internals grouped by their top folder (`node:crypto`, `node:http`…), packages by name. */
-const packageOf = (url: string) => where(url).replace(/^(node:[^/]+)\/.*$/, '$1').replace(/\.js$/, '')
+const packageOf = (url: string) =>
+  where(url)
+    .replace(/^(node:[^/]+)\/.*$/, '$1')
+    .replace(/\.js$/, '')
 for (const [id, us] of self) {
   if (idleIds.has(id)) continue
   const node = byId.get(id) as ProfileNode
@@ -71,7 +75,9 @@ for (const [id, us] of self) {
   const group = ['(garbage collector)', '(program)'].includes(name) ? name : packageOf(node.callFrame.url)
   byPackage.set(group, (byPackage.get(group) ?? 0) + us)
 }
-console.log(`${file}: ${(total / 1e6).toFixed(2)} s busy (percentages of it)\n\nSelf time, top functions:\n${top(byFunction, 30)}`)
+console.log(
+  `${file}: ${(total / 1e6).toFixed(2)} s busy (percentages of it)\n\nSelf time, top functions:\n${top(byFunction, 30)}`,
+)
 console.log(`\nSelf time by package:\n${top(byPackage, 15)}`)
 for (const pattern of patterns) {
   const re = new RegExp(pattern)
