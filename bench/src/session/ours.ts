@@ -2,7 +2,8 @@
  * Our session middleware on Express and Hono, for any session store: `createAuth` from
  * @org/auth-core with the dev IdP's Express-demo client, the login routes mounted (the bench logs
  * in through them), and `requireSession()` on `GET /protected`. A store variant is one call:
- * `oursServers('redis', 'RedisSessionStore …', ['redis'], (context) => ({ store, oneTimeStore }))`.
+ * `oursServers('redis', 'RedisSessionStore …', ['redis'], (context) => ({ store, oneTimeStore }))`; a
+ * store on another service passes `[]` and a check of its own (`unavailable`).
  */
 import { type AuthOptions, createAuth } from '@org/auth-core'
 import * as expressAuth from '@org/auth-express'
@@ -36,9 +37,11 @@ function authOptions(context: SessionServerContext, stores: StoreOptions): AuthO
 export function oursServers(
   kind: string,
   description: string,
-  needs: readonly string[],
+  needs: SessionServer['needs'],
   stores: StoreFactory,
+  unavailable?: SessionServer['unavailable'],
 ): SessionServer[] {
+  const checked = unavailable === undefined ? {} : { unavailable }
   return [
     {
       name: `express-ours-${kind}`,
@@ -46,6 +49,7 @@ export function oursServers(
       role: 'ours',
       login: 'oidc',
       needs,
+      ...checked,
       description: `Express 5: \`auth(createAuth(…))\` + \`requireSession()\` from \`@org/auth-express\`; ${description}`,
       async listen(context) {
         const app = express()
@@ -63,6 +67,7 @@ export function oursServers(
       role: 'ours',
       login: 'oidc',
       needs,
+      ...checked,
       description: `Hono: \`authRoutes(createAuth(…))\` + \`requireSession(auth)\` from \`@org/auth-hono\`; ${description}`,
       async listen(context) {
         const auth = createAuth(authOptions(context, await stores(context)))

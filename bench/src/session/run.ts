@@ -53,7 +53,7 @@ async function redisReachable(): Promise<boolean> {
   }
 }
 
-/** Servers to run: BENCH_ONLY / BENCH_SERVERS, and only those whose services answer. */
+/** Servers to run: BENCH_ONLY / BENCH_SERVERS, and only those whose services answer (`needs`, `unavailable`). */
 async function selectServers(): Promise<SessionServer[]> {
   const all = (await loadServers()).filter(
     (s) =>
@@ -62,12 +62,15 @@ async function selectServers(): Promise<SessionServer[]> {
   )
   const available = new Map<string, boolean>()
   if (all.some((s) => s.needs.includes('redis'))) available.set('redis', await redisReachable())
-  return all.filter((s) => {
+  const kept: SessionServer[] = []
+  for (const s of all) {
     const missing = s.needs.filter((need) => available.get(need) !== true)
-    if (missing.length > 0)
-      log(`  - ${s.name} left out: ${missing.join(', ')} not available (${REDIS_URL} for redis)`)
-    return missing.length === 0
-  })
+    const reason =
+      missing.length > 0 ? `${missing.join(', ')} not available (${REDIS_URL})` : await s.unavailable?.(env)
+    if (reason === undefined) kept.push(s)
+    else log(`  - ${s.name} left out: ${reason}`)
+  }
+  return kept
 }
 
 interface Running {

@@ -52,10 +52,15 @@ export interface SessionServer {
   role: 'bare' | 'ours' | 'peer'
   login: LoginKind
   /**
-   * Services it needs. The runner checks them before starting anything and leaves the server out
-   * (saying so) when one is missing: `redis` is pinged at the run's Redis URL.
+   * Services it needs that the runner knows: `redis` is pinged at the run's Redis URL before
+   * anything starts, and the server is left out (saying so) when it does not answer.
    */
-  needs: readonly string[]
+  needs: readonly 'redis'[]
+  /**
+   * Any other check, run in the parent before anything starts (a database answering `SELECT 1`
+   * at `env.DATABASE_URL`, say): a reason to leave the server out, or `undefined` to run it.
+   */
+  unavailable?(env: NodeJS.ProcessEnv): Promise<string | undefined>
   /** One line for the README's table: what the server is. */
   description: string
   /** Starts the server on 127.0.0.1:`port`. */
