@@ -28,12 +28,13 @@ import { CONSUMER, DUAL_CHECK, PROJECTS } from './installed-fixtures.mjs'
 
 const run = promisify(execFile)
 const root = new URL('..', import.meta.url).pathname
-const PACKAGES = ['core', 'express', 'hono', 'nest', 'next', 'redis', 'server']
+const PACKAGES = ['core', 'express', 'hono', 'nest', 'next', 'postgres', 'redis', 'server']
 // Types a consumer of these packages has installed beside them (express ships none).
 const TYPES = [
   ['core', '@types/node'],
   ['express', '@types/express'],
   ['next', '@types/react'],
+  ['postgres', '@types/pg'],
 ]
 const started = performance.now()
 const lap = (label, since) => console.log(`${label} (${((performance.now() - since) / 1000).toFixed(1)} s)`)

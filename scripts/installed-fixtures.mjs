@@ -62,10 +62,12 @@ import { AuthGuard, AuthModule, CurrentAuth, RequireScopes } from '@org/auth-nes
 import { createNextAuth } from '@org/auth-next'
 import { createAuthProxy } from '@org/auth-next/proxy'
 import { DelegationStoreFullError, generateTotpSecret } from '@org/auth-server'
+import { migrate, PostgresDelegationStore, PostgresOneTimeStore, PostgresRateLimitStore, PostgresSessionStore, PostgresStoreError, startCleanup } from '@org/auth-postgres'
 import { RedisDelegationStore, RedisOneTimeStore, RedisSessionStore, RedisStoreError } from '@org/auth-redis'
 import { Controller, Get, Module, UseGuards } from '@nestjs/common'
 import express from 'express'
 import { Hono } from 'hono'
+import pg from 'pg'
 import { createClient } from 'redis'
 
 const verifier = createTokenVerifier({ issuer: 'https://idp.example.com', audience: 'api', discovery: true })
@@ -125,6 +127,21 @@ export const stores = [new RedisOneTimeStore(redis), new RedisDelegationStore(re
 // @ts-expect-error: probe: the Redis stores' options type (prefix: string)
 new RedisOneTimeStore(redis, { prefix: 42 })
 export const redisCode: string = new RedisStoreError('read', undefined).code
+// The PostgreSQL stores take a pg.Pool as users create it (never connected here: nothing runs).
+const pool = new pg.Pool({ connectionString: 'postgres://127.0.0.1:5432/app' })
+export const pgStores = [
+  new PostgresSessionStore(pool, { schema: 'app_auth' }),
+  new PostgresOneTimeStore(pool),
+  new PostgresDelegationStore(pool),
+  new PostgresRateLimitStore(pool),
+]
+export const migrated: Promise<{ applied: number[] }> = migrate(pool)
+export const cleanup: { stop(): Promise<void> } = startCleanup(pool, { intervalMs: 60_000 })
+// @ts-expect-error: probe: the PostgreSQL stores' options type (schema: string)
+new PostgresOneTimeStore(pool, { schema: 42 })
+// @ts-expect-error: probe: migrate() needs a pool or PGlite, not a single pg.Client
+migrate(new pg.Client())
+export const postgresCode: string = new PostgresStoreError('read', undefined).code
 export const handler = nodeHandler(async () => new Response('ok'))
 export type Client = DelegationClient
 export const secret: Uint8Array = generateTotpSecret()
@@ -164,12 +181,13 @@ await check('instanceof, isAuthError and name hold across the copies, both ways'
     assert.ok(!(new made.JWTExpiredError() instanceof other.InsufficientScopeError))
   }
 })
-await check('subpath entries, @org/auth-server and @org/auth-redis: their errors are AuthErrors of either copy', () => {
+await check('subpath entries, @org/auth-server, @org/auth-redis and @org/auth-postgres: their errors are AuthErrors of either copy', () => {
   const errors = [
     new (require('@org/auth-core/node').RequestTooLargeError)(1024),
     new (require('@org/auth-core/delegation').DelegationInputError)('ERR_PHONE', 'phoneNumber', 'not E.164'),
     new (require('@org/auth-server').DelegationStoreFullError)('full'),
     new (require('@org/auth-redis').RedisStoreError)('read', undefined),
+    new (require('@org/auth-postgres').PostgresStoreError)('read', undefined),
   ]
   for (const error of errors) {
     assert.ok(error instanceof esm.AuthError && esm.isAuthError(error), error.name)

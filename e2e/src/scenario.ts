@@ -5,8 +5,9 @@
  * Each demo's test file starts its demo its own way and registers these tests inside a `describe`.
  */
 import { base32Decode, generateTotp } from '@org/auth-server'
+import { DEMO_CLIENTS, type DevIdp, PAGE_IDS } from '@org/dev-idp'
 import type { BrowserContext, Page } from 'playwright-core'
-import { expect, it } from 'vitest'
+import { beforeAll, expect, it } from 'vitest'
 import { signInAtDevIdp, signOutAtDevIdp } from './dev-idp.js'
 
 export interface ScenarioTarget {
@@ -16,10 +17,23 @@ export interface ScenarioTarget {
   origin: string
   /** The dev IdP's issuer (= its origin). */
   issuer: string
+  /** The dev IdP, and which demo client the demo logs in with (its back-channel logout is registered). */
+  idp: DevIdp
+  demo: keyof typeof DEMO_CLIENTS
 }
 
 /** Registers the scenario's tests; `target()` is read when each test runs (after `beforeAll`). */
 export function demoScenario(target: () => ScenarioTarget): void {
+  beforeAll(() => {
+    // The demo listens on a free port of 127.0.0.1 (its origin may say localhost: Next's does):
+    // the IdP's logout tokens go to its back-channel logout route there.
+    const { origin, idp, demo } = target()
+    const { clientId, backchannelLogoutUri } = DEMO_CLIENTS[demo]
+    const uri = new URL(new URL(backchannelLogoutUri).pathname, origin)
+    uri.hostname = '127.0.0.1'
+    idp.setBackchannelLogoutUri(clientId, uri.href)
+  })
+
   it('sends a signed-out visit of a protected page to the IdP login, and back there after login', async () => {
     const { page, origin, issuer } = target()
     await page.goto(`${origin}/profile`)
@@ -68,6 +82,26 @@ export function demoScenario(target: () => ScenarioTarget): void {
     // Signed out at the IdP too: the next login asks for the password again.
     await page.locator('#login').click()
     await page.locator('#username').waitFor()
+    expect(new URL(page.url()).origin).toBe(issuer)
+  })
+
+  it('is signed out when the user signs out at the IdP (back-channel logout)', async () => {
+    const { page, context, origin, issuer, idp } = target()
+    await page.goto(`${origin}/profile`)
+    await signInAtDevIdp(page)
+    await page.waitForURL(`${origin}/profile`)
+    await expect(page.locator('#status-0').textContent()).resolves.toBe('200')
+
+    // At the IdP, not through the demo: its end_session endpoint and the sign-out confirmation.
+    await page.goto(idp.endpoints.endSession)
+    await page.locator(`#${PAGE_IDS.signOut}`).click()
+    await page.locator(`#${PAGE_IDS.signedOut}`).waitFor()
+    // The browser still holds the demo's session cookie, but the session behind it is gone.
+    expect((await context.cookies(origin)).some((c) => c.name === 'auth.session')).toBe(true)
+    await page.goto(`${origin}/`)
+    await page.locator('#signed-out').waitFor()
+    await page.goto(`${origin}/profile`)
+    await page.locator('#username').waitFor() // sent to the IdP's login: signed out there too
     expect(new URL(page.url()).origin).toBe(issuer)
   })
 }

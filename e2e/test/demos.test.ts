@@ -36,5 +36,5 @@ describe.each(Object.keys(DEMOS) as (keyof typeof DEMOS)[])('%s demo in Chromium
     await demo?.close()
   })
 
-  demoScenario(() => ({ page, context, origin: demo.origin, issuer: idp.issuer }))
+  demoScenario(() => ({ page, context, origin: demo.origin, issuer: idp.issuer, idp, demo: name }))
 })

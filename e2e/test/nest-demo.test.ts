@@ -36,5 +36,5 @@ describe.each(['express', 'fastify'] as const)('nest demo (%s) in Chromium', (pl
     await services?.close()
   })
 
-  demoScenario(() => ({ page, context, origin: demo.origin, issuer: idp.issuer }))
+  demoScenario(() => ({ page, context, origin: demo.origin, issuer: idp.issuer, idp, demo: 'nest' }))
 })

@@ -34,7 +34,7 @@ afterAll(async () => {
 
 describe('next demo (next start) in Chromium', () => {
   const origin = () => (demo as RunningDemo).origin
-  demoScenario(() => ({ page, context, origin: origin(), issuer: idp.issuer }))
+  demoScenario(() => ({ page, context, origin: origin(), issuer: idp.issuer, idp, demo: 'next' }))
 
   it('answers API calls without a token with an RFC 6750 challenge', async () => {
     const response = await fetch(`${origin()}/api/profile`)

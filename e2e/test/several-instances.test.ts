@@ -6,6 +6,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import { CookieJar, type DevIdp, startDevIdp } from '@org/dev-idp'
+import pg from 'pg'
+import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort, type Instance, startInstance } from '../src/instances.js'
 
@@ -14,11 +16,25 @@ const BACKENDS = [
     name: 'Redis',
     variable: 'REDIS_URL',
     env: () => ({ REDIS_PREFIX: `e2e-${randomBytes(6).toString('hex')}:` }),
+    /** Deletes the test's keys (a SCAN is fine in a test; the stores never list keys). */
+    cleanup: async (url: string, env: Record<string, string>) => {
+      const client = await createClient({ url }).connect()
+      for await (const keys of client.scanIterator({ MATCH: `${env['REDIS_PREFIX']}*`, COUNT: 1000 })) {
+        if (keys.length > 0) await client.del(keys)
+      }
+      await client.close()
+    },
   },
   {
     name: 'PostgreSQL',
     variable: 'DATABASE_URL',
     env: () => ({ DATABASE_SCHEMA: `e2e_${randomBytes(6).toString('hex')}` }),
+    cleanup: async (url: string, env: Record<string, string>) => {
+      const client = new pg.Client({ connectionString: url })
+      await client.connect()
+      await client.query(`DROP SCHEMA IF EXISTS "${env['DATABASE_SCHEMA']}" CASCADE`)
+      await client.end()
+    },
   },
 ] as const
 
@@ -32,6 +48,7 @@ for (const backend of BACKENDS) {
     let a: Instance
     let b: Instance
     let c: Instance
+    const env: Record<string, string> = backend.env()
 
     beforeAll(async () => {
       idp = await startDevIdp({ port: 0 })
@@ -44,7 +61,7 @@ for (const backend of BACKENDS) {
         APP_BASE_URL: `http://localhost:${portA}`,
         DEMO_CLIENT: 'express',
         [backend.variable]: url as string,
-        ...backend.env(),
+        ...env,
       }
       ;[a, b, c] = await Promise.all([
         startInstance('express', portA, shared),
@@ -55,6 +72,7 @@ for (const backend of BACKENDS) {
     afterAll(async () => {
       await Promise.all([a?.stop(), b?.stop(), c?.stop()])
       await idp?.close()
+      await backend.cleanup(url as string, env)
     })
 
     /** GET `path` on `instance` with the jar's cookies, keeping what it sets. */
@@ -80,11 +98,14 @@ for (const backend of BACKENDS) {
     }
 
     /** Logs in: the login on `start`, the IdP, then the callback on `finish`. */
-    async function logIn(start: Instance, finish: Instance, sub = 'alice') {
+    async function logIn(start: Instance, finish: Instance, sub = 'alice', idpJar?: CookieJar) {
       const jar = new CookieJar()
       const login = await get(start, jar, '/auth/login')
       expect(login.status).toBe(302)
-      const callback = await idp.authorize(login.headers.get('location') as string, { sub })
+      const callback = await idp.authorize(login.headers.get('location') as string, {
+        sub,
+        ...(idpJar === undefined ? {} : { jar: idpJar }),
+      })
       // The IdP sends the browser to the public origin (A); the balancer picks `finish`.
       expect(callback.origin).toBe(a.origin)
       const path = callback.pathname + callback.search
@@ -142,6 +163,18 @@ for (const backend of BACKENDS) {
         expect(await signedInAs(instance, laptop)).toBeNull()
         expect(await signedInAs(instance, again)).toBeNull()
       }
+    })
+
+    it('a logout token delivered to B ends the session on A and on the Hono instance', async () => {
+      // The provider's POST reaches one instance (B); the sessions it names are gone for all.
+      idp.setBackchannelLogoutUri('express-demo', `${b.origin}/auth/backchannel-logout`)
+      const idpJar = new CookieJar()
+      const laptop = (await logIn(a, a, 'alice', idpJar)).jar
+      const other = (await logIn(c, c)).jar // another IdP session of alice: not named by the token
+      expect(await signedInAs(c, laptop)).toBe('alice')
+      await idp.endSession(idpJar)
+      for (const instance of [a, b, c]) expect(await signedInAs(instance, laptop)).toBeNull()
+      expect(await signedInAs(a, other)).toBe('alice')
     })
   })
 }

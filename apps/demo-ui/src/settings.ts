@@ -70,6 +70,10 @@ export function demoSettings(name: DemoName, env: Record<string, string | undefi
       authorizationParams: { prompt: 'consent' },
       session: { secrets: secret, ...(stores.session === undefined ? {} : { store: stores.session }) },
       ...(stores.oneTime === undefined ? {} : { oneTimeStore: stores.oneTime }),
+      // With a store that lists a user's sessions, signing out at the dev IdP POSTs a logout token
+      // to /auth/backchannel-logout (registered for each demo client, see DEMO_CLIENTS) and the
+      // demo's session ends on the spot. Cookie mode (DEMO_STORE=cookie) cannot end sessions.
+      ...(typeof stores.session?.listUserSessions === 'function' ? { backchannelLogout: true } : {}),
       ...origin,
     },
     delegation: delegationOptions(client.clientId, issuer),

@@ -6,7 +6,15 @@
  * `APP_BASE_URL` to it). `DEMO_STORE=cookie` keeps the whole session in the cookie instead.
  */
 import { MemoryOneTimeStore, MemorySessionStore, type OneTimeStore, type SessionStore } from '@org/auth-core'
-import { RedisOneTimeStore, RedisSessionStore } from '@org/auth-redis'
+import {
+  migrate,
+  PostgresOneTimeStore,
+  PostgresSessionStore,
+  type Queryable,
+  startCleanup,
+} from '@org/auth-postgres'
+import { RedisOneTimeStore, type RedisScriptClient, RedisSessionStore } from '@org/auth-redis'
+import pg from 'pg'
 import { createClient } from 'redis'
 
 export interface DemoStores {
@@ -28,6 +36,9 @@ export function demoStores(name: string, env: Record<string, string | undefined>
     return { kind: 'cookie', session: undefined, oneTime: undefined, close: async () => {} }
   const redisUrl = env['REDIS_URL']
   if (redisUrl !== undefined && redisUrl !== '') return redisStores(redisUrl, env['REDIS_PREFIX'])
+  const databaseUrl = env['DATABASE_URL']
+  if (databaseUrl !== undefined && databaseUrl !== '')
+    return postgresStores(databaseUrl, env['DATABASE_SCHEMA'])
   return memoryStores(name)
 }
 
@@ -41,14 +52,56 @@ function redisStores(url: string, prefix = 'org-auth-demo:'): DemoStores {
   })
   client.on('error', (error: Error) => console.error(`redis: ${error.message}`))
   const connecting = client.connect().catch((error: Error) => console.error(`redis: ${error.message}`))
+  // The first commands wait for the first connection (a module loaded by the request that uses
+  // it, as in Next, would otherwise fail that request); after it, an outage fails at once.
+  const ready: RedisScriptClient = {
+    eval: async (script, options) => {
+      await connecting
+      return client.eval(script, options)
+    },
+  }
   const options = { prefix }
   return {
     kind: 'redis',
-    session: new RedisSessionStore(client, options),
-    oneTime: new RedisOneTimeStore(client, options),
+    session: new RedisSessionStore(ready, options),
+    oneTime: new RedisOneTimeStore(ready, options),
     close: async () => {
       await connecting
       if (client.isOpen) await client.close()
+    },
+  }
+}
+
+function postgresStores(url: string, schema = 'org_auth_demo'): DemoStores {
+  // Bounded waits: while the server is down, requests fail (503) instead of queueing for the pool.
+  const pool = new pg.Pool({
+    connectionString: url,
+    connectionTimeoutMillis: 2_000,
+    query_timeout: 5_000,
+    max: 5,
+  })
+  pool.on('error', (error: Error) => console.error(`postgres: ${error.message}`))
+  // The tables are created once at start-up; every store call waits for that first.
+  const migrated = migrate(pool, { schema }).catch((error: Error) => {
+    console.error(`postgres: migration failed: ${error.message}`)
+  })
+  const ready: Queryable = {
+    query: async (text, params) => {
+      await migrated
+      return pool.query(text, params as unknown[])
+    },
+  }
+  const options = { schema }
+  // Expired sessions and single-use values are deleted in small batches once a minute.
+  const cleanup = startCleanup(ready, options)
+  return {
+    kind: 'postgres',
+    session: new PostgresSessionStore(ready, options),
+    oneTime: new PostgresOneTimeStore(ready, options),
+    close: async () => {
+      await cleanup.stop()
+      await migrated
+      await pool.end()
     },
   }
 }

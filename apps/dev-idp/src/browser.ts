@@ -94,6 +94,11 @@ export interface AuthorizeAs {
   sub?: string
   /** Refuse consent: the client gets `error=access_denied`. */
   denyConsent?: boolean
+  /**
+   * The user's cookie jar at the IdP (default: a fresh one, dropped afterwards). Pass one to keep
+   * the IdP session, e.g. to sign out of it later with `DevIdp.endSession`.
+   */
+  jar?: CookieJar
 }
 
 /**
@@ -107,7 +112,7 @@ export async function authorizeAsUser(issuer: string, url: string | URL, as: Aut
   if (as.sub) headers[DIRECTIVE_HEADERS.sub] = as.sub
   if (as.denyConsent) headers[DIRECTIVE_HEADERS.deny] = '1'
   const outcome = await browse(url, {
-    jar: new CookieJar(),
+    jar: as.jar ?? new CookieJar(),
     headers,
     isDone: (next) => next.origin !== origin,
   })
@@ -137,4 +142,41 @@ export async function signInToApp(
   const landing = await fetch(callback, { redirect: 'manual', headers: { cookie: jar.header() } })
   jar.store(landing)
   return { jar, landing }
+}
+
+/**
+ * Signs out at the IdP as the user whose IdP cookies are in `jar`: opens the end_session endpoint
+ * (with `id_token_hint` when given), and submits its confirmation form with "Sign out"
+ * (`logout=yes`, with the form's xsrf token), as the user's browser would. oidc-provider sends its
+ * back-channel logout tokens before it answers. Resolves where the browser lands: the
+ * post-logout redirect (unfetched) or the IdP's "signed out" page.
+ */
+export async function endSessionAsUser(
+  endSessionUrl: string,
+  jar: CookieJar,
+  idTokenHint?: string,
+): Promise<URL> {
+  const url = new URL(endSessionUrl)
+  if (idTokenHint !== undefined) url.searchParams.set('id_token_hint', idTokenHint)
+  const { origin } = url
+  const confirm = await browse(url, { jar, isDone: (next) => next.origin !== origin })
+  if (confirm.kind === 'redirect') return confirm.url
+  const html = await confirm.response.text()
+  const action = /<form[^>]*id="op\.logoutForm"[^>]*action="([^"]+)"/.exec(html)?.[1]
+  const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1]
+  if (action === undefined || xsrf === undefined) {
+    throw new Error(
+      `dev-idp: no sign-out confirmation at ${confirm.url.pathname} (HTTP ${confirm.response.status})`,
+    )
+  }
+  const done = await browse(new URL(action.replace(/&amp;/g, '&'), confirm.url), {
+    jar,
+    form: { xsrf, logout: 'yes' },
+    isDone: (next) => next.origin !== origin,
+  })
+  if (done.kind === 'page') {
+    await done.response.body?.cancel()
+    if (done.response.status !== 200) throw await failure('sign-out', done.response)
+  }
+  return done.url
 }

@@ -53,6 +53,13 @@ export interface DemoClient {
   readonly redirectUri: string
   /** `http://localhost:<port>/`; the same loopback rules as `redirectUri`. */
   readonly postLogoutRedirectUri: string
+  /**
+   * Where the IdP POSTs logout tokens when the user signs out there (OpenID Connect Back-Channel
+   * Logout): `http://localhost:<port>/auth/backchannel-logout`. One exact URI (the loopback port
+   * rule covers redirect URIs only); a demo on another port sets its own with
+   * `DevIdp.setBackchannelLogoutUri`.
+   */
+  readonly backchannelLogoutUri: string
 }
 
 function demoClient(
@@ -61,12 +68,14 @@ function demoClient(
   port: number,
   callbackPath = '/auth/callback',
 ): DemoClient {
+  const basePath = callbackPath.slice(0, -'/callback'.length)
   return Object.freeze({
     clientId: `${name}-demo`,
     clientSecret: `${name}-demo-secret`,
     clientName,
     redirectUri: `http://localhost:${port}${callbackPath}`,
     postLogoutRedirectUri: `http://localhost:${port}/`,
+    backchannelLogoutUri: `http://localhost:${port}${basePath}/backchannel-logout`,
   })
 }
 
@@ -159,8 +168,15 @@ export function clientSecretFor(clientId: string): string | undefined {
   return undefined
 }
 
-/** oidc-provider client metadata for the four dev clients and the demo clients. */
-export function clientMetadata(clients: DevIdpClients): ClientMetadata[] {
+/**
+ * oidc-provider client metadata for the four dev clients and the demo clients. `backchannel`
+ * registers (or, for a demo, replaces) a client's `backchannel_logout_uri`, by client id; every
+ * client with one also gets `backchannel_logout_session_required`, so its ID and logout tokens carry `sid`.
+ */
+export function clientMetadata(
+  clients: DevIdpClients,
+  backchannel: ReadonlyMap<string, string> = new Map(),
+): ClientMetadata[] {
   const common = {
     // 'native' lets a loopback redirect URI use any port (RFC 8252), handy for demos.
     application_type: 'native',
@@ -168,7 +184,7 @@ export function clientMetadata(clients: DevIdpClients): ClientMetadata[] {
     response_types: ['code'],
     id_token_signed_response_alg: 'RS256',
   } satisfies Partial<ClientMetadata>
-  return [
+  const metadata: ClientMetadata[] = [
     {
       ...common,
       client_id: clients.basic.clientId,
@@ -210,4 +226,14 @@ export function clientMetadata(clients: DevIdpClients): ClientMetadata[] {
       }),
     ),
   ]
+  return metadata.map((client): ClientMetadata => {
+    const uri = backchannel.get(client.client_id) ?? demoBackchannelUri(client.client_id)
+    return uri === undefined
+      ? client
+      : { ...client, backchannel_logout_uri: uri, backchannel_logout_session_required: true }
+  })
+}
+
+function demoBackchannelUri(clientId: string): string | undefined {
+  return Object.values(DEMO_CLIENTS).find((demo) => demo.clientId === clientId)?.backchannelLogoutUri
 }

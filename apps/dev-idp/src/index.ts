@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { RequestListener } from 'node:http'
 import { MemoryStore, memoryAdapterFactory } from './adapter.js'
-import { authorizeAsUser } from './browser.js'
+import { authorizeAsUser, endSessionAsUser } from './browser.js'
 import { clientMetadata, devClients, jwtClientKeys } from './clients.js'
 import { approveDeviceAsUser } from './device.js'
 import { MfaState } from './grants/mfa.js'
@@ -97,6 +97,8 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
   // Outside the Provider, like `store`: MFA transactions survive the rebuild in rotateKeys().
   const mfa = new MfaState()
   const cookieKeys = [randomBytes(32).toString('base64url')]
+  /** `backchannel_logout_uri`s set with setBackchannelLogoutUri(), by client id. */
+  const backchannel = new Map<string, string>()
   const server = await IdpServer.listen(options.port ?? DEFAULTS.port, JWKS_PATH)
   const issuer = `http://127.0.0.1:${server.port}`
 
@@ -115,7 +117,7 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
       jwks: keys.privateJwks(),
       cookieKeys,
       adapter: memoryAdapterFactory(store),
-      clients: clientMetadata(clients),
+      clients: clientMetadata(clients, backchannel),
       mfa,
     })
     const callback = provider.callback()
@@ -184,6 +186,13 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
     },
     setOobPending: (pending) => {
       mfa.oobPending = pending
+    },
+    endSession: (jar, opts = {}) => endSessionAsUser(endpoints.endSession, jar, opts.idTokenHint),
+    setBackchannelLogoutUri: (clientId, uri) => {
+      if (uri === undefined) backchannel.delete(clientId)
+      else backchannel.set(clientId, new URL(uri).href)
+      // A new Provider with the new client metadata, on the same store: sessions and grants stay.
+      install()
     },
     rotateKeys: async (opts = {}) => {
       await keys.rotate(opts)

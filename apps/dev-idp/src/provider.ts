@@ -99,6 +99,13 @@ export function buildProvider(oidc: OidcModule, settings: ProviderSettings): Oid
       Session: 24 * 3600,
       Grant: 24 * 3600,
     },
+    // oidc-provider refuses to fetch loopback and private addresses (its SSRF guard, a custom
+    // dispatcher): the dev IdP's clients all live on 127.0.0.1/localhost, and back-channel logout
+    // POSTs to them. Local development only: this IdP listens on loopback and trusts its clients.
+    fetch: (input, init = {}) => {
+      const { dispatcher: _ssrfGuard, ...rest } = init as RequestInit & { dispatcher?: unknown }
+      return globalThis.fetch(input, rest)
+    },
     renderError: (ctx, out) => {
       ctx.type = 'json'
       ctx.body = out
@@ -111,6 +118,9 @@ export function buildProvider(oidc: OidcModule, settings: ProviderSettings): Oid
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
       // Publishes end_session_endpoint; post_logout_redirect_uri must be registered on the client.
       rpInitiatedLogout: { enabled: true, ...logoutPages },
+      // OpenID Connect Back-Channel Logout: signing out here POSTs a logout token to every client
+      // of the session that registered a backchannel_logout_uri (the demos do).
+      backchannelLogout: { enabled: true },
       introspection: { enabled: true, allowedPolicy: () => true },
       revocation: {
         enabled: true,
@@ -137,6 +147,11 @@ export function buildProvider(oidc: OidcModule, settings: ProviderSettings): Oid
   registerUserGrants(provider, resourceServerInfo, settings.mfa)
   provider.on('server_error', (_ctx: unknown, error: unknown) => {
     console.error('dev-idp: oidc-provider server_error', error)
+  })
+  // A refused or unreachable back-channel logout does not stop the sign-out: say so, by client.
+  provider.on('backchannel.error', (_ctx: unknown, error: unknown, client: { clientId: string }) => {
+    const reason = error instanceof Error ? error.message : String(error)
+    console.error(`dev-idp: back-channel logout to ${client.clientId} failed: ${reason}`)
   })
   return provider
 }

@@ -1,6 +1,6 @@
 import type { RequestListener } from 'node:http'
 import type { JWK } from 'jose'
-import type { AuthorizeAs } from './browser.js'
+import type { AuthorizeAs, CookieJar } from './browser.js'
 import type { DevIdpClients } from './clients.js'
 import type { ApproveDeviceAs } from './device.js'
 import type { JwksMode } from './server.js'
@@ -98,6 +98,19 @@ export interface DevIdp {
    * delegation service on the dev IdP.
    */
   mount(prefix: string, listener: RequestListener): void
+  /**
+   * Signs out at the IdP as the user whose IdP cookies are in `jar` (pass the same jar to
+   * `authorize`): the end_session endpoint and its confirmation, as a browser would. Every client
+   * of that IdP session with a `backchannel_logout_uri` gets its logout token before this resolves.
+   * Resolves where the browser lands (the post-logout redirect, or the IdP's signed-out page).
+   */
+  endSession(jar: CookieJar, opts?: { idTokenHint?: string }): Promise<URL>
+  /**
+   * Registers `uri` as the `backchannel_logout_uri` of `clientId` (with
+   * `backchannel_logout_session_required`), or restores its default with `undefined`: for an
+   * app listening on a port known only once it runs. Sessions and grants are kept.
+   */
+  setBackchannelLogoutUri(clientId: string, uri: string | undefined): void
   /** New RS256 and ES256 keys become primary; old public keys stay published unless `dropOld`. */
   rotateKeys(opts?: { dropOld?: boolean }): Promise<void>
   /** 'up' (default) serves the JWKS; 'down' answers 503; 'hang' never answers (until close). */

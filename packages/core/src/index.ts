@@ -34,6 +34,7 @@ export {
   type ErrorResponseOptions,
   type ErrorResponseParts,
   prebuiltErrorResponse,
+  retryAfterOf,
 } from './http/error-response.js'
 export { authorizationFromRawHeaders, authorizationOf, type NodeLikeRequest } from './http/node-headers.js'
 export type { JWTClaims } from './jwt/claims.js'
@@ -94,6 +95,13 @@ export {
   type IdTokenValidator,
   type IdTokenValidatorOptions,
 } from './oauth/id-token.js'
+export {
+  BACKCHANNEL_LOGOUT_EVENT,
+  createLogoutTokenValidator,
+  type LogoutTokenClaims,
+  type LogoutTokenValidator,
+  type LogoutTokenValidatorOptions,
+} from './oauth/logout-token.js'
 export type { MfaAuthenticator, MfaChallenge } from './oauth/mfa.js'
 export { createPkcePair, type PkcePair } from './oauth/pkce.js'
 export {
@@ -113,8 +121,13 @@ export {
   scopeNames,
   scopesOf,
 } from './scopes.js'
-export type { AuthOptions, AuthRoutes, SessionOptions } from './web/auth-options.js'
-export { type Auth, createAuth, resolveAuth } from './web/create-auth.js'
+export type {
+  AuthOptions,
+  AuthRoutes,
+  BackchannelLogoutOptions,
+  SessionOptions,
+} from './web/auth-options.js'
+export { type Auth, createAuth, type RegistrationMetadata, resolveAuth } from './web/create-auth.js'
 export {
   type LoginEvent,
   type LoginOutcome,

@@ -165,6 +165,20 @@ describe('keys unavailable', () => {
   })
 })
 
+describe('store unavailable', () => {
+  it('answers 503 with a default Retry-After and a body that names no keys and no store', () => {
+    const error = new AuthErrorClass('ERR_STORE_UNAVAILABLE', 'The Redis store failed to read a session', 503)
+    produced.push(error)
+    const parts = describe_(error, { realm: 'api' })
+    expect(parts.status).toBe(503)
+    expect(parts.headers['retry-after']).toBe('5')
+    expect(parts.body).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'The service is temporarily unavailable',
+    })
+  })
+})
+
 describe('configuration error', () => {
   it('answers 500 server_error without the configuration message', () => {
     const error = caught(() =>

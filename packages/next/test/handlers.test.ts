@@ -21,6 +21,7 @@ describe('createNextAuth handlers', () => {
       callback: '/api/auth/callback',
       logout: '/api/auth/logout',
       session: '/api/auth/session',
+      backchannelLogout: '/api/auth/backchannel-logout',
     })
     const login = await nextAuth.handlers.GET(request(new Jar(), '/api/auth/login'))
     expect(login.status).toBe(302)

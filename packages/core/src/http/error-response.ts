@@ -46,6 +46,20 @@ function challenge(error: AuthError, realm: string | undefined): string {
   return attributes.length === 0 ? 'Bearer' : `Bearer ${attributes.join(', ')}`
 }
 
+/** `Retry-After` of a 503 whose error names no time of its own (a session store that is down). */
+const RETRY_AFTER_SECONDS = 5
+const KEY_ERRORS = new Set(['ERR_JWKS_UNAVAILABLE', 'ERR_DISCOVERY_FAILED'])
+
+/**
+ * The `Retry-After` seconds of an error: its own when it names them, else a default for every
+ * 503 (a store or key endpoint that is down usually is for seconds); `undefined` otherwise.
+ */
+export function retryAfterOf(error: AuthError): number | undefined {
+  const { retryAfter } = error as { retryAfter?: number }
+  if (retryAfter !== undefined) return retryAfter
+  return error.status === 503 ? RETRY_AFTER_SECONDS : undefined
+}
+
 /**
  * Maps an {@link AuthError} to the HTTP answer RFC 6750 §3 asks for: 400 `invalid_request`,
  * 401 `invalid_token` (or a bare challenge when no token was sent), 403 `insufficient_scope`,
@@ -57,17 +71,19 @@ export function describeAuthError(error: AuthError, options: ErrorResponseOption
   if (error.status === 401 || error.status === 400 || error.status === 403) {
     headers['www-authenticate'] = challenge(error, options.realm)
   }
-  const { retryAfter } = error as { retryAfter?: number }
+  const unavailable = error.status === 503
+  const retryAfter = retryAfterOf(error)
   if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter)
   if (error.status >= 500) {
-    const unavailable = error.status === 503
     return {
       status: error.status,
       headers,
       body: {
         error: unavailable ? 'temporarily_unavailable' : 'server_error',
         error_description: unavailable
-          ? 'Verification keys are temporarily unavailable'
+          ? KEY_ERRORS.has(error.code)
+            ? 'Verification keys are temporarily unavailable'
+            : 'The service is temporarily unavailable'
           : 'Internal server error',
       },
     }

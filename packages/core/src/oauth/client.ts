@@ -33,6 +33,11 @@ import {
 } from './grants.js'
 import { createIdTokenValidator, type IdTokenValidator, type IdTokenValidatorOptions } from './id-token.js'
 import {
+  createLogoutTokenValidator,
+  type LogoutTokenClaims,
+  type LogoutTokenValidator,
+} from './logout-token.js'
+import {
   type MfaAuthenticator,
   type MfaChallenge,
   type MfaContext,
@@ -98,33 +103,50 @@ function clientAuthentication(options: OAuthClientOptions): ClientAuthentication
   return options.clientSecret === undefined ? None() : ClientSecretBasic(options.clientSecret)
 }
 
-function idTokenValidator(options: OAuthClientOptions): IdTokenValidator | undefined {
+/** What verifies the provider's signed tokens for this client: ID tokens and logout tokens, on the same keys. */
+interface TokenValidators {
+  idTokens: IdTokenValidator | undefined
+  logoutTokens: LogoutTokenValidator | undefined
+}
+
+function tokenValidators(options: OAuthClientOptions): TokenValidators {
   const { metadata, idTokenKeys } = options
-  const base: IdTokenValidatorOptions = {
+  const base = {
     issuer: metadata.issuer,
     clientId: options.clientId,
     ...(options.idTokenAlgorithms ? { algorithms: options.idTokenAlgorithms } : {}),
     ...(options.leeway === undefined ? {} : { leeway: options.leeway }),
-    ...(options.maxIdTokenAge === undefined ? {} : { maxIdTokenAge: options.maxIdTokenAge }),
     ...(options.trustedAudiences ? { trustedAudiences: options.trustedAudiences } : {}),
   }
+  const idBase: IdTokenValidatorOptions = {
+    ...base,
+    ...(options.maxIdTokenAge === undefined ? {} : { maxIdTokenAge: options.maxIdTokenAge }),
+  }
+  let keys: Pick<IdTokenValidatorOptions, 'jwks' | 'publicKey'>
   if (idTokenKeys !== undefined) {
     const isKeySet = typeof idTokenKeys === 'object' && !(idTokenKeys instanceof URL) && 'keys' in idTokenKeys
     const isUrl =
       idTokenKeys instanceof URL || (typeof idTokenKeys === 'string' && /^https?:\/\//i.test(idTokenKeys))
-    return createIdTokenValidator(
+    keys =
       isKeySet || isUrl
-        ? { ...base, jwks: idTokenKeys as string | URL }
-        : { ...base, publicKey: idTokenKeys as Exclude<typeof idTokenKeys, URL> },
-    )
+        ? { jwks: idTokenKeys as string | URL }
+        : { publicKey: idTokenKeys as Exclude<typeof idTokenKeys, URL> }
+  } else if (typeof metadata.jwks_uri === 'string') {
+    // One key set for both validators: fetched, cached and refreshed once.
+    keys = {
+      jwks: createRemoteJwks(metadata.jwks_uri, {
+        ...httpOptions(options),
+        ...options.jwks,
+        ...(options.allowInsecureRequests ? { allowInsecureRequests: true } : {}),
+      }),
+    }
+  } else {
+    return { idTokens: undefined, logoutTokens: undefined }
   }
-  if (typeof metadata.jwks_uri !== 'string') return undefined
-  const jwks = createRemoteJwks(metadata.jwks_uri, {
-    ...httpOptions(options),
-    ...options.jwks,
-    ...(options.allowInsecureRequests ? { allowInsecureRequests: true } : {}),
-  })
-  return createIdTokenValidator({ ...base, jwks })
+  return {
+    idTokens: createIdTokenValidator({ ...idBase, ...keys }),
+    logoutTokens: createLogoutTokenValidator({ ...base, ...keys }),
+  }
 }
 
 function httpOptions(options: OAuthClientOptions): HttpOptions {
@@ -179,10 +201,13 @@ function checkOptions(options: OAuthClientOptions): void {
 export class OAuthClient {
   readonly #ctx: AuthorizationContext & MfaContext
   readonly #clientCredentials: ClientCredentialsGrant
+  readonly #logoutTokens: LogoutTokenValidator | undefined
 
   constructor(options: OAuthClientOptions) {
     checkOptions(options)
     const { metadata } = options
+    const validators = tokenValidators(options)
+    this.#logoutTokens = validators.logoutTokens
     const issuer = metadata.issuer.replace(/\/$/, '')
     this.#ctx = {
       metadata: Object.freeze({ ...metadata }),
@@ -190,7 +215,7 @@ export class OAuthClient {
       auth: clientAuthentication(options),
       http: httpOptions(options),
       requestFormat: options.tokenRequestFormat ?? 'form',
-      idTokens: idTokenValidator(options),
+      idTokens: validators.idTokens,
       redirectUri: options.redirectUri,
       pushedAuthorizationRequests:
         options.pushedAuthorizationRequests ?? metadata['require_pushed_authorization_requests'] === true,
@@ -236,6 +261,22 @@ export class OAuthClient {
   /** RP-initiated logout URL (OpenID Connect RP-Initiated Logout 1.0). */
   endSessionUrl(params: EndSessionParams = {}): URL {
     return buildEndSessionUrl(this.#ctx, params)
+  }
+
+  /**
+   * Validates a back-channel logout token (OpenID Connect Back-Channel Logout 1.0 §2.6) with the
+   * provider's ID-token keys; `maxAge` is the oldest `iat` accepted, in seconds (default 300).
+   * Making its `jti` single-use is the caller's part (`createAuth`'s route does it).
+   */
+  verifyLogoutToken(token: string, options: { maxAge?: number } = {}): Promise<LogoutTokenClaims> {
+    if (this.#logoutTokens === undefined) {
+      return Promise.reject(
+        new ConfigurationError(
+          'Logout tokens need the provider\'s keys: "jwks_uri" in the metadata, or "idTokenKeys"',
+        ),
+      )
+    }
+    return this.#logoutTokens.validate(token, options.maxAge ?? 300)
   }
 
   /** Client-credentials grant, served from the client-side cache while the token is fresh. */

@@ -16,7 +16,9 @@ import { MAX_TRANSACTION_COOKIES } from './transaction.js'
 export interface AuthConfig {
   baseUrl: string | undefined
   trustHost: boolean
-  paths: { login: string; callback: string; logout: string; session: string }
+  paths: { login: string; callback: string; logout: string; session: string; backchannelLogout: string }
+  /** Back-Channel Logout, when on. */
+  backchannelLogout: { maxTokenAge: number } | undefined
   scopes: string
   resource: string | readonly string[] | undefined
   authorizationParams: Record<string, string> | undefined
@@ -101,6 +103,29 @@ function hook(value: unknown): OnLogin | undefined {
   return value as OnLogin
 }
 
+/**
+ * Back-Channel Logout ends sessions from the server, which needs them there: a store that finds
+ * a user's sessions. In cookie mode a session lives only in its browser's cookie, and the one-time
+ * store (set-if-absent) cannot hold a revocation list that every request would consult.
+ */
+function backchannelLogout(
+  value: AuthOptions['backchannelLogout'],
+  store: SessionStore | undefined,
+): AuthConfig['backchannelLogout'] {
+  if (value === undefined || value === false) return undefined
+  if (value !== true && (typeof value !== 'object' || value === null)) {
+    throw new ConfigurationError('"backchannelLogout" must be true, false or an options object')
+  }
+  if (typeof store?.listUserSessions !== 'function') {
+    throw new ConfigurationError(
+      '"backchannelLogout" needs "session.store" with listUserSessions (MemorySessionStore, or a shared store that indexes sessions by user): a session kept whole in its cookie cannot be ended from the server',
+      { code: 'ERR_SESSION_STORE_REQUIRED' },
+    )
+  }
+  const options = value === true ? {} : value
+  return { maxTokenAge: integer(options.maxTokenAge, 'backchannelLogout.maxTokenAge', 300, 1, 3600) }
+}
+
 export function resolveConfig(options: AuthOptions): AuthConfig {
   if (typeof options !== 'object' || options === null)
     throw new ConfigurationError('createAuth needs options')
@@ -119,9 +144,13 @@ export function resolveConfig(options: AuthOptions): AuthConfig {
     callback: joinPath(basePath, path(routes.callback, 'routes.callback', '/callback')),
     logout: joinPath(basePath, path(routes.logout, 'routes.logout', '/logout')),
     session: joinPath(basePath, path(routes.session, 'routes.session', '/session')),
+    backchannelLogout: joinPath(
+      basePath,
+      path(routes.backchannelLogout, 'routes.backchannelLogout', '/backchannel-logout'),
+    ),
   }
-  if (new Set(Object.values(paths)).size !== 4)
-    throw new ConfigurationError('"routes" must be four distinct paths')
+  if (new Set(Object.values(paths)).size !== 5)
+    throw new ConfigurationError('"routes" must be five distinct paths')
   const scopes = options.scopes ?? ['openid', 'profile', 'email']
   if (!Array.isArray(scopes) || !scopes.includes('openid')) {
     throw new ConfigurationError('"scopes" must be a list that includes "openid" (a login needs an ID token)')
@@ -142,6 +171,7 @@ export function resolveConfig(options: AuthOptions): AuthConfig {
     baseUrl,
     trustHost,
     paths,
+    backchannelLogout: backchannelLogout(options.backchannelLogout, session.store),
     scopes: scopes.join(' '),
     resource: options.resource,
     authorizationParams: options.authorizationParams,

@@ -57,6 +57,25 @@ export interface AuthRoutes {
   logout?: string
   /** JSON of the signed-in user (never tokens), 401 without a session. Default: `/session`. */
   session?: string
+  /**
+   * The provider's back-channel logout POSTs (with `backchannelLogout` on): register its absolute
+   * URL as the client's `backchannel_logout_uri`. Default: `/backchannel-logout`.
+   */
+  backchannelLogout?: string
+}
+
+/**
+ * OpenID Connect Back-Channel Logout 1.0 (`backchannelLogout` of {@link AuthOptions}): the
+ * provider POSTs a signed logout token when the user signs out there (or the provider ends their
+ * session), and the sessions it names end here on the spot.
+ */
+export interface BackchannelLogoutOptions {
+  /**
+   * Oldest logout token accepted, in seconds from its `iat`: providers send the token the moment
+   * they make it (oidc-provider's live 120 s), and its `jti` is remembered this long in the
+   * `oneTimeStore` so it cannot be replayed. Default: 300.
+   */
+  maxTokenAge?: number
 }
 
 /** Options of `createAuth`. Give either `client`, or `issuer` + `clientId` (+ `clientSecret`). */
@@ -124,6 +143,15 @@ export interface AuthOptions {
    * Default: `true` when the provider has an `end_session_endpoint`.
    */
   idpLogout?: boolean
+  /**
+   * Serve OpenID Connect Back-Channel Logout at `routes.backchannelLogout`: `true`, or options.
+   * Needs `session.store` with `listUserSessions` (`MemorySessionStore` has it): a session kept
+   * whole in its cookie cannot be ended from the server, so cookie-only mode refuses this option
+   * (`ERR_SESSION_STORE_REQUIRED`). Register `auth.registrationMetadata()`'s
+   * `backchannel_logout_uri` (and `backchannel_logout_session_required: true`) at the provider.
+   * Default: off (the route answers 404).
+   */
+  backchannelLogout?: boolean | BackchannelLogoutOptions
   /**
    * Whether logout revokes the session's refresh token (RFC 7009) when the provider has a
    * `revocation_endpoint`. Best effort: a failure does not stop the logout. Default: `true`.

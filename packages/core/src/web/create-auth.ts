@@ -4,9 +4,11 @@
  * routes; `resolveSession` gives application code the signed-in user.
  */
 import { ConfigurationError, isAuthError, SessionError } from '../errors.js'
+import { retryAfterOf } from '../http/error-response.js'
 import { OAuthClient } from '../oauth/client.js'
 import { type AuthConfig, resolveConfig, siteResolver } from './auth-config.js'
 import type { AuthOptions } from './auth-options.js'
+import { backchannelLogout } from './backchannel-logout.js'
 import { parseCookies } from './cookies.js'
 import { checkSession, type RequireSessionOptions, type SessionCheck } from './require-session.js'
 import { errorPage, json } from './responses.js'
@@ -44,7 +46,8 @@ export interface Auth {
   resolveSessionWithoutCookies(request: Request): Promise<Session | null>
   /**
    * For middleware guarding pages and APIs: the session (as the `auth` context adapters attach)
-   * with the cookies to set, or the response to answer instead (login redirect, 401 or 403).
+   * with the cookies to set, or the response to answer instead (login redirect, 401, 403; 503
+   * with `Retry-After` when the session store is unreachable).
    */
   requireSession(request: Request, options?: RequireSessionOptions): Promise<SessionCheck>
   /** The login route's URL for a page that needs a session (`returnTo` kept if same-origin). */
@@ -68,8 +71,24 @@ export interface Auth {
     request: Request,
     options?: { keepCurrent?: boolean },
   ): Promise<{ revoked: number; cookies: string[] }>
-  /** The resolved route paths (`login`, `callback`, `logout`, `session`). */
+  /**
+   * What to register for this application at the provider (RFC 7591 client metadata names):
+   * `redirect_uris`, `post_logout_redirect_uris`, and with `backchannelLogout` on, the
+   * `backchannel_logout_uri` with `backchannel_logout_session_required: true` (the provider then
+   * names its session, `sid`, so signing out there ends only the sessions of that login here).
+   * Absolute URLs on `baseUrl`, else on the origin of `request`.
+   */
+  registrationMetadata(request?: Request): RegistrationMetadata
+  /** The resolved route paths (`login`, `callback`, `logout`, `session`, `backchannelLogout`). */
   readonly paths: Readonly<AuthConfig['paths']>
+}
+
+/** The client metadata {@link Auth.registrationMetadata} gives, in RFC 7591 / OpenID names. */
+export interface RegistrationMetadata {
+  redirect_uris: string[]
+  post_logout_redirect_uris: string[]
+  backchannel_logout_uri?: string
+  backchannel_logout_session_required?: boolean
 }
 
 function clientFactory(options: AuthOptions): () => Promise<OAuthClient> {
@@ -122,11 +141,21 @@ export function createAuth(options: AuthOptions): Auth {
       return custom
     }
     const accept = request.headers.get('accept') ?? ''
-    if (accept.includes('application/json') && !accept.includes('text/html')) {
-      const description = error.status >= 500 ? 'The login service failed' : error.message
-      return json({ error: error.code, error_description: description }, error.status, cookies)
-    }
-    return errorPage(error, config.paths.login, cookies)
+    const response =
+      accept.includes('application/json') && !accept.includes('text/html')
+        ? json(
+            {
+              error: error.code,
+              error_description: error.status >= 500 ? 'The login service failed' : error.message,
+            },
+            error.status,
+            cookies,
+          )
+        : errorPage(error, config.paths.login, cookies)
+    // A store that is down (503): the browser or client may come back shortly.
+    const retryAfter = retryAfterOf(error)
+    if (retryAfter !== undefined) response.headers.set('retry-after', String(retryAfter))
+    return response
   }
 
   const contextOf = (request: Request): RouteContext => ({
@@ -152,11 +181,17 @@ export function createAuth(options: AuthOptions): Auth {
     return url.pathname + url.search
   }
 
+  const isBackchannel = (pathname: string): boolean =>
+    config.backchannelLogout !== undefined && pathname === config.paths.backchannelLogout
+
   return {
     paths: config.paths,
-    isAuthRoute: (pathname) => routes.has(pathname) || pathname === config.paths.callback,
+    isAuthRoute: (pathname) =>
+      routes.has(pathname) || pathname === config.paths.callback || isBackchannel(pathname),
     async handler(request) {
       const { pathname } = new URL(request.url)
+      // Server to server: no cookie, no site, no same-origin check (the logout token is the proof).
+      if (isBackchannel(pathname)) return backchannelLogout({ config, client, resolver }, request)
       let ctx: RouteContext
       try {
         ctx = contextOf(request)
@@ -195,10 +230,36 @@ export function createAuth(options: AuthOptions): Auth {
       return resolver.peek(ctx.site, ctx.cookies)
     },
     async requireSession(request, options = {}) {
-      const { session, cookies } = await resolveSession(request)
+      let resolved: ResolvedSession
+      try {
+        resolved = await resolveSession(request)
+      } catch (error) {
+        // A session store that is down (503 with Retry-After) or a broken configuration (500):
+        // answered here like every other refusal, so no adapter lets the request through or
+        // turns it into its framework's bare 500.
+        return { ok: false, response: await fail(error, request) }
+      }
+      const { session, cookies } = resolved
       return checkSession(request, session, cookies, (returnTo) => loginUrl(request, returnTo), options)
     },
     loginUrl,
+    registrationMetadata(request) {
+      if (config.baseUrl === undefined && request === undefined) {
+        throw new ConfigurationError('registrationMetadata() needs a request when "baseUrl" is not set')
+      }
+      const { origin } =
+        config.baseUrl === undefined ? siteOf(request as Request) : { origin: config.baseUrl }
+      return {
+        redirect_uris: [`${origin}${config.paths.callback}`],
+        post_logout_redirect_uris: [`${origin}${config.afterLogout}`],
+        ...(config.backchannelLogout === undefined
+          ? {}
+          : {
+              backchannel_logout_uri: `${origin}${config.paths.backchannelLogout}`,
+              backchannel_logout_session_required: true,
+            }),
+      }
+    },
     async listSessions(request) {
       const ctx = contextOf(request)
       return manager.list(ctx.site, ctx.cookies)

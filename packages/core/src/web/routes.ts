@@ -110,7 +110,16 @@ export async function callback(
     // Single use across every instance sharing the one-time store: a replayed callback (the same
     // cookie and query, on this instance or another) is refused before its code is exchanged.
     const until = Math.floor(ctx.config.now() / 1000) + ctx.config.transactionMaxAge
-    if (!(await ctx.config.callbackStore.consume(await oneTimeKey('callback', transaction.state), until))) {
+    let first: boolean
+    try {
+      first = await ctx.config.callbackStore.consume(await oneTimeKey('callback', transaction.state), until)
+    } catch (error) {
+      // The store is unreachable (503): nothing was used, so the browser keeps its transaction
+      // cookie and the same callback, retried once the store is back, completes the login.
+      cookies.length = 0
+      throw error
+    }
+    if (!first) {
       throw new AuthorizationResponseError(
         'ERR_TRANSACTION_MISSING',
         'This login transaction was already used',

@@ -27,6 +27,8 @@ export interface SessionData {
   tokens: SessionTokens
   /** The application's data, as `onLogin` returned it. */
   data?: SessionAppData
+  /** The provider's session id (the login's ID-token `sid`), which a back-channel logout may name. */
+  idpSid?: string
   /** Epoch seconds of the session's last write (login, renewal, refresh): "last seen". */
   lastSeenAt?: number
   /** A short, printable label of the browser that logged in (its `User-Agent`, cut to 120 characters). */
@@ -59,6 +61,12 @@ export interface SessionStore {
   listUserSessions?(sub: string): Promise<SessionData[]>
   /** Deletes every session of the user `sub` ("sign out everywhere"); the number deleted. */
   deleteUserSessions?(sub: string): Promise<number>
+  /**
+   * The unexpired sessions whose `idpSid` is `sid`: how a back-channel logout token carrying only
+   * `sid` (no `sub`) finds its sessions. Optional: without it such a token is refused
+   * (`ERR_LOGOUT_SID_UNSUPPORTED`); tokens with `sub` need only `listUserSessions`.
+   */
+  listSessionsByIdpSid?(sid: string): Promise<SessionData[]>
 }
 
 export interface MemorySessionStoreOptions {
@@ -134,6 +142,14 @@ export class MemorySessionStore implements SessionStore {
       if (session.expiresAt * 1000 > now) deleted++
     }
     return deleted
+  }
+
+  /** The unexpired sessions of one provider session: a scan, like `listUserSessions`. */
+  async listSessionsByIdpSid(sid: string): Promise<SessionData[]> {
+    const now = this.#now()
+    return [...this.#sessions.values()]
+      .filter((session) => session.idpSid === sid && session.expiresAt * 1000 > now)
+      .map((session) => structuredClone(session))
   }
 
   /** Sessions currently held (expired ones included until read). */

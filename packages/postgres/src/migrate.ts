@@ -1,0 +1,156 @@
+/**
+ * The schema, as versioned forward-only steps applied by `migrate()`: at start-up, from a deploy
+ * step or the CLI, never by a store on a request path. Every instance may call it at once: one
+ * transaction per call, serialised by an advisory lock per schema, applies what is missing and
+ * records it in `<schema>.org_auth_migrations`; the others then find nothing left to do.
+ */
+import {
+  type Database,
+  PostgresStoreError,
+  type PostgresStoreOptions,
+  type Queryable,
+  redacted,
+  schemaName,
+} from './database.js'
+
+/** One step: applied once, in order, never edited after release (add a step instead). */
+interface Migration {
+  version: number
+  name: string
+  /** Statements, one per `query` (PGlite's `query` runs one statement); `s` is the quoted schema. */
+  up(s: string): string[]
+}
+
+// Ids, subjects and keys are `text` escaped by `idOf` (no NUL, no lone surrogate); values are
+// JSON in `text` (jsonb refuses `\u0000`). Times are `timestamptz`, compared with the database's
+// `now()`, never the application's clock. Every table with an expiry has an index on it for
+// `cleanupExpired`.
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'stores',
+    up: (s) => [
+      `CREATE TABLE ${s}.sessions (
+        id text PRIMARY KEY,
+        sub text NOT NULL,
+        data text NOT NULL,
+        expires_at timestamptz NOT NULL
+      )`,
+      `CREATE INDEX sessions_sub ON ${s}.sessions (sub)`,
+      `CREATE INDEX sessions_expires_at ON ${s}.sessions (expires_at)`,
+      `CREATE TABLE ${s}.one_time (
+        key text PRIMARY KEY,
+        expires_at timestamptz NOT NULL
+      )`,
+      `CREATE INDEX one_time_expires_at ON ${s}.one_time (expires_at)`,
+      `CREATE TABLE ${s}.rate_limits (
+        key text PRIMARY KEY,
+        count integer NOT NULL,
+        window_ends timestamptz NOT NULL
+      )`,
+      `CREATE INDEX rate_limits_window_ends ON ${s}.rate_limits (window_ends)`,
+      `CREATE TABLE ${s}.delegation_credentials (
+        sp_id text NOT NULL,
+        user_id text NOT NULL,
+        record text NOT NULL,
+        PRIMARY KEY (sp_id, user_id)
+      )`,
+      // One pending change per user: the unique (sp_id, user_id) is what putSession's
+      // INSERT … ON CONFLICT replaces, atomically.
+      `CREATE TABLE ${s}.delegation_sessions (
+        sp_id text NOT NULL,
+        id text NOT NULL,
+        user_id text NOT NULL,
+        record text NOT NULL,
+        attempts integer NOT NULL,
+        expires_at timestamptz NOT NULL,
+        PRIMARY KEY (sp_id, id),
+        UNIQUE (sp_id, user_id)
+      )`,
+      `CREATE INDEX delegation_sessions_expires_at ON ${s}.delegation_sessions (expires_at)`,
+    ],
+  },
+]
+
+/** The newest schema version this package knows. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0
+
+export interface MigrateResult {
+  /** Versions this call applied, in order; empty when the schema was up to date. */
+  applied: number[]
+  /** The schema's version after the call (newer than `SCHEMA_VERSION` when a newer release migrated it). */
+  version: number
+}
+
+/**
+ * Creates the schema and its tables, or brings them up to date: idempotent, and safe to call
+ * from every instance at once (they wait for each other's transaction and apply each step once).
+ * Needs a `pg.Pool` (a transaction takes one of its clients) or a `PGlite` instance, and a role
+ * allowed to create tables in the schema (and the schema itself, when missing).
+ */
+export async function migrate(db: Database, options: PostgresStoreOptions = {}): Promise<MigrateResult> {
+  const schema = schemaName(options)
+  const s = `"${schema}"`
+  try {
+    return await inTransaction(db, async (tx) => {
+      // Per schema: instances starting together queue here, and each finds the work of the first.
+      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))', [
+        `org-auth migrate ${schema}`,
+      ])
+      // Checked before creating: a role without CREATE on the database can still migrate a
+      // schema an administrator created for it.
+      const exists = await tx.query('SELECT 1 FROM pg_namespace WHERE nspname = $1::text', [schema])
+      if (exists.rows.length === 0) await tx.query(`CREATE SCHEMA ${s}`)
+      await tx.query(
+        `CREATE TABLE IF NOT EXISTS ${s}.org_auth_migrations (
+          version integer PRIMARY KEY,
+          name text NOT NULL,
+          applied_at timestamptz NOT NULL DEFAULT now()
+        )`,
+      )
+      const done = await tx.query(`SELECT version FROM ${s}.org_auth_migrations`)
+      const versions = new Set(done.rows.map((row: { version: unknown }) => Number(row.version)))
+      const applied: number[] = []
+      for (const migration of MIGRATIONS) {
+        if (versions.has(migration.version)) continue
+        for (const statement of migration.up(s)) await tx.query(statement)
+        await tx.query(
+          `INSERT INTO ${s}.org_auth_migrations (version, name) VALUES ($1::integer, $2::text)`,
+          [migration.version, migration.name],
+        )
+        applied.push(migration.version)
+        versions.add(migration.version)
+      }
+      return { applied, version: Math.max(0, ...versions) }
+    })
+  } catch (error) {
+    throw new PostgresStoreError('migrate its schema', redacted(error))
+  }
+}
+
+/**
+ * Runs `body` in one transaction: PGlite's `transaction()` (which holds the instance's other
+ * queries back), or BEGIN … COMMIT on one client of a pool (a pool's `query` may use a different
+ * connection for every statement).
+ */
+async function inTransaction<T>(db: Database, body: (tx: Queryable) => Promise<T>): Promise<T> {
+  if ('transaction' in db && typeof db.transaction === 'function') return db.transaction(body)
+  const client = await (db as Exclude<Database, { transaction: unknown }>).connect()
+  let broken: Error | undefined
+  try {
+    await client.query('BEGIN')
+    try {
+      const result = await body(client)
+      await client.query('COMMIT')
+      return result
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollback: unknown) => {
+        // A client that cannot roll back goes back to the pool destroyed, not reused mid-transaction.
+        broken = rollback instanceof Error ? rollback : new Error('ROLLBACK failed')
+      })
+      throw error
+    }
+  } finally {
+    client.release(broken)
+  }
+}

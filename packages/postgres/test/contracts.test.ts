@@ -1,0 +1,36 @@
+/** The PostgreSQL stores against the store contracts that the memory and Redis stores pass. */
+import {
+  delegationStoreContract,
+  oneTimeStoreContract,
+  rateLimitStoreContract,
+  realClock,
+  sessionIndexContract,
+  sessionStoreContract,
+} from '@org/test-kit/store-contracts'
+import { describe } from 'vitest'
+import {
+  PostgresDelegationStore,
+  PostgresOneTimeStore,
+  PostgresRateLimitStore,
+  PostgresSessionStore,
+  type Queryable,
+} from '../src/index.js'
+import { skip, type TestDatabase, usePGlite, usePool } from './postgres.js'
+
+// Databases keep their own time (`now()`): the contracts wait on the real clock.
+function contracts(label: string, database: TestDatabase<Queryable>): void {
+  const { db, fresh } = database
+  oneTimeStoreContract(label, async () => new PostgresOneTimeStore(db(), await fresh()), realClock)
+  sessionStoreContract(label, async () => new PostgresSessionStore(db(), await fresh()), realClock)
+  sessionIndexContract(label, async () => new PostgresSessionStore(db(), await fresh()), realClock)
+  delegationStoreContract(label, async () => new PostgresDelegationStore(db(), await fresh()))
+  rateLimitStoreContract(label, async () => new PostgresRateLimitStore(db(), await fresh()), realClock)
+}
+
+describe('PostgreSQL stores on PGlite (embedded)', () => {
+  contracts('PGlite', usePGlite())
+})
+
+describe.skipIf(skip)('PostgreSQL stores on a server (DATABASE_URL, pg.Pool)', () => {
+  contracts('pg.Pool', usePool())
+})

@@ -1,0 +1,176 @@
+/** migrate(): versioned, idempotent, one transaction per call, once across concurrent instances. */
+import { PGlite } from '@electric-sql/pglite'
+import { describe, expect, it } from 'vitest'
+import {
+  type Database,
+  migrate,
+  openEmbeddedDatabase,
+  PostgresSessionStore,
+  type Queryable,
+  SCHEMA_VERSION,
+} from '../src/index.js'
+import { newPool, skip, type TestDatabase, usePGlite, usePool } from './postgres.js'
+
+const TABLES = [
+  'delegation_credentials',
+  'delegation_sessions',
+  'one_time',
+  'org_auth_migrations',
+  'rate_limits',
+  'sessions',
+]
+
+async function tablesOf(db: Queryable, schema: string): Promise<string[]> {
+  const { rows } = await db.query(
+    'SELECT table_name FROM information_schema.tables WHERE table_schema = $1::text ORDER BY table_name',
+    [schema],
+  )
+  return rows.map((row: { table_name: string }) => row.table_name)
+}
+
+function cases(label: string, database: TestDatabase<Database>): void {
+  const { db, name } = database
+
+  describe(label, () => {
+    it('creates the schema and its tables once, and records the version', async () => {
+      const schema = name()
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1], version: 1 })
+      expect(SCHEMA_VERSION).toBe(1)
+      expect(await tablesOf(db(), schema)).toEqual(TABLES)
+      const { rows } = await db().query(
+        `SELECT version, name, applied_at <= now() AS past FROM "${schema}".org_auth_migrations`,
+      )
+      expect(rows).toEqual([{ version: 1, name: 'stores', past: true }])
+      // Idempotent: nothing left to apply, nothing changed.
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [], version: 1 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [], version: 1 })
+      const again = await db().query(`SELECT count(*)::integer AS n FROM "${schema}".org_auth_migrations`)
+      expect(again.rows).toEqual([{ n: 1 }])
+    })
+
+    it('applies each step once when several calls start together', async () => {
+      const schema = name()
+      const results = await Promise.all(Array.from({ length: 6 }, () => migrate(db(), { schema })))
+      expect(results.filter((result) => result.applied.length > 0)).toEqual([{ applied: [1], version: 1 }])
+      expect(results.every((result) => result.version === 1)).toBe(true)
+    })
+
+    it('migrates a schema that already exists (created by an administrator)', async () => {
+      const schema = name()
+      await db().query(`CREATE SCHEMA "${schema}"`)
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1], version: 1 })
+      expect(await tablesOf(db(), schema)).toEqual(TABLES)
+    })
+
+    it('rolls a failed migration back whole, and the database stays usable', async () => {
+      const schema = name()
+      await db().query(`CREATE SCHEMA "${schema}"`)
+      // A table in the way of the first step's later statements.
+      await db().query(`CREATE TABLE "${schema}".rate_limits (x integer)`)
+      await expect(migrate(db(), { schema })).rejects.toMatchObject({
+        code: 'ERR_STORE_UNAVAILABLE',
+        message: 'The PostgreSQL store failed to migrate its schema',
+        cause: { code: '42P07' },
+      })
+      // Neither the tables created before the failure nor the version table remain.
+      expect(await tablesOf(db(), schema)).toEqual(['rate_limits'])
+      await db().query(`DROP TABLE "${schema}".rate_limits`)
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1], version: 1 })
+    })
+
+    it('keeps the version a newer release recorded, applying nothing', async () => {
+      const schema = name()
+      await migrate(db(), { schema })
+      await db().query(`INSERT INTO "${schema}".org_auth_migrations (version, name) VALUES (99, 'future')`)
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [], version: 99 })
+    })
+
+    it('refuses a schema name before touching the database', async () => {
+      await expect(migrate(db(), { schema: 'Bad-Name' })).rejects.toMatchObject({
+        code: 'ERR_INVALID_OPTION',
+      })
+      await expect(migrate(db(), { schema: 'pg_catalog' })).rejects.toMatchObject({
+        code: 'ERR_INVALID_OPTION',
+      })
+    })
+  })
+}
+
+cases('on PGlite (embedded)', usePGlite())
+
+describe.skipIf(skip)('on a server (DATABASE_URL)', () => {
+  const database = usePool()
+  cases('pg.Pool', database)
+
+  it('migrates once when 8 instances (a pool each) start together, and releases every client', async () => {
+    const schema = database.name()
+    const pools = Array.from({ length: 8 }, () => newPool(2))
+    try {
+      const results = await Promise.all(pools.map((pool) => migrate(pool, { schema })))
+      expect(results.filter((result) => result.applied.length > 0)).toHaveLength(1)
+      expect(results.map((result) => result.version)).toEqual(Array(8).fill(1))
+      expect(await tablesOf(database.db(), schema)).toEqual(TABLES)
+      for (const pool of pools) {
+        expect(pool.idleCount).toBe(pool.totalCount)
+        expect(pool.waitingCount).toBe(0)
+      }
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()))
+    }
+  })
+})
+
+describe('openEmbeddedDatabase', () => {
+  it('opens an in-memory PGlite, migrated, that the stores use', async () => {
+    const db = await openEmbeddedDatabase({ schema: 'embedded_test' })
+    try {
+      expect(await tablesOf(db, 'embedded_test')).toEqual(TABLES)
+      const store = new PostgresSessionStore(db, { schema: 'embedded_test' })
+      await expect(store.listUserSessions('alice')).resolves.toEqual([])
+    } finally {
+      await db.close()
+    }
+  })
+
+  it('keeps its data in a directory across a reopen', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'org-auth-pglite-')), 'db')
+    try {
+      const first = await openEmbeddedDatabase({ dataDir })
+      const expiresAt = Math.floor(Date.now() / 1000) + 3600
+      await new PostgresSessionStore(first).set('s1', {
+        id: 's1',
+        user: { sub: 'alice' },
+        tokens: {},
+        createdAt: expiresAt - 60,
+        expiresAt,
+      })
+      await first.close()
+      const second = await openEmbeddedDatabase({ dataDir })
+      try {
+        await expect(new PostgresSessionStore(second).get('s1')).resolves.toMatchObject({ id: 's1' })
+        const { rows } = await second.query('SELECT count(*)::integer AS n FROM org_auth.org_auth_migrations')
+        expect(rows).toEqual([{ n: 1 }])
+      } finally {
+        await second.close()
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  })
+
+  it('refuses an empty data directory', async () => {
+    await expect(openEmbeddedDatabase({ dataDir: '' })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' })
+  })
+
+  it('is a PGlite underneath', async () => {
+    const db = await openEmbeddedDatabase()
+    try {
+      expect(db).toBeInstanceOf(PGlite)
+    } finally {
+      await db.close()
+    }
+  })
+})
