@@ -3,7 +3,7 @@
  * @org/auth-core with the dev IdP's Express-demo client, the login routes mounted (the bench logs
  * in through them), and `requireSession()` on `GET /protected`. A store variant is one call:
  * `oursServers('redis', 'RedisSessionStore …', ['redis'], (context) => ({ store, oneTimeStore }))`; a
- * store on another service passes `[]` and a check of its own (`unavailable`).
+ * store on another service passes `[]` and hooks of its own (`unavailable`, `cleanup`).
  */
 import { type AuthOptions, createAuth } from '@org/auth-core'
 import * as expressAuth from '@org/auth-express'
@@ -39,9 +39,8 @@ export function oursServers(
   description: string,
   needs: SessionServer['needs'],
   stores: StoreFactory,
-  unavailable?: SessionServer['unavailable'],
+  hooks: Pick<SessionServer, 'unavailable' | 'cleanup'> = {},
 ): SessionServer[] {
-  const checked = unavailable === undefined ? {} : { unavailable }
   return [
     {
       name: `express-ours-${kind}`,
@@ -49,7 +48,7 @@ export function oursServers(
       role: 'ours',
       login: 'oidc',
       needs,
-      ...checked,
+      ...hooks,
       description: `Express 5: \`auth(createAuth(…))\` + \`requireSession()\` from \`@org/auth-express\`; ${description}`,
       async listen(context) {
         const app = express()
@@ -67,7 +66,7 @@ export function oursServers(
       role: 'ours',
       login: 'oidc',
       needs,
-      ...checked,
+      ...hooks,
       description: `Hono: \`authRoutes(createAuth(…))\` + \`requireSession(auth)\` from \`@org/auth-hono\`; ${description}`,
       async listen(context) {
         const auth = createAuth(authOptions(context, await stores(context)))

@@ -3,7 +3,7 @@
  * comparisons as interleaved pairs): a session-protected `GET /protected` per request, with a
  * valid session cookie prepared before the load. See the README's "Sessions" section.
  */
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { type DevIdp, startDevIdp } from '@org/dev-idp'
@@ -95,6 +95,7 @@ async function start(spec: SessionServer, context: Context): Promise<Running> {
         [SESSION_ENV.secret]: context.secret,
         [SESSION_ENV.redisUrl]: REDIS_URL,
         [SESSION_ENV.redisPrefix]: context.prefix,
+        [SESSION_ENV.runId]: context.runId,
       },
     },
   )
@@ -136,6 +137,7 @@ interface Context {
   peer: Awaited<ReturnType<typeof peerSession>> | undefined
   secret: string
   prefix: string
+  runId: string
   pinned: boolean
 }
 
@@ -212,6 +214,7 @@ log(
       .join(' ')}; ` +
     (pinned ? 'load generator + IdP on CPU 0, servers on CPU 1' : 'no pinning'),
 )
+const runId = randomBytes(8).toString('hex')
 const needsIdp = servers.some((s) => s.login !== 'none')
 // Access tokens outlive the run: no refresh (an IdP round trip) happens during the load.
 const idp = needsIdp ? await startDevIdp({ accessTokenTtl: 3600 }) : undefined
@@ -219,7 +222,8 @@ const context: Context = {
   idp,
   peer: idp !== undefined && servers.some((s) => s.login === 'peer') ? await peerSession(idp) : undefined,
   secret: randomBytes(32).toString('base64url'),
-  prefix: `org-auth-bench:${randomUUID()}:`,
+  prefix: `org-auth-bench:${runId}:`,
+  runId,
   pinned,
 }
 let failed = false
@@ -254,5 +258,9 @@ try {
 } finally {
   await idp?.close()
   await cleanRedis(context.prefix)
+  // Once per hook: the Express and Hono servers of one store share theirs.
+  for (const cleanup of new Set(servers.flatMap((s) => (s.cleanup ? [s.cleanup] : [])))) {
+    await cleanup(env, runId).catch((error: unknown) => log(`  ! cleanup failed: ${String(error)}`))
+  }
 }
 process.exitCode = failed ? 1 : 0

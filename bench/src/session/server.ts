@@ -11,6 +11,7 @@ export const SESSION_ENV = {
   secret: 'BENCH_SESSION_SECRET',
   redisUrl: 'BENCH_REDIS_URL',
   redisPrefix: 'BENCH_REDIS_PREFIX',
+  runId: 'BENCH_RUN_ID',
 } as const
 
 async function start(): Promise<Server> {
@@ -24,6 +25,7 @@ async function start(): Promise<Server> {
     secret: process.env[SESSION_ENV.secret] ?? '',
     redisUrl: process.env[SESSION_ENV.redisUrl] ?? '',
     redisPrefix: process.env[SESSION_ENV.redisPrefix] ?? '',
+    runId: process.env[SESSION_ENV.runId] ?? '',
     env: process.env,
   })
 }

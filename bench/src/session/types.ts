@@ -41,6 +41,8 @@ export interface SessionServerContext {
   redisUrl: string
   /** Key prefix of this run in Redis (every server's keys start with it; deleted afterwards). */
   redisPrefix: string
+  /** This run's id (16 hex digits): for names of its own elsewhere, a database schema say. */
+  runId: string
   /** The child's environment, for what a server needs beyond these (a database URL...). */
   env: NodeJS.ProcessEnv
 }
@@ -61,6 +63,11 @@ export interface SessionServer {
    * at `env.DATABASE_URL`, say): a reason to leave the server out, or `undefined` to run it.
    */
   unavailable?(env: NodeJS.ProcessEnv): Promise<string | undefined>
+  /**
+   * Run in the parent once the bench is over (servers stopped): deletes what the run left behind
+   * outside Redis (whose keys under `redisPrefix` the runner deletes itself), by `runId`.
+   */
+  cleanup?(env: NodeJS.ProcessEnv, runId: string): Promise<void>
   /** One line for the README's table: what the server is. */
   description: string
   /** Starts the server on 127.0.0.1:`port`. */
