@@ -70,18 +70,22 @@ export interface StartOptions {
   cpuProfDir?: string | undefined
   /** CPU to pin the child to, if any. */
   cpu?: number | undefined
+  /** Another child entry than `server.ts` (the session bench has its own). */
+  entry?: string | undefined
+  /** More environment for the child. */
+  env?: Record<string, string> | undefined
 }
 
 export async function startServer(
   config: Omit<ServerConfig, 'port'>,
-  { cpuProfDir, cpu }: StartOptions = {},
+  { cpuProfDir, cpu, entry = SERVER_ENTRY, env = {} }: StartOptions = {},
 ): Promise<RunningServer> {
   const port = await freePort()
   const execArgv = ['--import', TSX_LOADER]
   if (cpuProfDir !== undefined) execArgv.push('--cpu-prof', '--cpu-prof-dir', cpuProfDir)
-  const child = fork(SERVER_ENTRY, [], {
+  const child = fork(entry, [], {
     execArgv,
-    env: { ...process.env, NODE_ENV: 'production', ...serverConfigToEnv({ ...config, port }) },
+    env: { ...process.env, ...env, NODE_ENV: 'production', ...serverConfigToEnv({ ...config, port }) },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   })
   running.add(child)

@@ -11,6 +11,8 @@ export interface LoadOptions {
   duration: number
   connections: number
   pipelining: number
+  /** More request headers (the session bench's `Cookie`). */
+  headers?: Record<string, string> | undefined
 }
 
 export interface LoadStats {
@@ -42,7 +44,7 @@ export async function fire(options: LoadOptions): Promise<autocannon.Result> {
     connections: options.connections,
     pipelining: options.pipelining,
     duration: options.duration,
-    headers: headersFor(options.token),
+    headers: { ...headersFor(options.token), ...options.headers },
     timeout: 10,
   })
 }

@@ -2,6 +2,7 @@
 import {
   delegationStoreContract,
   oneTimeStoreContract,
+  rateLimitStoreContract,
   realClock,
   sessionIdpSidContract,
   sessionIndexContract,
@@ -9,7 +10,12 @@ import {
 } from '@org/test-kit/store-contracts'
 import { createClient as createClient6 } from 'redis6'
 import { afterAll, beforeAll, describe } from 'vitest'
-import { RedisDelegationStore, RedisOneTimeStore, RedisSessionStore } from '../src/index.js'
+import {
+  RedisDelegationStore,
+  RedisOneTimeStore,
+  RedisRateLimitStore,
+  RedisSessionStore,
+} from '../src/index.js'
 import { freshPrefix, REDIS_URL, RUN_PREFIX, skip, useRedis } from './redis.js'
 
 describe.skipIf(skip)('Redis stores (REDIS_URL)', () => {
@@ -45,6 +51,16 @@ describe.skipIf(skip)('Redis stores (REDIS_URL)', () => {
     realClock,
   )
   delegationStoreContract('RedisDelegationStore', async () => new RedisDelegationStore(client(), options()))
+  rateLimitStoreContract(
+    'RedisRateLimitStore',
+    async () => new RedisRateLimitStore(client(), options()),
+    realClock,
+  )
+  rateLimitStoreContract(
+    'RedisRateLimitStore (RESP3)',
+    async () => new RedisRateLimitStore(resp3(), options()),
+    realClock,
+  )
   delegationStoreContract(
     'RedisDelegationStore (RESP3)',
     async () => new RedisDelegationStore(resp3(), options()),
@@ -95,5 +111,10 @@ describe.skipIf(skip)('Redis stores on node-redis 6 (REDIS_URL)', () => {
   delegationStoreContract(
     'RedisDelegationStore',
     async () => new RedisDelegationStore(connected(), options()),
+  )
+  rateLimitStoreContract(
+    'RedisRateLimitStore',
+    async () => new RedisRateLimitStore(connected(), options()),
+    realClock,
   )
 })

@@ -7,15 +7,21 @@
 import { EncryptJWT, jwtDecrypt } from 'jose'
 import { ConfigurationError } from '../errors.js'
 import { isProduction } from '../lib/environment.js'
+import { LruCache } from '../lib/lru.js'
 import { weakness } from './weak-secrets.js'
 
 /** Below this, a secret is guessable offline from one cookie. */
 const MIN_SECRET_LENGTH = 32
+/**
+ * Unsealed values are remembered by their last characters: the GCM tag and a little ciphertext.
+ * A hit is confirmed against the whole value, so a colliding key can only cause a miss.
+ */
+const CACHE_KEY_LENGTH = 32
 const encoder = new TextEncoder()
 
 interface DerivedKey {
   kid: string
-  key: Uint8Array
+  key: CryptoKey
 }
 
 export interface Unsealed {
@@ -70,12 +76,15 @@ async function derive(secret: string, purpose: string): Promise<DerivedKey> {
       material,
       length,
     )
-  const [key, kid] = await Promise.all([
+  const [raw, kid] = await Promise.all([
     bits(`org-auth ${purpose} A256GCM`, 256),
     // The kid names the secret without revealing anything about the key.
     bits(`org-auth ${purpose} kid`, 64),
   ])
-  return { key: new Uint8Array(key), kid: base64url(new Uint8Array(kid)) }
+  // Imported once: given raw bytes, jose imports the key again on every seal and unseal, which
+  // cost as much as the AES-GCM decryption itself on each request carrying a session cookie.
+  const key = await crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt'])
+  return { key, kid: base64url(new Uint8Array(kid)) }
 }
 
 /** A sealer for one purpose (`session`, `transaction`) over the given secrets, newest first; `now` in epoch ms. */
@@ -121,6 +130,51 @@ export function createSealer(
         // Tampered, expired, retired: all mean "no valid value"; the reason is not the client's business.
         return undefined
       }
+    },
+  }
+}
+
+interface Remembered {
+  /** The whole sealed value: a hit must match it exactly. */
+  value: string
+  unsealed: Unsealed
+  /** Epoch ms: the value's `exp`, after which the full check refuses it. */
+  until: number
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const child of Object.values(value)) deepFreeze(child)
+  }
+  return value
+}
+
+/**
+ * The same sealer, remembering up to `maxEntries` values it unsealed until each one's `exp`: a
+ * browser sends the same session cookie with every request, and decrypting it (Web Crypto's
+ * AES-GCM, an asynchronous job, plus parsing) cost more than the rest of a session check. Only
+ * values that passed the full check are remembered, and a hit is the exact same string, so
+ * nothing unseals from the cache that would not unseal now: the secrets of a sealer never change,
+ * and an entry ends when the value expires. Payloads are frozen, since every hit shares them.
+ */
+export function withUnsealCache(sealer: Sealer, now: () => number = Date.now, maxEntries = 1000): Sealer {
+  const cache = new LruCache<Remembered>(maxEntries)
+  return {
+    seal: (payload, expiresAt) => sealer.seal(payload, expiresAt),
+    async unseal(value) {
+      const key = value.slice(-CACHE_KEY_LENGTH)
+      const hit = cache.get(key)
+      if (hit !== undefined && hit.value === value) {
+        if (hit.until > now()) return hit.unsealed
+        cache.delete(key)
+      }
+      const unsealed = await sealer.unseal(value)
+      const expiresAt = unsealed?.payload['exp']
+      if (unsealed !== undefined && typeof expiresAt === 'number') {
+        cache.set(key, { value, unsealed: deepFreeze(unsealed), until: expiresAt * 1000 })
+      }
+      return unsealed
     },
   }
 }

@@ -8,7 +8,7 @@ import { randomToken } from '../oauth/pkce.js'
 import type { TokenSet } from '../oauth/token-set.js'
 import type { AuthConfig, Site } from './auth-config.js'
 import { deleteChunked, readChunked, writeChunked } from './cookies.js'
-import type { Sealer } from './seal.js'
+import { type Sealer, withUnsealCache } from './seal.js'
 import type { SessionData, SessionStore, SessionTokens } from './session-store.js'
 
 /** A cookie value stays below the 4096-byte limit with room for the name and attributes. */
@@ -105,7 +105,8 @@ export class SessionCookies {
 
   constructor(config: AuthConfig, sealer: Sealer) {
     this.#config = config
-    this.#sealer = sealer
+    // Every request of a signed-in browser carries the same cookie: unsealed once per value.
+    this.#sealer = withUnsealCache(sealer, config.now)
   }
 
   /** The valid session of a request, or `undefined` (no cookie, tampered, retired secret, expired, unknown id). */
