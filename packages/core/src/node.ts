@@ -34,6 +34,7 @@ export {
   ResponseAlreadySentError,
   type SendWebResponseOptions,
   sendWebResponse,
+  sessionRequestBuilder,
   type ToWebRequestOptions,
   toWebRequest,
   type WebHandler,

@@ -24,6 +24,7 @@ import {
   RequestTooLargeError,
   ResponseAlreadySentError,
   sendWebResponse,
+  sessionRequestBuilder,
   toWebRequest,
 } from '../src/node.js'
 
@@ -721,6 +722,79 @@ describe('toWebRequest on its own', () => {
     expect(answer.status).toBe(500)
     expect(JSON.parse(answer.body).error).toBe('server_error')
     expect(await reported.promise).toMatchObject({ code: 'ERR_BODY_CONSUMED' })
+  })
+})
+
+describe('sessionRequestBuilder', () => {
+  it('keeps the URL, the method and the headers the session functions read, and nothing else', async () => {
+    let seen:
+      | { url: string; method: string; headers: [string, string][]; body: unknown; signal: boolean }
+      | undefined
+    const build = sessionRequestBuilder({ trustProxy: true })
+    const { port } = await listen((req, res) => {
+      const request = build(req)
+      seen = {
+        url: request.url,
+        method: request.method,
+        headers: [...request.headers],
+        body: request.body,
+        signal: request.signal.aborted,
+      }
+      res.end()
+    })
+    await send(
+      {
+        port,
+        method: 'POST',
+        path: '/sessions/revoke?x=1',
+        headers: {
+          host: 'app.internal',
+          'x-forwarded-host': 'app.example.com',
+          'x-forwarded-proto': 'https',
+          cookie: ['a=1', 'b=2'],
+          accept: 'text/html',
+          origin: 'https://app.example.com',
+          'sec-fetch-site': 'same-origin',
+          'sec-fetch-mode': 'navigate',
+          authorization: 'Bearer secret-token',
+          'x-custom': 'dropped',
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+      },
+      'handle=abc',
+    )
+    expect(seen?.url).toBe('https://app.example.com/sessions/revoke?x=1')
+    expect(seen?.method).toBe('POST') // a body-less copy of a POST stays a POST (same-origin checks)
+    expect(seen?.body).toBeNull()
+    expect(seen?.signal).toBe(false)
+    expect(Object.fromEntries(seen?.headers ?? [])).toEqual({
+      accept: 'text/html',
+      cookie: 'a=1; b=2',
+      host: 'app.internal',
+      origin: 'https://app.example.com',
+      'sec-fetch-mode': 'navigate',
+      'sec-fetch-site': 'same-origin',
+      'x-forwarded-host': 'app.example.com',
+      'x-forwarded-proto': 'https',
+    })
+  })
+
+  it('checks its options once, and refuses a malformed Host like toWebRequest', async () => {
+    expect(() => sessionRequestBuilder({ origin: 'not a url' })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+    )
+    let thrown: unknown
+    const build = sessionRequestBuilder()
+    const { port } = await listen((req, res) => {
+      try {
+        build(req)
+      } catch (error) {
+        thrown = error
+      }
+      res.end()
+    })
+    await send({ port, path: '/', headers: { host: 'bad host/' } })
+    expect(thrown).toMatchObject({ code: 'ERR_HOST_INVALID', status: 400 })
   })
 })
 

@@ -13,7 +13,12 @@ import {
   type SessionSummary,
   scopeNames,
 } from '@org/auth-core'
-import { nodeHandler, sendWebResponse, type ToWebRequestOptions, toWebRequest } from '@org/auth-core/node'
+import {
+  nodeHandler,
+  sendWebResponse,
+  sessionRequestBuilder,
+  type ToWebRequestOptions,
+} from '@org/auth-core/node'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { setAuth } from './request-auth.js'
 
@@ -21,7 +26,8 @@ import { setAuth } from './request-auth.js'
 export type AuthMiddlewareOptions = Pick<ToWebRequestOptions, 'bodyLimit' | 'trustProxy' | 'origin'>
 
 const AUTH = Symbol.for('@org/auth-express/auth')
-type WithAuth = Request & { [AUTH]?: { auth: Auth; bridge: AuthMiddlewareOptions } }
+type SessionRequest = (req: Request) => globalThis.Request
+type WithAuth = Request & { [AUTH]?: { auth: Auth; sessionRequest: SessionRequest } }
 
 /** The middleware of {@link auth}, carrying the `Auth` it serves. */
 export type AuthMiddleware = RequestHandler & { readonly auth: Auth }
@@ -36,7 +42,8 @@ export type AuthMiddleware = RequestHandler & { readonly auth: Auth }
 export function auth(config: AuthOptions | Auth, options: AuthMiddlewareOptions = {}): AuthMiddleware {
   const instance = resolveAuth(config, options)
   const serve = nodeHandler(instance.handler, options)
-  const state = { auth: instance, bridge: options }
+  // The session functions' requests, built with these options (checked once, here).
+  const state = { auth: instance, sessionRequest: sessionRequestBuilder(options) as SessionRequest }
   const middleware: RequestHandler = function authMiddleware(req, res, next) {
     ;(req as WithAuth)[AUTH] = state
     // The full path, as the bridge gives it to the handler, wherever this middleware is mounted.
@@ -56,11 +63,6 @@ function stateOf(req: Request) {
   return state
 }
 
-/** A body-less Web request for the session check: the body stays for the route's own parser. */
-function sessionRequest(req: Request, bridge: AuthMiddlewareOptions): globalThis.Request {
-  return toWebRequest(req, { ...bridge, body: false })
-}
-
 /**
  * Requires a signed-in user: `getAuth(req)` (and `req.auth`) then holds `{ claims, token, scopes, session }`.
  * Without a session, page navigations are redirected to the login route (and back afterwards),
@@ -73,8 +75,8 @@ export function requireSession(options: RequireSessionOptions = {}): RequestHand
   return function requireSessionMiddleware(req: Request, res: Response, next: NextFunction): void {
     let pending: ReturnType<Auth['requireSession']>
     try {
-      const { auth, bridge } = stateOf(req)
-      pending = auth.requireSession(sessionRequest(req, bridge), options)
+      const { auth, sessionRequest } = stateOf(req)
+      pending = auth.requireSession(sessionRequest(req), options)
     } catch (error) {
       next(error)
       return
@@ -96,8 +98,8 @@ export function requireSession(options: RequireSessionOptions = {}): RequestHand
  * refreshes or renews: put `requireSession()` on routes that need a fresh access token.
  */
 export async function getSession(req: Request): Promise<Session | null> {
-  const { auth, bridge } = stateOf(req)
-  return auth.getSession(sessionRequest(req, bridge))
+  const { auth, sessionRequest } = stateOf(req)
+  return auth.getSession(sessionRequest(req))
 }
 
 /**
@@ -105,14 +107,14 @@ export async function getSession(req: Request): Promise<Session | null> {
  * when signed out. Needs a `session.store` that indexes sessions by user.
  */
 export async function listSessions(req: Request): Promise<SessionSummary[] | null> {
-  const { auth, bridge } = stateOf(req)
-  return auth.listSessions(sessionRequest(req, bridge))
+  const { auth, sessionRequest } = stateOf(req)
+  return auth.listSessions(sessionRequest(req))
 }
 
 /** Ends one of the signed-in user's sessions (by `handle`); whether it existed. Same-origin requests only. */
 export async function revokeSession(req: Request, handle: string): Promise<boolean> {
-  const { auth, bridge } = stateOf(req)
-  return auth.revokeSession(sessionRequest(req, bridge), handle)
+  const { auth, sessionRequest } = stateOf(req)
+  return auth.revokeSession(sessionRequest(req), handle)
 }
 
 /**
@@ -124,8 +126,8 @@ export async function revokeAllSessions(
   res: Response,
   options: { keepCurrent?: boolean } = {},
 ): Promise<number> {
-  const { auth, bridge } = stateOf(req)
-  const { revoked, cookies } = await auth.revokeAllSessions(sessionRequest(req, bridge), options)
+  const { auth, sessionRequest } = stateOf(req)
+  const { revoked, cookies } = await auth.revokeAllSessions(sessionRequest(req), options)
   for (const cookie of cookies) res.append('Set-Cookie', cookie)
   return revoked
 }

@@ -3,6 +3,8 @@
  * an `Auth`, and the Node-bridge middleware of the login routes. Every option is checked here,
  * so a mistake stops the application from starting instead of failing its first request.
  */
+
+import type { IncomingMessage } from 'node:http'
 import {
   type Auth,
   type AuthError,
@@ -14,7 +16,12 @@ import {
   resolveVerifier,
   type TokenVerifierOptions,
 } from '@org/auth-core'
-import { type NodeMiddleware, nodeHandler, type ToWebRequestOptions } from '@org/auth-core/node'
+import {
+  type NodeMiddleware,
+  nodeHandler,
+  sessionRequestBuilder,
+  type ToWebRequestOptions,
+} from '@org/auth-core/node'
 
 /** How the public URL of a request is found, and the body limit of the login routes. */
 export type AuthBridgeOptions = Pick<ToWebRequestOptions, 'bodyLimit' | 'trustProxy' | 'origin'>
@@ -62,6 +69,8 @@ export interface AuthRuntime {
   /** The login routes through the core's Node bridge, when `login` is set. */
   readonly serveLogin: NodeMiddleware | undefined
   readonly bridge: AuthBridgeOptions
+  /** The session functions' requests, built with `bridge` (checked once). */
+  readonly sessionRequest: (req: IncomingMessage) => Request
   readonly errorResponse: ErrorResponseOptions
   readonly onError: ((error: AuthError) => void) | undefined
 }
@@ -92,6 +101,7 @@ export function createRuntime(
     serveLogin:
       auth === undefined ? undefined : nodeHandler(auth.handler, { ...bridge, onError: reportServerError }),
     bridge: { ...bridge },
+    sessionRequest: sessionRequestBuilder(bridge),
     errorResponse: realm === undefined ? {} : { realm },
     onError,
   })

@@ -15,7 +15,6 @@ import {
   type SessionCheck,
   scopeNames,
 } from '@org/auth-core'
-import { toWebRequest } from '@org/auth-core/node'
 import { AUTH_RUNTIME } from './auth.constants.js'
 import { type AuthenticatedRequest, SessionMetadata } from './auth.decorators.js'
 import { applyHeaders, SessionCheckException } from './auth.exception.js'
@@ -107,7 +106,7 @@ export function sessionRequirements(reflector: Reflector, context: ExecutionCont
 
 /** A body-less Web request for a session check: the body stays for the route's own parser. */
 export function sessionRequest(req: IncomingMessage, runtime: AuthRuntime): Request {
-  return toWebRequest(req, { ...runtime.bridge, body: false })
+  return runtime.sessionRequest(req)
 }
 
 /**

@@ -174,7 +174,7 @@ function pathOf(req: IncomingMessage): string {
  * repeated `Authorization`, for one); repeats are joined with `, ` as Fetch does, except `Cookie`,
  * whose pieces are joined with `; ` (RFC 9113 §8.2.3) so cookie parsers see every cookie.
  */
-function headersOf(req: IncomingMessage): Headers {
+function headersOf(req: IncomingMessage, keep?: ReadonlySet<string>): Headers {
   const headers = new Headers()
   const cookies: string[] = []
   const raw = req.rawHeaders
@@ -184,7 +184,7 @@ function headersOf(req: IncomingMessage): Headers {
       const value = raw[i + 1] as string
       if (name.startsWith(':')) continue // HTTP/2 pseudo-headers
       if (name.length === 6 && name.toLowerCase() === 'cookie') cookies.push(value)
-      else headers.append(name, value)
+      else if (keep === undefined || keep.has(name.toLowerCase())) headers.append(name, value)
     }
     if (cookies.length > 0) headers.set('cookie', cookies.join('; '))
   } catch {
@@ -258,6 +258,43 @@ function createRequest(
     init.duplex = 'half'
   }
   return new Request(url, init)
+}
+
+/**
+ * The headers the session functions of `createAuth` read (`requireSession`, `getSession`, session
+ * management), plus those the bridge itself reads for the URL. Nothing else is copied.
+ */
+const SESSION_HEADERS: ReadonlySet<string> = new Set([
+  'cookie',
+  'accept',
+  'origin',
+  'sec-fetch-site',
+  'sec-fetch-mode',
+  'sec-fetch-dest',
+  'user-agent',
+  'host',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+])
+
+/**
+ * A builder of the requests adapters pass to the session functions of `createAuth`, with the
+ * options checked once: the URL as {@link toWebRequest} finds it, no body (it stays for the route's
+ * own parser), only the headers those functions read, and no disconnect signal (a token refresh
+ * is shared by the requests of a session: one client leaving must not cancel it). On the hot path
+ * of every session-protected route, copying and validating every header and wiring an abort
+ * signal cost more than the session check itself.
+ */
+export function sessionRequestBuilder(options: ToWebRequestOptions = {}): (req: IncomingMessage) => Request {
+  const settings = bridgeSettings(options)
+  return (req) => {
+    const method = req.method ?? 'GET'
+    if (FORBIDDEN_METHOD.test(method)) {
+      throw new InvalidRequestError('ERR_METHOD_UNSUPPORTED', `The ${method} method is not supported`, 405)
+    }
+    const headers = headersOf(req, SESSION_HEADERS)
+    return new Request(`${originOf(req, headers, settings)}${pathOf(req)}`, { method, headers })
+  }
 }
 
 /**
