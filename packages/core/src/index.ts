@@ -147,6 +147,7 @@ export {
   type RateLimitCount,
   type RateLimitStore,
 } from './web/rate-limit-store.js'
+export type { RequestLike } from './web/request-like.js'
 export {
   type RequireSessionOptions,
   type SessionAuthContext,

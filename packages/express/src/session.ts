@@ -7,6 +7,7 @@ import {
   type Auth,
   type AuthOptions,
   ConfigurationError,
+  type RequestLike,
   type RequireSessionOptions,
   resolveAuth,
   type Session,
@@ -26,7 +27,7 @@ import { setAuth } from './request-auth.js'
 export type AuthMiddlewareOptions = Pick<ToWebRequestOptions, 'bodyLimit' | 'trustProxy' | 'origin'>
 
 const AUTH = Symbol.for('@org/auth-express/auth')
-type SessionRequest = (req: Request) => globalThis.Request
+type SessionRequest = (req: Request) => RequestLike
 type WithAuth = Request & { [AUTH]?: { auth: Auth; sessionRequest: SessionRequest } }
 
 /** The middleware of {@link auth}, carrying the `Auth` it serves. */
@@ -43,7 +44,7 @@ export function auth(config: AuthOptions | Auth, options: AuthMiddlewareOptions 
   const instance = resolveAuth(config, options)
   const serve = nodeHandler(instance.handler, options)
   // The session functions' requests, built with these options (checked once, here).
-  const state = { auth: instance, sessionRequest: sessionRequestBuilder(options) as SessionRequest }
+  const state = { auth: instance, sessionRequest: sessionRequestBuilder(options) }
   const middleware: RequestHandler = function authMiddleware(req, res, next) {
     ;(req as WithAuth)[AUTH] = state
     // The full path, as the bridge gives it to the handler, wherever this middleware is mounted.

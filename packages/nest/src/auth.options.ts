@@ -12,6 +12,7 @@ import {
   type BearerVerifier,
   ConfigurationError,
   type ErrorResponseOptions,
+  type RequestLike,
   resolveAuth,
   resolveVerifier,
   type TokenVerifierOptions,
@@ -70,7 +71,7 @@ export interface AuthRuntime {
   readonly serveLogin: NodeMiddleware | undefined
   readonly bridge: AuthBridgeOptions
   /** The session functions' requests, built with `bridge` (checked once). */
-  readonly sessionRequest: (req: IncomingMessage) => Request
+  readonly sessionRequest: (req: IncomingMessage) => RequestLike
   readonly errorResponse: ErrorResponseOptions
   readonly onError: ((error: AuthError) => void) | undefined
 }

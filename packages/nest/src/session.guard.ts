@@ -11,6 +11,7 @@ import { HttpAdapterHost, Reflector } from '@nestjs/core'
 import {
   type Auth,
   ConfigurationError,
+  type RequestLike,
   type RequireSessionOptions,
   type SessionCheck,
   scopeNames,
@@ -105,7 +106,7 @@ export function sessionRequirements(reflector: Reflector, context: ExecutionCont
 }
 
 /** A body-less Web request for a session check: the body stays for the route's own parser. */
-export function sessionRequest(req: IncomingMessage, runtime: AuthRuntime): Request {
+export function sessionRequest(req: IncomingMessage, runtime: AuthRuntime): RequestLike {
   return runtime.sessionRequest(req)
 }
 

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { AuthError, ConfigurationError, isAuthError, nameErrorClass } from '../errors.js'
 import { authErrorResponse } from '../http/error-response.js'
+import type { RequestLike } from '../web/request-like.js'
 import {
   BodyConsumedError,
   encodeParsedBody,
@@ -132,7 +133,11 @@ function validHost(host: string | undefined): host is string {
  * Reads the Web headers, not `req.headers`: Node keeps the first of two `Host` headers there,
  * while the joined value (`a, b`) is refused here, as RFC 9112 §3.2 asks of an ambiguous request.
  */
-function originOf(req: IncomingMessage, headers: Headers, settings: BridgeSettings): string {
+function originOf(
+  req: IncomingMessage,
+  headers: { get(name: string): string | null },
+  settings: BridgeSettings,
+): string {
   if (settings.origin !== undefined) return settings.origin
   let protocol = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http'
   // HTTP/2 (compatibility API) carries the authority in a pseudo-header instead of Host.
@@ -174,7 +179,7 @@ function pathOf(req: IncomingMessage): string {
  * repeated `Authorization`, for one); repeats are joined with `, ` as Fetch does, except `Cookie`,
  * whose pieces are joined with `; ` (RFC 9113 §8.2.3) so cookie parsers see every cookie.
  */
-function headersOf(req: IncomingMessage, keep?: ReadonlySet<string>): Headers {
+function headersOf(req: IncomingMessage): Headers {
   const headers = new Headers()
   const cookies: string[] = []
   const raw = req.rawHeaders
@@ -184,7 +189,7 @@ function headersOf(req: IncomingMessage, keep?: ReadonlySet<string>): Headers {
       const value = raw[i + 1] as string
       if (name.startsWith(':')) continue // HTTP/2 pseudo-headers
       if (name.length === 6 && name.toLowerCase() === 'cookie') cookies.push(value)
-      else if (keep === undefined || keep.has(name.toLowerCase())) headers.append(name, value)
+      else headers.append(name, value)
     }
     if (cookies.length > 0) headers.set('cookie', cookies.join('; '))
   } catch {
@@ -261,39 +266,43 @@ function createRequest(
 }
 
 /**
- * The headers the session functions of `createAuth` read (`requireSession`, `getSession`, session
- * management), plus those the bridge itself reads for the URL. Nothing else is copied.
+ * A header of a Node request as Fetch's `Headers.get` gives it, read from `rawHeaders` (Node's
+ * `headers` keeps only the first of a repeated `Host`, which must be refused, RFC 9112 §3.2):
+ * repeats joined with `, `, the `Cookie` pieces with `; `. Node's parser has already refused
+ * malformed names and values.
  */
-const SESSION_HEADERS: ReadonlySet<string> = new Set([
-  'cookie',
-  'accept',
-  'origin',
-  'sec-fetch-site',
-  'sec-fetch-mode',
-  'sec-fetch-dest',
-  'user-agent',
-  'host',
-  'x-forwarded-host',
-  'x-forwarded-proto',
-])
+function rawHeader(req: IncomingMessage, name: string): string | null {
+  const raw = req.rawHeaders
+  let value: string | null = null
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const key = raw[i] as string
+    if (key.length !== name.length || key.toLowerCase() !== name) continue
+    const piece = raw[i + 1] as string
+    value = value === null ? piece : `${value}${name === 'cookie' ? '; ' : ', '}${piece}`
+  }
+  return value
+}
 
 /**
- * A builder of the requests adapters pass to the session functions of `createAuth`, with the
- * options checked once: the URL as {@link toWebRequest} finds it, no body (it stays for the route's
- * own parser), only the headers those functions read, and no disconnect signal (a token refresh
- * is shared by the requests of a session: one client leaving must not cancel it). On the hot path
- * of every session-protected route, copying and validating every header and wiring an abort
- * signal cost more than the session check itself.
+ * A builder of the requests adapters pass to the session functions of `createAuth`
+ * (`requireSession`, `getSession`, session management), with the options checked once: the URL
+ * and method as {@link toWebRequest} finds them, and headers read from the Node request in place.
+ * No body (it stays for the route's own parser) and no disconnect signal (a token refresh is
+ * shared by the requests of a session: one client leaving must not cancel it). On the hot path of
+ * every session-protected route, copying every header into a Fetch `Request` (and the abort signal
+ * each one carries) cost more than the session check itself.
  */
-export function sessionRequestBuilder(options: ToWebRequestOptions = {}): (req: IncomingMessage) => Request {
+export function sessionRequestBuilder(
+  options: ToWebRequestOptions = {},
+): (req: IncomingMessage) => RequestLike {
   const settings = bridgeSettings(options)
   return (req) => {
     const method = req.method ?? 'GET'
     if (FORBIDDEN_METHOD.test(method)) {
       throw new InvalidRequestError('ERR_METHOD_UNSUPPORTED', `The ${method} method is not supported`, 405)
     }
-    const headers = headersOf(req, SESSION_HEADERS)
-    return new Request(`${originOf(req, headers, settings)}${pathOf(req)}`, { method, headers })
+    const headers = { get: (name: string) => rawHeader(req, name.toLowerCase()) }
+    return { url: `${originOf(req, headers, settings)}${pathOf(req)}`, method, headers }
   }
 }
 

@@ -9,6 +9,7 @@ import type { AuthOptions } from './auth-options.js'
 import { type CookieAttributes, MAX_CHUNKS } from './cookies.js'
 import type { OnLogin } from './login-hook.js'
 import { MemoryOneTimeStore, type OneTimeStore } from './one-time-store.js'
+import type { RequestLike } from './request-like.js'
 import { checkSecrets } from './seal.js'
 import type { SessionStore } from './session-store.js'
 import { MAX_TRANSACTION_COOKIES } from './transaction.js'
@@ -231,7 +232,7 @@ function siteAt(origin: string): Site {
  * development) is taken from the request, and any other answers `ERR_BASE_URL_REQUIRED`: a
  * forged `Host` must not choose the redirect URI or drop the `Secure` attribute.
  */
-export function siteResolver(config: AuthConfig): (request: Request) => Site {
+export function siteResolver(config: AuthConfig): (request: RequestLike) => Site {
   if (config.baseUrl !== undefined) {
     const fixed = siteAt(config.baseUrl)
     return () => fixed

@@ -10,6 +10,7 @@ import { type AuthConfig, resolveConfig, siteResolver } from './auth-config.js'
 import type { AuthOptions } from './auth-options.js'
 import { backchannelLogout } from './backchannel-logout.js'
 import { parseCookies } from './cookies.js'
+import { asRequest, type RequestLike } from './request-like.js'
 import { checkSession, type RequireSessionOptions, type SessionCheck } from './require-session.js'
 import { errorPage, json } from './responses.js'
 import { safeReturnTo } from './return-to.js'
@@ -32,43 +33,43 @@ export interface Auth {
    * session is extended, an access token due for refresh is refreshed (once per session, however
    * many requests ask), and leftover invalid cookies are deleted. Use this in middleware.
    */
-  resolveSession(request: Request): Promise<ResolvedSession>
+  resolveSession(request: RequestLike): Promise<ResolvedSession>
   /**
    * The session, read-only: no renewal and no refresh (a refresh that cannot write its rotated
    * refresh token back would lose it). For places that cannot set cookies.
    */
-  getSession(request: Request): Promise<Session | null>
+  getSession(request: RequestLike): Promise<Session | null>
   /**
    * The session where no cookie can be written (a React Server Component): with a session store,
    * a due refresh happens and is saved there; without one nothing is refreshed, since a rotated
    * refresh token that cannot be written back would be lost.
    */
-  resolveSessionWithoutCookies(request: Request): Promise<Session | null>
+  resolveSessionWithoutCookies(request: RequestLike): Promise<Session | null>
   /**
    * For middleware guarding pages and APIs: the session (as the `auth` context adapters attach)
    * with the cookies to set, or the response to answer instead (login redirect, 401, 403; 503
    * with `Retry-After` when the session store is unreachable).
    */
-  requireSession(request: Request, options?: RequireSessionOptions): Promise<SessionCheck>
+  requireSession(request: RequestLike, options?: RequireSessionOptions): Promise<SessionCheck>
   /** The login route's URL for a page that needs a session (`returnTo` kept if same-origin). */
-  loginUrl(request: Request, returnTo?: string): string
+  loginUrl(request: RequestLike, returnTo?: string): string
   /**
    * The signed-in user's sessions (created, last seen, browser, which is this one), newest first;
    * `null` when the request is signed out. Needs a `session.store` that indexes sessions by user
    * (`MemorySessionStore` does), else `ERR_SESSION_STORE_REQUIRED`.
    */
-  listSessions(request: Request): Promise<SessionSummary[] | null>
+  listSessions(request: RequestLike): Promise<SessionSummary[] | null>
   /**
    * Ends one of the signed-in user's sessions, by the `handle` `listSessions` gave; whether it
    * existed. Only from this application (`Sec-Fetch-Site`/`Origin`), else `ERR_CROSS_SITE_REQUEST`.
    */
-  revokeSession(request: Request, handle: string): Promise<boolean>
+  revokeSession(request: RequestLike, handle: string): Promise<boolean>
   /**
    * "Sign out everywhere": ends every session of the signed-in user (`keepCurrent: true`: every
    * other one). Send the returned cookies with the response (they clear this browser's session).
    */
   revokeAllSessions(
-    request: Request,
+    request: RequestLike,
     options?: { keepCurrent?: boolean },
   ): Promise<{ revoked: number; cookies: string[] }>
   /**
@@ -78,7 +79,7 @@ export interface Auth {
    * names its session, `sid`, so signing out there ends only the sessions of that login here).
    * Absolute URLs on `baseUrl`, else on the origin of `request`.
    */
-  registrationMetadata(request?: Request): RegistrationMetadata
+  registrationMetadata(request?: RequestLike): RegistrationMetadata
   /** The resolved route paths (`login`, `callback`, `logout`, `session`, `backchannelLogout`). */
   readonly paths: Readonly<AuthConfig['paths']>
 }
@@ -133,9 +134,9 @@ export function createAuth(options: AuthOptions): Auth {
     [config.paths.session, session],
   ])
 
-  const fail = async (error: unknown, request: Request, cookies: string[] = []): Promise<Response> => {
+  const fail = async (error: unknown, request: RequestLike, cookies: string[] = []): Promise<Response> => {
     if (!isAuthError(error)) throw error
-    const custom = await options.onError?.(error, request)
+    const custom = await options.onError?.(error, asRequest(request))
     if (custom !== undefined) {
       for (const cookie of cookies) custom.headers.append('set-cookie', cookie)
       return custom
@@ -169,11 +170,17 @@ export function createAuth(options: AuthOptions): Auth {
     resolver,
   })
 
-  const resolveSession = async (request: Request): Promise<ResolvedSession> => {
-    const ctx = contextOf(request)
+  /** What the session functions need of a request: its site and its cookies. */
+  const sessionContextOf = (request: RequestLike) => ({
+    site: siteOf(request),
+    cookies: parseCookies(request.headers.get('cookie')),
+  })
+
+  const resolveSession = async (request: RequestLike): Promise<ResolvedSession> => {
+    const ctx = sessionContextOf(request)
     return resolver.resolve(ctx.site, ctx.cookies)
   }
-  const loginUrl = (request: Request, returnTo?: string): string => {
+  const loginUrl = (request: RequestLike, returnTo?: string): string => {
     const { origin } = siteOf(request)
     const url = new URL(config.paths.login, origin)
     const safe = returnTo === undefined ? undefined : safeReturnTo(returnTo, origin)
@@ -221,12 +228,12 @@ export function createAuth(options: AuthOptions): Auth {
     },
     resolveSession,
     async getSession(request) {
-      const ctx = contextOf(request)
+      const ctx = sessionContextOf(request)
       return resolver.peek(ctx.site, ctx.cookies)
     },
     async resolveSessionWithoutCookies(request) {
       if (config.store !== undefined) return (await resolveSession(request)).session
-      const ctx = contextOf(request)
+      const ctx = sessionContextOf(request)
       return resolver.peek(ctx.site, ctx.cookies)
     },
     async requireSession(request, options = {}) {
@@ -248,7 +255,7 @@ export function createAuth(options: AuthOptions): Auth {
         throw new ConfigurationError('registrationMetadata() needs a request when "baseUrl" is not set')
       }
       const { origin } =
-        config.baseUrl === undefined ? siteOf(request as Request) : { origin: config.baseUrl }
+        config.baseUrl === undefined ? siteOf(request as RequestLike) : { origin: config.baseUrl }
       return {
         redirect_uris: [`${origin}${config.paths.callback}`],
         post_logout_redirect_uris: [`${origin}${config.afterLogout}`],
@@ -261,15 +268,15 @@ export function createAuth(options: AuthOptions): Auth {
       }
     },
     async listSessions(request) {
-      const ctx = contextOf(request)
+      const ctx = sessionContextOf(request)
       return manager.list(ctx.site, ctx.cookies)
     },
     async revokeSession(request, handle) {
-      const ctx = contextOf(request)
+      const ctx = sessionContextOf(request)
       return manager.revoke(request, ctx.site, ctx.cookies, handle)
     },
     async revokeAllSessions(request, options = {}) {
-      const ctx = contextOf(request)
+      const ctx = sessionContextOf(request)
       return manager.revokeAll(request, ctx.site, ctx.cookies, options.keepCurrent === true)
     },
   }

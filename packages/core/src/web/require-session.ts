@@ -5,6 +5,7 @@
  * HTML login page is useless to a script.
  */
 import { missingScopes, parseScope } from '../scopes.js'
+import type { RequestLike } from './request-like.js'
 import { json, redirect } from './responses.js'
 import type { Session } from './session-resolver.js'
 
@@ -44,7 +45,7 @@ export function sessionAuthContext(session: Session): SessionAuthContext {
   })
 }
 
-function isNavigation(request: Request): boolean {
+function isNavigation(request: RequestLike): boolean {
   const mode = request.headers.get('sec-fetch-mode')
   if (mode !== null) return mode === 'navigate'
   return (
@@ -55,7 +56,7 @@ function isNavigation(request: Request): boolean {
 
 /** Turns a resolved session into the check's outcome, for `createAuth().requireSession`. */
 export function checkSession(
-  request: Request,
+  request: RequestLike,
   session: Session | null,
   cookies: string[],
   loginUrl: (returnTo: string) => string,

@@ -1,5 +1,6 @@
 /** Small Response builders of the login routes, and the same-origin check of state-changing routes. */
 import type { AuthError } from '../errors.js'
+import type { RequestLike } from './request-like.js'
 
 function withCookies(headers: Headers, cookies: readonly string[]): Headers {
   for (const cookie of cookies) headers.append('set-cookie', cookie)
@@ -62,7 +63,7 @@ export function errorPage(error: AuthError, loginPath: string, cookies: readonly
  * a request with neither is refused, since nothing proves where it comes from. `origin` is the
  * application's own origin.
  */
-export function isSameOrigin(request: Request, origin: string): boolean {
+export function isSameOrigin(request: RequestLike, origin: string): boolean {
   const fetchSite = request.headers.get('sec-fetch-site')
   if (fetchSite !== null) {
     return fetchSite === 'same-origin' || (fetchSite === 'none' && request.method === 'GET')

@@ -6,6 +6,7 @@
  */
 import { ConfigurationError, SessionError } from '../errors.js'
 import type { AuthConfig, Site } from './auth-config.js'
+import type { RequestLike } from './request-like.js'
 import { isSameOrigin } from './responses.js'
 import type { SessionCookies } from './session-cookie.js'
 import type { SessionResolver } from './session-resolver.js'
@@ -66,7 +67,7 @@ export class SessionManager {
   }
 
   /** Ending sessions changes state: only on a request from this application itself. */
-  #sameOrigin(request: Request, site: Site): void {
+  #sameOrigin(request: RequestLike, site: Site): void {
     if (!isSameOrigin(request, site.origin)) {
       throw new SessionError(
         'ERR_CROSS_SITE_REQUEST',
@@ -96,7 +97,12 @@ export class SessionManager {
   }
 
   /** Ends the user's session named by `handle`; whether there was one. Never another user's. */
-  async revoke(request: Request, site: Site, cookies: Map<string, string>, handle: string): Promise<boolean> {
+  async revoke(
+    request: RequestLike,
+    site: Site,
+    cookies: Map<string, string>,
+    handle: string,
+  ): Promise<boolean> {
     this.#sameOrigin(request, site)
     const store = this.#store()
     const current = await this.#current(site, cookies)
@@ -115,7 +121,7 @@ export class SessionManager {
    * ended and the `Set-Cookie` lines that clear this browser's cookie when its session ended too.
    */
   async revokeAll(
-    request: Request,
+    request: RequestLike,
     site: Site,
     cookies: Map<string, string>,
     keepCurrent: boolean,
