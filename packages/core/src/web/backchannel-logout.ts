@@ -21,6 +21,11 @@ import type { SessionData, SessionStore } from './session-store.js'
 export const MAX_BACKCHANNEL_BODY = 16 * 1024
 /** Seconds a `jti` is remembered beyond the token's maximum age (clock skew between instances). */
 const REPLAY_MARGIN = 60
+/**
+ * The largest `leeway` an `OAuthClient` takes (seconds): the validator accepts a token until
+ * `iat + maxTokenAge + leeway`, so its `jti` must be remembered at least that long.
+ */
+const MAX_LEEWAY = 600
 
 export interface BackchannelContext {
   config: AuthConfig
@@ -96,7 +101,9 @@ async function performLogout(ctx: BackchannelContext, request: Request): Promise
   // Single use on every instance sharing the store, for as long as the token could pass: a
   // replayed `sub` token would otherwise end sessions the user started after the logout.
   const key = await oneTimeKey('backchannel-logout', `${claims.iss} ${claims.jti}`)
-  if (!(await config.oneTimeStore.consume(key, claims.iat + settings.maxTokenAge + REPLAY_MARGIN))) {
+  if (
+    !(await config.oneTimeStore.consume(key, claims.iat + settings.maxTokenAge + MAX_LEEWAY + REPLAY_MARGIN))
+  ) {
     throw invalid('ERR_LOGOUT_TOKEN_REPLAYED', 'This logout token was already used')
   }
   for (const session of await namedSessions(store, claims)) {
