@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { type Auth, MemorySessionStore, type SessionStore } from '../src/index.js'
+import { type Auth, MemorySessionStore, OAuthClient, type SessionStore } from '../src/index.js'
 import { devIdps } from './helpers/dev-idps.js'
 import { APP_ORIGIN, authFor, SECRET, TestBrowser } from './helpers/web-login.js'
 
@@ -88,6 +88,7 @@ describe('session management', () => {
     let now = Date.now()
     const inner = new MemorySessionStore({ now: () => now })
     let revokeDuringRead = false
+    let revokeDuringRefresh = false
     // The revocation lands between this request's read and its renewal write: the order two
     // instances produce when "sign out everywhere" runs while another request is in flight.
     const store: SessionStore = {
@@ -100,9 +101,34 @@ describe('session management', () => {
       update: (id, session) => inner.update(id, session),
       delete: (id) => inner.delete(id),
     }
-    const auth = await authFor(provider, { now: () => now, session: { secrets: SECRET, store } })
+    // Every revocation request the client sends (RFC 7009), by the token it names.
+    const revoked: string[] = []
+    const recording: typeof fetch = async (input, init) => {
+      const url = input instanceof Request ? input.url : String(input)
+      const form = new URLSearchParams(String(init?.body ?? ''))
+      if (url.endsWith('/token/revocation')) revoked.push(form.get('token') ?? '')
+      const response = await fetch(input, init)
+      // "Sign out everywhere" lands while the provider answers this request's refresh.
+      if (revokeDuringRefresh && form.get('grant_type') === 'refresh_token')
+        await inner.deleteUserSessions('alice')
+      return response
+    }
+    const client = await OAuthClient.discover(provider.issuer, {
+      clientId: provider.clients.basic.clientId,
+      clientSecret: provider.clients.basic.clientSecret,
+      fetch: recording,
+    })
+    const auth = await authFor(provider, {
+      client,
+      now: () => now,
+      session: { secrets: SECRET, store },
+      // A refresh token (oidc-provider grants offline_access only with an explicit consent prompt).
+      scopes: ['openid', 'offline_access'],
+      authorizationParams: { prompt: 'consent' },
+    })
     const browser = await signedIn(auth, provider, 'alice', 'a')
-    now += 10 * 60_000 // past the renewal interval: the next read rewrites the rolling session
+    const first = (await inner.listUserSessions('alice'))[0]?.tokens.refreshToken
+    now += 10 * 60_000 // past the renewal interval (and the access token's life)
     revokeDuringRead = true
     const resolved = await auth.resolveSession(browser.request('/'))
     revokeDuringRead = false
@@ -110,6 +136,21 @@ describe('session management', () => {
     expect(resolved.cookies.some((line) => line.startsWith('auth.session=;'))).toBe(true)
     await expect(inner.listUserSessions('alice')).resolves.toEqual([])
     expect(await auth.getSession(browser.request('/'))).toBeNull()
+    // The request had refreshed the tokens when its write was refused: the new grant is revoked.
+    expect(revoked).toHaveLength(1)
+    expect(revoked[0]).not.toBe(first)
+
+    // Revoked while the provider answers the refresh: the new grant is revoked at the provider too.
+    const again = await signedIn(auth, provider, 'alice', 'b')
+    const before = (await inner.listUserSessions('alice'))[0]?.tokens.refreshToken
+    now += 10 * 60_000
+    revokeDuringRefresh = true
+    const refreshed = await auth.resolveSession(again.request('/'))
+    revokeDuringRefresh = false
+    expect(refreshed.session).toBeNull()
+    await expect(inner.listUserSessions('alice')).resolves.toEqual([])
+    expect(revoked).toHaveLength(2)
+    expect(revoked[1]).not.toBe(before) // the refreshed token, not the one the session had
   })
 
   it('needs a store that indexes sessions by user', async () => {

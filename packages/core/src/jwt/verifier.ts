@@ -101,6 +101,14 @@ function checkType(header: JWTHeader, tokenType: TokenType): void {
       'An ID token is required, not an access token',
     )
   }
+  // OIDC Back-Channel Logout §2.4: a logout token must never pass for an ID token.
+  if (tokenType === 'id' && (typ === 'logout+jwt' || typ === 'application/logout+jwt')) {
+    throw new JWTClaimValidationError(
+      'ERR_JWT_TYPE_INVALID',
+      'typ',
+      'An ID token is required, not a logout token',
+    )
+  }
 }
 
 /**

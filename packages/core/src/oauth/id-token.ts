@@ -90,6 +90,9 @@ function claimError(code: string, claim: string, message: string): JWTClaimValid
  * nothing untrusted, `azp` equal to the client when present (required with several audiences),
  * `exp`/`iat` with leeway and a maximum age, `nonce`, `auth_time` against `max_age`, `at_hash`.
  */
+/** The back-channel logout event (OIDC Back-Channel Logout §2.4), which only logout tokens carry. */
+const LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
+
 export function createIdTokenValidator(options: IdTokenValidatorOptions): IdTokenValidator {
   const { clientId } = options
   const trusted = new Set([clientId, ...(options.trustedAudiences ?? [])])
@@ -109,6 +112,11 @@ export function createIdTokenValidator(options: IdTokenValidatorOptions): IdToke
   return {
     async validate(idToken, expected = {}) {
       const claims = await verifier.verify(idToken)
+      // An untyped logout token carries the back-channel logout event: never an ID token (§4.1).
+      const { events } = claims as { events?: unknown }
+      if (typeof events === 'object' && events !== null && LOGOUT_EVENT in events) {
+        throw claimError('ERR_JWT_TYPE_INVALID', 'events', 'An ID token is required, not a logout token')
+      }
       const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud]
       if (!audiences.every((aud) => typeof aud === 'string' && trusted.has(aud))) {
         throw claimError(

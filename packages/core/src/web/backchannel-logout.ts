@@ -5,6 +5,7 @@
  * apply: the token's signature is the whole authentication of the request.
  */
 import { isAuthError, SessionError } from '../errors.js'
+import { retryAfterOf } from '../http/error-response.js'
 import { readCapped } from '../lib/read-capped.js'
 import type { OAuthClient } from '../oauth/client.js'
 import type { LogoutTokenClaims } from '../oauth/logout-token.js'
@@ -19,7 +20,11 @@ import type { SessionData, SessionStore } from './session-store.js'
  * verifier's limit), with room for percent-encoding and parameters the spec lets providers add.
  */
 export const MAX_BACKCHANNEL_BODY = 16 * 1024
-/** Seconds a `jti` is remembered beyond the token's maximum age (clock skew between instances). */
+/**
+ * Seconds of clock skew allowed between the provider and this application's instances: a `jti` is
+ * remembered this long beyond the token's maximum age, and a session that began up to this long
+ * after the token's `iat` still counts as begun before it.
+ */
 const REPLAY_MARGIN = 60
 /**
  * The largest `leeway` an `OAuthClient` takes (seconds): the validator accepts a token until
@@ -82,7 +87,8 @@ async function namedSessions(store: SessionStore, claims: LogoutTokenClaims): Pr
     (session) =>
       (sub === undefined || session.user.sub === sub) &&
       (sid === undefined || session.idpSid === undefined || session.idpSid === sid) &&
-      (session.user.iss === undefined || session.user.iss === iss),
+      // The issuer the login recorded (sessions written before it was recorded: the user's `iss`).
+      (session.issuer ?? session.user.iss) === iss,
   )
 }
 
@@ -94,21 +100,24 @@ async function performLogout(ctx: BackchannelContext, request: Request): Promise
   const token = await logoutTokenOf(request)
   const client = await ctx.client()
   const claims = await client.verifyLogoutToken(token, { maxAge: settings.maxTokenAge })
-  if (claims.sub === undefined && typeof store.listSessionsByIdpSid !== 'function') {
-    // Checked before the `jti` is spent, so a retry with `sub` added is not taken for a replay.
-    await namedSessions(store, claims)
+  // Only sessions that began before the provider issued the token: a login after the logout is
+  // a new session, which a late (or replayed) delivery must not end.
+  const named = (await namedSessions(store, claims)).filter(
+    (session) => session.createdAt <= claims.iat + REPLAY_MARGIN,
+  )
+  for (const session of named) {
+    await store.delete(session.id)
+    ctx.resolver.forget(session.id)
   }
-  // Single use on every instance sharing the store, for as long as the token could pass: a
-  // replayed `sub` token would otherwise end sessions the user started after the logout.
+  // Single use on every instance sharing the store, for as long as the token could pass. Spent
+  // after the deletions: when the store fails before, the provider's retry of the same token
+  // completes the logout instead of being taken for a replay; and a replay ends nothing the
+  // first delivery did not (sessions begun before the token), then is refused.
   const key = await oneTimeKey('backchannel-logout', `${claims.iss} ${claims.jti}`)
   if (
     !(await config.oneTimeStore.consume(key, claims.iat + settings.maxTokenAge + MAX_LEEWAY + REPLAY_MARGIN))
   ) {
     throw invalid('ERR_LOGOUT_TOKEN_REPLAYED', 'This logout token was already used')
-  }
-  for (const session of await namedSessions(store, claims)) {
-    await store.delete(session.id)
-    ctx.resolver.forget(session.id)
   }
 }
 
@@ -124,11 +133,20 @@ export async function backchannelLogout(ctx: BackchannelContext, request: Reques
     return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } })
   } catch (error) {
     if (!isAuthError(error)) throw error
-    const status = error.status === 405 ? 405 : 400
+    // 503 (a store that is down): the provider may retry the same token, which then completes.
+    const status = error.status === 405 || error.status === 503 ? error.status : 400
     const description =
       error.status >= 500 ? 'The logout could not be completed' : `${error.message} (${error.code})`
-    const response = json({ error: 'invalid_request', error_description: description }, status)
+    const response = json(
+      {
+        error: status === 503 ? 'temporarily_unavailable' : 'invalid_request',
+        error_description: description,
+      },
+      status,
+    )
     if (status === 405) response.headers.set('allow', 'POST')
+    const retryAfter = status === 503 ? retryAfterOf(error) : undefined
+    if (retryAfter !== undefined) response.headers.set('retry-after', String(retryAfter))
     return response
   }
 }

@@ -11,6 +11,7 @@ import { applyLoginHook, type LoginEvent } from './login-hook.js'
 import { oneTimeKey } from './one-time-store.js'
 import { isSameOrigin, json, redirect } from './responses.js'
 import { safeReturnTo } from './return-to.js'
+import { revokeQuietly } from './revoke-quietly.js'
 import type { Sealer } from './seal.js'
 import type { SessionCookies } from './session-cookie.js'
 import { newSession } from './session-cookie.js'
@@ -152,7 +153,7 @@ export async function callback(
     } catch (error) {
       // No session was written (refused, or too large for its cookies): no grant stays live.
       await revokeQuietly(
-        ctx,
+        ctx.client,
         tokens.refreshToken ?? tokens.accessToken,
         tokens.refreshToken ? 'refresh_token' : 'access_token',
       )
@@ -200,20 +201,6 @@ async function applyOnLogin(
  * effort: a provider without a revocation endpoint, or one that fails, does not keep the user
  * logged in here.
  */
-async function revokeQuietly(
-  ctx: RouteContext,
-  token: string,
-  hint: 'refresh_token' | 'access_token' = 'refresh_token',
-): Promise<void> {
-  try {
-    const client = await ctx.client()
-    if (typeof client.metadata['revocation_endpoint'] !== 'string') return
-    await client.revoke(token, hint)
-  } catch {
-    // The local session is gone either way; the token expires on its own.
-  }
-}
-
 /**
  * Logout: a POST from this origin, or a GET navigation from this origin or typed by the user
  * (`Sec-Fetch-Site: none`); cross-site requests are refused, so no other site can end the session.
@@ -230,7 +217,7 @@ export async function logout(ctx: RouteContext): Promise<Response> {
   if (read !== undefined) ctx.resolver.forget(read.session.id)
   const cookies = await ctx.sessions.clear(ctx.site, ctx.cookies, read?.session)
   const refreshToken = read?.session.tokens.refreshToken
-  if (refreshToken !== undefined && ctx.config.revokeOnLogout) await revokeQuietly(ctx, refreshToken)
+  if (refreshToken !== undefined && ctx.config.revokeOnLogout) await revokeQuietly(ctx.client, refreshToken)
   const afterLogout = `${ctx.site.origin}${ctx.config.afterLogout}`
   // 303: the browser follows a POST's redirect with a GET.
   const status = ctx.request.method === 'POST' ? 303 : 302

@@ -73,10 +73,12 @@ export function newSession(
   const now = nowSeconds(config)
   // Kept apart from `user` (which `onLogin` may change): a back-channel logout names it.
   const idpSid = tokens.claims?.['sid']
+  const issuer = tokens.claims?.['iss']
   return {
     id: randomToken(24),
     user: claims as SessionData['user'],
     ...(typeof idpSid === 'string' && idpSid.length > 0 ? { idpSid } : {}),
+    ...(typeof issuer === 'string' && issuer.length > 0 ? { issuer } : {}),
     // RFC 6749 §5.1: a token response without `scope` granted the scope requested.
     tokens: sessionTokens(tokens.scope === undefined ? { ...tokens, scope: config.scopes } : tokens),
     ...(label === undefined ? {} : { userAgent: label }),

@@ -10,6 +10,7 @@ import type { IdTokenClaims } from '../oauth/token-set.js'
 import type { AuthConfig, Site } from './auth-config.js'
 import type { SessionAppData } from './login-hook.js'
 import { oneTimeKey } from './one-time-store.js'
+import { revokeQuietly } from './revoke-quietly.js'
 import { type SessionCookies, sessionTokens } from './session-cookie.js'
 import type { SessionData, SessionTokens } from './session-store.js'
 
@@ -207,8 +208,13 @@ export class SessionResolver {
     }
     if (changed || this.#cookies.shouldExtend(read)) {
       const written = await this.#cookies.rewrite(site, cookies, data)
-      // Revoked while this request ran (sign out everywhere, back-channel logout): stay signed out.
-      if (written === undefined) return { session: null, cookies: await this.#cookies.clear(site, cookies) }
+      if (written === undefined) {
+        // Revoked while this request ran (sign out everywhere, back-channel logout): stay signed
+        // out, and a grant this request just refreshed is not left live at the provider.
+        const { refreshToken } = data.tokens
+        if (changed && refreshToken !== undefined) await revokeQuietly(this.#client, refreshToken)
+        return { session: null, cookies: await this.#cookies.clear(site, cookies) }
+      }
       return { session: publicSession(written.session), cookies: written.cookies }
     }
     return { session: publicSession(data), cookies: [] }

@@ -29,6 +29,8 @@ export interface SessionData {
   data?: SessionAppData
   /** The provider's session id (the login's ID-token `sid`), which a back-channel logout may name. */
   idpSid?: string
+  /** The provider that issued the login's ID token (its `iss`), kept apart from `user` for the same reason. */
+  issuer?: string
   /** Epoch seconds of the session's last write (login, renewal, refresh): "last seen". */
   lastSeenAt?: number
   /** A short, printable label of the browser that logged in (its `User-Agent`, cut to 120 characters). */

@@ -3,9 +3,8 @@ import { SignJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { BACKCHANNEL_LOGOUT_EVENT, createIdTokenValidator } from '../src/index.js'
 
-// Review finding (hardening): docs/security.md says a logout token can never pass for an ID token,
-// but the ID-token validator refuses it only where a nonce is expected (the callback). Where none
-// is (a refresh response), a logout token (typ logout+jwt, the logout `events` member) passes.
+// A logout token must never pass for an ID token (Back-Channel Logout §2.4, docs/security.md),
+// also where no nonce is expected (a refresh response): refused by its typ and by its events claim.
 describe('a logout token offered as an ID token', () => {
   it('is refused even when no nonce is expected', async () => {
     const key = await makeKey('RS256')

@@ -10,7 +10,7 @@ import {
   SessionError,
 } from '../src/index.js'
 
-// Review finding: the logout token's jti is spent before the sessions are listed and deleted. When
+// the logout token's jti is spent before the sessions are listed and deleted. When
 // the session store fails after that (an outage, a deletion failing half way), the provider's
 // retry of the same token (§2.8: a failed logout may be retried) is refused as a replay, and the
 // sessions it names stay signed in.

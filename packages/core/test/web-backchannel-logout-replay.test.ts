@@ -9,7 +9,7 @@ import {
   type SessionData,
 } from '../src/index.js'
 
-// Review finding: a logout token passes while `now - iat <= maxTokenAge + leeway` (the client's
+// A logout token passes while `now - iat <= maxTokenAge + leeway` (the client's
 // `leeway`, up to 600 s), but its jti is remembered only until `iat + maxTokenAge + 60`. With a
 // leeway above 60 s, a token in the tail of its window is accepted after its jti has been
 // forgotten (here: already when it is first used), so a replay ends the sessions the user
@@ -23,13 +23,13 @@ beforeAll(async () => {
   key = await makeKey('RS256')
 })
 
-function session(id: string): SessionData {
+function session(id: string, createdAt = nowSeconds()): SessionData {
   const now = nowSeconds()
   return {
     id,
     user: { sub: 'alice', iss: ISSUER },
     tokens: { accessToken: 'at' },
-    createdAt: now,
+    createdAt,
     expiresAt: now + 3600,
   }
 }
@@ -37,7 +37,7 @@ function session(id: string): SessionData {
 describe('back-channel logout replay with a large client leeway', () => {
   it('refuses the same token twice while it is still accepted', async () => {
     const store = new MemorySessionStore()
-    await store.set('a1', session('a1'))
+    await store.set('a1', session('a1', nowSeconds() - 1000)) // began before the logout
     const client = new OAuthClient({
       metadata: { issuer: ISSUER },
       clientId: CLIENT_ID,
@@ -75,5 +75,46 @@ describe('back-channel logout replay with a large client leeway', () => {
     expect(replay.status).toBe(400)
     expect(await replay.text()).toContain('ERR_LOGOUT_TOKEN_REPLAYED')
     expect(await store.get('a2')).toBeDefined()
+  })
+})
+
+describe('the sessions a logout token names', () => {
+  it("matches the issuer the login recorded, whatever onLogin did to the user's claims", async () => {
+    const store = new MemorySessionStore()
+    const began = nowSeconds() - 100
+    // Two sessions of a user "alice": one from this provider whose `iss` claim onLogin dropped,
+    // one from another provider sharing the store.
+    await store.set('ours', { ...session('ours', began), user: { sub: 'alice' }, issuer: ISSUER })
+    await store.set('theirs', {
+      ...session('theirs', began),
+      user: { sub: 'alice' },
+      issuer: 'https://other.example',
+    })
+    const client = new OAuthClient({
+      metadata: { issuer: ISSUER },
+      clientId: CLIENT_ID,
+      idTokenKeys: { keys: [key.publicJwk] },
+    })
+    const auth = createAuth({ client, backchannelLogout: true, session: { secrets: 'x'.repeat(40), store } })
+    const token = await new SignJWT({
+      iss: ISSUER,
+      aud: CLIENT_ID,
+      iat: nowSeconds(),
+      jti: 'jti-issuer',
+      sub: 'alice',
+      events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
+    })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'logout+jwt' })
+      .sign(key.privateKey)
+    const response = await auth.handler(
+      new Request(ROUTE, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `logout_token=${encodeURIComponent(token)}`,
+      }),
+    )
+    expect(response.status).toBe(200)
+    expect(await store.get('ours')).toBeUndefined()
+    expect(await store.get('theirs')).toBeDefined()
   })
 })
