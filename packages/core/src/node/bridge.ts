@@ -125,8 +125,15 @@ function firstValue(value: string | null): string | undefined {
   return value?.split(',')[0]?.trim()
 }
 
+/** The last host found valid: a server sees the same few hosts on every request. */
+let lastValidHost: string | undefined
+
 function validHost(host: string | undefined): host is string {
-  return host !== undefined && host.length <= 261 && HOST.test(host) && URL.canParse(`http://${host}`)
+  if (host === undefined) return false
+  if (host === lastValidHost) return true
+  const valid = host.length <= 261 && HOST.test(host) && URL.canParse(`http://${host}`)
+  if (valid) lastValidHost = host
+  return valid
 }
 
 /**
