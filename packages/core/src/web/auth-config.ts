@@ -168,6 +168,12 @@ export function resolveConfig(options: AuthOptions): AuthConfig {
       '"baseUrl" (the public origin, e.g. https://app.example.com) is required in production: without it the Host header would pick the redirect URI and the cookie attributes. Behind a proxy that sets Host, "trustHost: true" takes each request\'s origin instead',
     )
   }
+  if (session.store !== undefined && typeof session.store.update !== 'function') {
+    // Not refused (a store from before `update` existed still serves sessions), but said at start-up.
+    console.warn(
+      '@org/auth-core: "session.store" has no update(): a request that read a session just before it was revoked can write it back. Implement update() (replace only while still stored).',
+    )
+  }
   return {
     baseUrl,
     trustHost,
