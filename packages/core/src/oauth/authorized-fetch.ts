@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors.js'
-import { isLoopback, secureUrl } from '../lib/url.js'
+import { secureUrl } from '../lib/url.js'
 import type { OAuthClient } from './client.js'
 import type { TokenSet } from './token-set.js'
 
@@ -56,12 +56,15 @@ function allowedOriginsOf(options: AuthorizedFetchOptions): ReadonlySet<string> 
   const insecure = options.allowInsecureRequests === true
   const origins = new Set<string>()
   if (options.allowedOrigins !== undefined) {
-    if (!Array.isArray(options.allowedOrigins)) throw new ConfigurationError('"allowedOrigins" must be a list')
+    if (!Array.isArray(options.allowedOrigins))
+      throw new ConfigurationError('"allowedOrigins" must be a list')
     for (const entry of options.allowedOrigins) {
       const url = secureUrl(entry, 'allowedOrigins', insecure)
       // An origin, not a URL: a path would suggest a restriction this check does not make.
       if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
-        throw new ConfigurationError('"allowedOrigins" entries must be origins (scheme://host[:port]), no path')
+        throw new ConfigurationError(
+          '"allowedOrigins" entries must be origins (scheme://host[:port]), no path',
+        )
       }
       origins.add(url.origin)
     }
@@ -152,7 +155,6 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): Authoriz
   checkOptions(options)
   const allowed = allowedOriginsOf(options)
   const { client, scope, resource, audience } = options
-  const insecure = options.allowInsecureRequests === true
   const renewBefore = (options.renewBefore ?? 30) * 1000
   const now = options.now ?? Date.now
   let cached: CachedToken | undefined
@@ -199,16 +201,15 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): Authoriz
   return async function authorizedFetch(input, init) {
     // By tag, not instanceof: a polyfilled or framework Request (NextRequest) passes too.
     const url = new URL(isRequest(input) ? input.url : String(input))
-    // Checked on the URL about to be requested, before a token is even fetched.
+    // Checked on the URL about to be requested, before a token is even fetched. An origin includes
+    // the scheme, and every allowed origin passed the https-or-loopback check of allowedOriginsOf: an http URL
+    // to an https origin's host is refused here too.
     if (!allowed.has(url.origin)) {
-      throw new ConfigurationError(`Refusing to send the access token to ${url.origin}: not in allowedOrigins`, {
-        code: 'ERR_ORIGIN_NOT_ALLOWED',
-      })
-    }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (insecure || isLoopback(url.hostname)))) {
       throw new ConfigurationError(
-        `Refusing to send the access token over ${url.protocol} (https, or http on loopback)`,
-        { code: 'ERR_INSECURE_URL' },
+        `Refusing to send the access token to ${url.origin}: not in allowedOrigins`,
+        {
+          code: 'ERR_ORIGIN_NOT_ALLOWED',
+        },
       )
     }
     const replayable = isReplayable(input, init)
