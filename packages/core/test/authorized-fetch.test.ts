@@ -342,6 +342,8 @@ describe('createAuthorizedFetch options', () => {
     [{ resource: 'http://api.example.test' }, /"resource" must be an https URL/],
     [{ allowedOrigins: ['http://api.example.test'] }, /"allowedOrigins" must be an https URL/],
     [{ allowedOrigins: ['https://api.example.test/v1'] }, /must be origins/],
+    // A DNS name that starts with "127." is not loopback.
+    [{ allowedOrigins: ['http://127.attacker.example'] }, /"allowedOrigins" must be an https URL/],
     [{ allowedOrigins: 'https://api.example.test' }, /must be a list/],
     [{ resource: 'https://a.test', renewBefore: -1 }, /"renewBefore"/],
     [{ resource: 'https://a.test', bogus: 1 }, /Unknown createAuthorizedFetch option "bogus"/],

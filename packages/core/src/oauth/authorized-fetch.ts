@@ -201,16 +201,12 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): Authoriz
   return async function authorizedFetch(input, init) {
     // By tag, not instanceof: a polyfilled or framework Request (NextRequest) passes too.
     const url = new URL(isRequest(input) ? input.url : String(input))
-    // Checked on the URL about to be requested, before a token is even fetched. An origin includes
-    // the scheme, and every allowed origin passed the https-or-loopback check of allowedOriginsOf: an http URL
-    // to an https origin's host is refused here too.
+    // Checked on the URL about to be requested, before a token is even fetched. An origin
+    // includes the scheme, and every allowed origin passed allowedOriginsOf's https-or-loopback
+    // check: plain http to an https API's host is refused here too.
     if (!allowed.has(url.origin)) {
-      throw new ConfigurationError(
-        `Refusing to send the access token to ${url.origin}: not in allowedOrigins`,
-        {
-          code: 'ERR_ORIGIN_NOT_ALLOWED',
-        },
-      )
+      const message = `Refusing to send the access token to ${url.origin}: not in allowedOrigins`
+      throw new ConfigurationError(message, { code: 'ERR_ORIGIN_NOT_ALLOWED' })
     }
     const replayable = isReplayable(input, init)
     const token = await currentToken()
