@@ -64,6 +64,11 @@ export type {
   EndSessionParams,
   ExpectedAuthorization,
 } from './oauth/authorization-code.js'
+export {
+  type AuthorizedFetch,
+  type AuthorizedFetchOptions,
+  createAuthorizedFetch,
+} from './oauth/authorized-fetch.js'
 export { OAuthClient } from './oauth/client.js'
 export {
   type ClientAuthentication,

@@ -2,8 +2,12 @@ import { ConfigurationError } from '../errors.js'
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
 
-function isLoopback(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname) || hostname.startsWith('127.') || hostname.endsWith('.localhost')
+// A dotted-quad in 127.0.0.0/8, not any name that starts with "127." (127.attacker.example is DNS).
+const LOOPBACK_IPV4 = /^127(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/
+
+/** True for a URL hostname that names this machine: localhost, *.localhost, 127.0.0.0/8, [::1]. */
+export function isLoopback(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || LOOPBACK_IPV4.test(hostname) || hostname.endsWith('.localhost')
 }
 
 /**
