@@ -162,9 +162,15 @@ describe('rotateSecret', () => {
     await expect(registry.verifySecret(clientId, third)).resolves.toBeDefined()
   })
 
-  it('lets one of concurrent rotations win; the others fail with ERR_CLIENT_CONFLICT', async () => {
-    const { registry } = setup()
+  it('lets one of rotations that read the same secret win; the others fail with ERR_CLIENT_CONFLICT', async () => {
+    const { registry, store } = setup()
     const { clientId, clientSecret } = await registry.create(machine)
+    // Every rotation reads before any writes: the store holds the compare-and-set back a moment.
+    const rotate = store.rotateSecret
+    store.rotateSecret = async (...args) => {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      return rotate(...args)
+    }
     const results = await Promise.allSettled(
       Array.from({ length: 5 }, () => registry.rotateSecret({ clientId, gracePeriodSeconds: 60 })),
     )
@@ -173,8 +179,9 @@ describe('rotateSecret', () => {
     )
     expect(won).toHaveLength(1)
     for (const result of results) {
-      if (result.status === 'rejected')
+      if (result.status === 'rejected') {
         expect(result.reason).toMatchObject({ code: 'ERR_CLIENT_CONFLICT', status: 409 })
+      }
     }
     await expect(registry.verifySecret(clientId, won[0] as string)).resolves.toBeDefined()
     await expect(registry.verifySecret(clientId, clientSecret as string)).resolves.toBeDefined()
