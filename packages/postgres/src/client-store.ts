@@ -2,6 +2,7 @@ import type { ClientRecord, ClientStore, StoredClient } from '@org/auth-server'
 import {
   idOf,
   numberOf,
+  PostgresStoreError,
   type PostgresStoreOptions,
   parseJson,
   type Queryable,
