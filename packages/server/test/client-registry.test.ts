@@ -78,6 +78,16 @@ describe('create, show, list', () => {
     })
   })
 
+  it('refuses a client beyond the memory store bound, storing nothing', async () => {
+    const registry = createClientRegistry({ store: createMemoryClientStore({ maxClients: 1 }) })
+    await registry.create(machine)
+    await expect(registry.create(machine)).rejects.toMatchObject({
+      code: 'ERR_CLIENT_STORE_FULL',
+      status: 503,
+    })
+    await expect(registry.list()).resolves.toHaveLength(1)
+  })
+
   it('answers ERR_CLIENT_NOT_FOUND (404) for an unknown client', async () => {
     const { registry } = setup()
     for (const call of [
