@@ -1,7 +1,8 @@
 /**
  * PostgreSQL stores for the toolkit, on a `pg` pool the application owns or an embedded PGlite:
- * sessions with a per-user index, single-use values, rate-limit counters and the delegation
- * service's MFA state; `migrate()` creates their tables, `cleanupExpired()` trims them.
+ * sessions with a per-user index, single-use values, rate-limit counters, the delegation
+ * service's MFA state and the token server's clients; `migrate()` creates their tables,
+ * `cleanupExpired()` trims them.
  */
 export {
   type CleanupHandle,
@@ -11,6 +12,7 @@ export {
   type StartCleanupOptions,
   startCleanup,
 } from './cleanup.js'
+export { PostgresClientStore } from './client-store.js'
 export {
   type Database,
   type PoolLike,

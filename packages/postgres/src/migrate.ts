@@ -82,6 +82,25 @@ const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX sessions_idp_sid ON ${s}.sessions (idp_sid) WHERE idp_sid IS NOT NULL`,
     ],
   },
+  {
+    version: 3,
+    name: 'clients',
+    // The token server's client registry (`PostgresClientStore`). The record is JSON; `revision`
+    // is what updates compare-and-set; the secret columns hold salted hashes only, never a
+    // secret. The previous secret's grace ends at `previous_expires_at`, on the database's clock.
+    up: (s) => [
+      `CREATE TABLE ${s}.clients (
+        id text PRIMARY KEY,
+        owner text,
+        record text NOT NULL,
+        revision integer NOT NULL,
+        secret_hash text,
+        previous_secret_hash text,
+        previous_expires_at timestamptz
+      )`,
+      `CREATE INDEX clients_owner ON ${s}.clients (owner) WHERE owner IS NOT NULL`,
+    ],
+  },
 ]
 
 /** The newest schema version this package knows. */

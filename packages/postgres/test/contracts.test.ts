@@ -1,5 +1,6 @@
 /** The PostgreSQL stores against the store contracts that the memory and Redis stores pass. */
 import {
+  clientStoreContract,
   delegationStoreContract,
   oneTimeStoreContract,
   rateLimitStoreContract,
@@ -10,6 +11,7 @@ import {
 } from '@org/test-kit/store-contracts'
 import { describe } from 'vitest'
 import {
+  PostgresClientStore,
   PostgresDelegationStore,
   PostgresOneTimeStore,
   PostgresRateLimitStore,
@@ -27,6 +29,7 @@ function contracts(label: string, database: TestDatabase<Queryable>): void {
   sessionIdpSidContract(label, async () => new PostgresSessionStore(db(), await fresh()), realClock)
   delegationStoreContract(label, async () => new PostgresDelegationStore(db(), await fresh()))
   rateLimitStoreContract(label, async () => new PostgresRateLimitStore(db(), await fresh()), realClock)
+  clientStoreContract(label, async () => new PostgresClientStore(db(), await fresh()), realClock)
 }
 
 describe('PostgreSQL stores on PGlite (embedded)', () => {

@@ -6,6 +6,7 @@ import {
   type Database,
   migrate,
   openEmbeddedDatabase,
+  PostgresClientStore,
   PostgresSessionStore,
   type Queryable,
   SCHEMA_VERSION,
@@ -14,6 +15,7 @@ import { migrateTo } from '../src/migrate.js'
 import { newPool, skip, type TestDatabase, usePGlite, usePool } from './postgres.js'
 
 const TABLES = [
+  'clients',
   'delegation_credentials',
   'delegation_sessions',
   'one_time',
@@ -36,8 +38,8 @@ function cases(label: string, database: TestDatabase<Database>): void {
   describe(label, () => {
     it('creates the schema and its tables once, and records the version', async () => {
       const schema = name()
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1, 2], version: 2 })
-      expect(SCHEMA_VERSION).toBe(2)
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1, 2, 3], version: 3 })
+      expect(SCHEMA_VERSION).toBe(3)
       expect(await tablesOf(db(), schema)).toEqual(TABLES)
       const { rows } = await db().query(
         `SELECT version, name, applied_at <= now() AS past FROM "${schema}".org_auth_migrations ORDER BY version`,
@@ -45,25 +47,28 @@ function cases(label: string, database: TestDatabase<Database>): void {
       expect(rows).toEqual([
         { version: 1, name: 'stores', past: true },
         { version: 2, name: 'sessions idp_sid', past: true },
+        { version: 3, name: 'clients', past: true },
       ])
       // Idempotent: nothing left to apply, nothing changed.
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [], version: 2 })
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [], version: 2 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [], version: 3 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [], version: 3 })
       const again = await db().query(`SELECT count(*)::integer AS n FROM "${schema}".org_auth_migrations`)
-      expect(again.rows).toEqual([{ n: 2 }])
+      expect(again.rows).toEqual([{ n: 3 }])
     })
 
     it('applies each step once when several calls start together', async () => {
       const schema = name()
       const results = await Promise.all(Array.from({ length: 6 }, () => migrate(db(), { schema })))
-      expect(results.filter((result) => result.applied.length > 0)).toEqual([{ applied: [1, 2], version: 2 }])
-      expect(results.every((result) => result.version === 2)).toBe(true)
+      expect(results.filter((result) => result.applied.length > 0)).toEqual([
+        { applied: [1, 2, 3], version: 3 },
+      ])
+      expect(results.every((result) => result.version === 3)).toBe(true)
     })
 
     it('migrates a schema that already exists (created by an administrator)', async () => {
       const schema = name()
       await db().query(`CREATE SCHEMA "${schema}"`)
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1, 2], version: 2 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1, 2, 3], version: 3 })
       expect(await tablesOf(db(), schema)).toEqual(TABLES)
     })
 
@@ -80,7 +85,7 @@ function cases(label: string, database: TestDatabase<Database>): void {
       // Neither the tables created before the failure nor the version table remain.
       expect(await tablesOf(db(), schema)).toEqual(['rate_limits'])
       await db().query(`DROP TABLE "${schema}".rate_limits`)
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1, 2], version: 2 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1, 2, 3], version: 3 })
     })
 
     it('upgrades a version 1 schema: its sessions stay, found by sid once rewritten', async () => {
@@ -112,7 +117,7 @@ function cases(label: string, database: TestDatabase<Database>): void {
       })
       await expect(early.get('old')).resolves.toEqual(old)
 
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [2], version: 2 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [2, 3], version: 3 })
       expect(await columns()).toEqual(['data', 'expires_at', 'id', 'idp_sid', 'sub'])
       const indexes = await db().query('SELECT indexname FROM pg_indexes WHERE schemaname = $1::text', [
         schema,
@@ -127,6 +132,23 @@ function cases(label: string, database: TestDatabase<Database>): void {
       await expect(store.update('old', { ...old, lastSeenAt: expiresAt - 60 })).resolves.toBe(true)
       const found = await store.listSessionsByIdpSid('sid-1')
       expect(found.map((session) => session.id).sort()).toEqual(['new', 'old'])
+    })
+
+    it('upgrades a version 2 schema with the clients table; the client store says what to do before', async () => {
+      const schema = name()
+      await expect(migrateTo(db(), { schema }, 2)).resolves.toEqual({ applied: [1, 2], version: 2 })
+      const store = new PostgresClientStore(db(), { schema })
+      await expect(store.get('c1')).rejects.toMatchObject({
+        code: 'ERR_STORE_UNAVAILABLE',
+        message: 'The PostgreSQL store failed to read a client: its tables are missing (run migrate())',
+      })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [3], version: 3 })
+      expect(await tablesOf(db(), schema)).toEqual(TABLES)
+      const indexes = await db().query('SELECT indexname FROM pg_indexes WHERE schemaname = $1::text', [
+        schema,
+      ])
+      expect(indexes.rows.map((row: { indexname: string }) => row.indexname)).toContain('clients_owner')
+      await expect(store.get('c1')).resolves.toBeUndefined()
     })
 
     it('keeps the version a newer release recorded, applying nothing', async () => {
@@ -159,7 +181,7 @@ describe.skipIf(skip)('on a server (DATABASE_URL)', () => {
     try {
       const results = await Promise.all(pools.map((pool) => migrate(pool, { schema })))
       expect(results.filter((result) => result.applied.length > 0)).toHaveLength(1)
-      expect(results.map((result) => result.version)).toEqual(Array(8).fill(2))
+      expect(results.map((result) => result.version)).toEqual(Array(8).fill(3))
       expect(await tablesOf(database.db(), schema)).toEqual(TABLES)
       for (const pool of pools) {
         expect(pool.idleCount).toBe(pool.totalCount)
@@ -203,7 +225,7 @@ describe('openEmbeddedDatabase', () => {
       try {
         await expect(new PostgresSessionStore(second).get('s1')).resolves.toMatchObject({ id: 's1' })
         const { rows } = await second.query('SELECT count(*)::integer AS n FROM org_auth.org_auth_migrations')
-        expect(rows).toEqual([{ n: 2 }])
+        expect(rows).toEqual([{ n: 3 }])
       } finally {
         await second.close()
       }

@@ -1,3 +1,22 @@
+export { ClientRegistryError } from './clients/errors.js'
+export {
+  type ClientRegistry,
+  type ClientRegistryOptions,
+  type CreateClientInput,
+  type CreatedClient,
+  createClientRegistry,
+  type UpdateClientInput,
+} from './clients/registry.js'
+export { CLIENT_ID_PREFIX, SECRET_PREFIX } from './clients/secrets.js'
+export {
+  type ClientRecord,
+  type ClientStore,
+  createMemoryClientStore,
+  type GrantType,
+  type MemoryClientStoreOptions,
+  type StoredClient,
+} from './clients/store.js'
+export { GRANT_TYPES } from './clients/validate.js'
 export { DelegationStoreFullError } from './delegation/errors.js'
 export type {
   DelegationEvent,

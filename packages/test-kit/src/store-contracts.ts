@@ -11,6 +11,7 @@
 import { describe, expect, it } from 'vitest'
 import { HOSTILE_KEYS } from './hostile-keys.js'
 
+export * from './client-contract.js'
 export * from './delegation-contract.js'
 export { HOSTILE_KEYS } from './hostile-keys.js'
 export * from './rate-limit-contract.js'

@@ -1,0 +1,222 @@
+/**
+ * The client registry: crossauth's `OAuthClientManager` and Steelcut's client commands over a
+ * `ClientStore`. Generates ids and secrets, hashes secrets (secrets.ts says why HMAC-SHA-256),
+ * validates metadata (validate.ts), and verifies a client's secret for the token server.
+ */
+import { ClientRegistryError } from './errors.js'
+import {
+  decoyHash,
+  generateClientId,
+  generateSecret,
+  hashSecret,
+  MAX_SECRET_LENGTH,
+  matches,
+  parseHash,
+} from './secrets.js'
+import type { ClientRecord, ClientStore, GrantType } from './store.js'
+import {
+  checkAudiences,
+  checkClientType,
+  checkCombination,
+  checkGracePeriod,
+  checkGrantTypes,
+  checkName,
+  checkOwner,
+  checkRedirectUris,
+  checkScopes,
+} from './validate.js'
+
+export interface CreateClientInput {
+  name: string
+  clientType: 'confidential' | 'public'
+  grantTypes: GrantType[]
+  /** Scopes it may be granted. Default: none. */
+  scopes?: string[]
+  /** Resources (RFC 8707) it may ask tokens for. Default: none. */
+  audiences?: string[]
+  /** Required with `authorization_code`. Default: none. */
+  redirectUris?: string[]
+  /** Default: null. */
+  owner?: string | null
+}
+
+/** What `update` may change: everything but the id, the type and the secret. */
+export type UpdateClientInput = Partial<Omit<CreateClientInput, 'clientType'>>
+
+export interface CreatedClient {
+  client: ClientRecord
+  clientId: string
+  /** The secret, returned this once and never again (it is stored only hashed); none for a public client. */
+  clientSecret?: string
+}
+
+export interface ClientRegistryOptions {
+  store: ClientStore
+  /** Current time in milliseconds, for `createdAt` and `updatedAt`. Default: `Date.now`. */
+  now?: () => number
+}
+
+export interface ClientRegistry {
+  create(input: CreateClientInput): Promise<CreatedClient>
+  update(clientId: string, changes: UpdateClientInput): Promise<ClientRecord>
+  /**
+   * A new secret, returned once. The old one keeps working for `gracePeriodSeconds` (default 0:
+   * it stops at once), so deployments can switch over; a later rotation ends an earlier grace.
+   */
+  rotateSecret(input: { clientId: string; gracePeriodSeconds?: number }): Promise<{ clientSecret: string }>
+  /** Refuses the client's secrets from now on; `enable` undoes it. */
+  disable(clientId: string): Promise<ClientRecord>
+  enable(clientId: string): Promise<ClientRecord>
+  /** Never a secret or a hash. */
+  show(clientId: string): Promise<ClientRecord>
+  list(filter?: { owner?: string }): Promise<ClientRecord[]>
+  /**
+   * The client when `secret` is its secret (or its previous one within the grace period) and it
+   * is enabled; otherwise undefined. An unknown client, a disabled one, a public one and a wrong
+   * secret get the same answer after the same work: one store read, two HMACs, two constant-time
+   * comparisons.
+   */
+  verifySecret(clientId: string, secret: string): Promise<ClientRecord | undefined>
+}
+
+const MAX_CLIENT_ID = 256
+const ATTEMPTS = 3
+
+const notFound = () => new ClientRegistryError('ERR_CLIENT_NOT_FOUND', 'No client has this id', 404)
+const conflict = () =>
+  new ClientRegistryError(
+    'ERR_CLIENT_CONFLICT',
+    'The client changed while this change was made; try again',
+    409,
+  )
+
+export function createClientRegistry(options: ClientRegistryOptions): ClientRegistry {
+  const { store } = options
+  const now = options.now ?? Date.now
+  const seconds = () => Math.floor(now() / 1000)
+  // Stands in for a missing hash: verification hashes against it and never matches.
+  const decoy = decoyHash()
+
+  /** Reads, changes and compare-and-sets the record, again on a lost race (a few times). */
+  async function change(
+    clientId: string,
+    apply: (client: ClientRecord) => ClientRecord,
+  ): Promise<ClientRecord> {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const current = await store.get(clientId)
+      if (current === undefined) throw notFound()
+      const next = { ...apply(current), clientId, updatedAt: seconds(), revision: current.revision + 1 }
+      if (await store.replace(next, current.revision)) return next
+    }
+    throw conflict()
+  }
+
+  return {
+    async create(input) {
+      const clientType = checkClientType(input?.clientType)
+      const now = seconds()
+      const record: Omit<ClientRecord, 'clientId'> = {
+        name: checkName(input.name),
+        clientType,
+        grantTypes: checkGrantTypes(input.grantTypes),
+        scopes: checkScopes(input.scopes),
+        audiences: checkAudiences(input.audiences),
+        redirectUris: checkRedirectUris(input.redirectUris),
+        owner: checkOwner(input.owner),
+        disabled: false,
+        createdAt: now,
+        updatedAt: now,
+        revision: 1,
+      }
+      checkCombination(record)
+      const clientSecret = clientType === 'confidential' ? generateSecret() : undefined
+      const secretHash = clientSecret === undefined ? null : await hashSecret(clientSecret)
+      for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+        // 128 random bits: a collision is a broken random source, retried all the same.
+        const client = { clientId: generateClientId(), ...record }
+        if (await store.insert(client, secretHash)) {
+          return clientSecret === undefined
+            ? { client, clientId: client.clientId }
+            : { client, clientId: client.clientId, clientSecret }
+        }
+      }
+      throw conflict()
+    },
+
+    async update(clientId, changes) {
+      if (typeof changes !== 'object' || changes === null) {
+        throw new ClientRegistryError('ERR_CLIENT_UPDATE', 'update() takes an object of changes')
+      }
+      if ('clientType' in changes) {
+        throw new ClientRegistryError(
+          'ERR_CLIENT_TYPE',
+          'A client\u2019s type cannot change: create another client',
+        )
+      }
+      // Checked once, before any read: the same values are applied on a retry.
+      const checked: Partial<ClientRecord> = {}
+      if (changes.name !== undefined) checked.name = checkName(changes.name)
+      if (changes.grantTypes !== undefined) checked.grantTypes = checkGrantTypes(changes.grantTypes)
+      if (changes.scopes !== undefined) checked.scopes = checkScopes(changes.scopes)
+      if (changes.audiences !== undefined) checked.audiences = checkAudiences(changes.audiences)
+      if (changes.redirectUris !== undefined) checked.redirectUris = checkRedirectUris(changes.redirectUris)
+      if (changes.owner !== undefined) checked.owner = checkOwner(changes.owner)
+      return change(clientId, (client) => {
+        const next = { ...client, ...checked }
+        checkCombination(next)
+        return next
+      })
+    },
+
+    async rotateSecret(input) {
+      const clientId = input?.clientId
+      const grace = checkGracePeriod(input?.gracePeriodSeconds)
+      if (typeof clientId !== 'string') throw notFound()
+      const stored = await store.getWithSecrets(clientId)
+      if (stored === undefined) throw notFound()
+      if (stored.secretHash === null) {
+        throw new ClientRegistryError('ERR_CLIENT_PUBLIC', 'A public client has no secret to rotate')
+      }
+      if (stored.client.disabled) {
+        throw new ClientRegistryError('ERR_CLIENT_DISABLED', 'The client is disabled: enable it first', 409)
+      }
+      const clientSecret = generateSecret()
+      // Compare-and-set on the hash read above: of concurrent rotations exactly one takes effect,
+      // and the others fail rather than turning the winner's new secret into a grace secret.
+      if (!(await store.rotateSecret(clientId, stored.secretHash, await hashSecret(clientSecret), grace))) {
+        throw conflict()
+      }
+      return { clientSecret }
+    },
+
+    disable: (clientId) => change(clientId, (client) => ({ ...client, disabled: true })),
+    enable: (clientId) => change(clientId, (client) => ({ ...client, disabled: false })),
+
+    async show(clientId) {
+      const client = typeof clientId === 'string' ? await store.get(clientId) : undefined
+      if (client === undefined) throw notFound()
+      return client
+    },
+
+    list: (filter) => store.list(filter),
+
+    async verifySecret(clientId, secret) {
+      // An id no registry generates is looked up all the same (up to a bound): skipping the read
+      // would make it answer sooner. Beyond the bound it is not sent to the store.
+      const usableId = typeof clientId === 'string' && clientId.length <= MAX_CLIENT_ID
+      const stored = usableId ? await store.getWithSecrets(clientId) : undefined
+      const usableSecret = typeof secret === 'string' && secret.length <= MAX_SECRET_LENGTH
+      const given = usableSecret ? secret : ''
+      const current = (stored?.secretHash != null && parseHash(stored.secretHash)) || decoy
+      const previous = (stored?.previousSecretHash != null && parseHash(stored.previousSecretHash)) || decoy
+      // Both always computed and compared, so the work is the same with or without a grace secret.
+      const [matchesCurrent, matchesPrevious] = await Promise.all([
+        matches(current, given),
+        matches(previous, given),
+      ])
+      const matched = (matchesCurrent && current !== decoy) || (matchesPrevious && previous !== decoy)
+      if (!matched || !usableSecret || stored === undefined || stored.client.disabled) return undefined
+      return stored.client
+    },
+  }
+}
