@@ -38,6 +38,7 @@ export {
   type MemoryDelegationStoreOptions,
   type MfaChangeSessionRecord,
 } from './delegation/store.js'
+export type { SigningAlgorithm, SigningKey, SigningKeySource } from './keys/signing-key-source.js'
 export {
   base32Decode,
   base32Encode,
