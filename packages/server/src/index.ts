@@ -39,6 +39,13 @@ export {
   type MfaChangeSessionRecord,
 } from './delegation/store.js'
 export type { SigningAlgorithm, SigningKey, SigningKeySource } from './keys/signing-key-source.js'
+export type { TokenServerLimits, TokenServerOptions } from './token-server/options.js'
+export { createTokenServer, type TokenServerHandler } from './token-server/server.js'
+export {
+  type GeneratedSigningKey,
+  generateSigningKey,
+  staticSigningKeys,
+} from './token-server/static-keys.js'
 export {
   base32Decode,
   base32Encode,

@@ -1,0 +1,70 @@
+/**
+ * Decides what a client gets (scopes, audiences) and signs the RFC 9068 JWT access token.
+ */
+import { randomIdentifier } from '@org/auth-core/delegation'
+import { SignJWT } from 'jose'
+import type { ClientRecord } from '../clients/store.js'
+import type { ResolvedTokenServer } from './options.js'
+import { TokenRequestError } from './respond.js'
+
+// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), separated by single spaces.
+const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/
+
+/**
+ * The scopes granted: the requested ones when every one is allowed, or, when none is requested,
+ * every scope the client is allowed (RFC 6749 §3.3 lets a server apply a pre-defined default).
+ */
+export function grantedScopes(client: ClientRecord, requested: string | undefined): string[] {
+  if (requested === undefined) return [...client.scopes]
+  if (!SCOPE.test(requested)) throw new TokenRequestError('invalid_scope', 'The scope parameter is malformed')
+  const scopes = [...new Set(requested.split(' '))]
+  if (!scopes.every((scope) => client.scopes.includes(scope))) {
+    throw new TokenRequestError('invalid_scope', 'A requested scope is not allowed for this client')
+  }
+  return scopes
+}
+
+/**
+ * The audiences: the requested resources when every one is allowed (RFC 8707 §2). Without a
+ * `resource`, the client's only allowed audience when it has exactly one; a client allowed several
+ * must say which it wants, rather than get a token valid at all of them.
+ */
+export function grantedAudiences(client: ClientRecord, resources: readonly string[]): string[] {
+  if (resources.length === 0) {
+    const [only] = client.audiences
+    if (client.audiences.length === 1 && only !== undefined) return [only]
+    throw new TokenRequestError(
+      'invalid_target',
+      client.audiences.length === 0
+        ? 'This client is not allowed any resource'
+        : 'The resource parameter is required for this client',
+    )
+  }
+  const audiences = [...new Set(resources)]
+  if (!audiences.every((resource) => client.audiences.includes(resource))) {
+    throw new TokenRequestError('invalid_target', 'A requested resource is not allowed for this client')
+  }
+  return audiences
+}
+
+export async function signAccessToken(
+  server: ResolvedTokenServer,
+  client: ClientRecord,
+  scopes: readonly string[],
+  audiences: readonly string[],
+): Promise<{ token: string; expiresIn: number }> {
+  const key = await server.keys.signingKey()
+  const iat = Math.floor(server.now() / 1000)
+  const claims: Record<string, unknown> = { client_id: client.clientId }
+  if (scopes.length > 0) claims.scope = scopes.join(' ')
+  const token = await new SignJWT(claims)
+    .setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid })
+    .setIssuer(server.issuer)
+    .setAudience(audiences.length === 1 ? (audiences[0] as string) : [...audiences])
+    .setSubject(client.clientId)
+    .setJti(randomIdentifier())
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + server.accessTokenTtl)
+    .sign(key.privateKey)
+  return { token, expiresIn: server.accessTokenTtl }
+}

@@ -1,0 +1,130 @@
+/**
+ * The token server's options, checked once at creation: a misconfiguration is a
+ * `ConfigurationError` at start-up, never a failed request later.
+ */
+import { ConfigurationError, MemoryRateLimitStore, type RateLimitStore } from '@org/auth-core'
+import type { ClientRegistry } from '../clients/registry.js'
+import type { SigningKeySource } from '../keys/signing-key-source.js'
+
+export interface TokenServerLimits {
+  /** Failed authentications of one `client_id` per window before 429. Default: 10. */
+  perClient?: number
+  /** Failed authentications from one address per window before 429 (with `clientAddress`). Default: 50. */
+  perAddress?: number
+  /** The window in seconds (fixed, opened by the first failure). Default: 300. */
+  windowSeconds?: number
+}
+
+export interface TokenServerOptions {
+  /**
+   * The issuer identifier (RFC 8414 §2): an `https` URL, or `http` on a loopback host, without
+   * query or fragment. Endpoints live under its path: `<issuer>/token`, `<issuer>/jwks.json`, and
+   * the metadata at `/.well-known/oauth-authorization-server<issuer path>`. Required.
+   */
+  issuer: string
+  /** Where clients and their hashed secrets are (`createClientRegistry`). Required. */
+  clients: ClientRegistry
+  /** The key that signs and the keys to publish (`staticSigningKeys` or the key store). Required. */
+  keys: SigningKeySource
+  /** Lifetime of an access token in seconds, 1 to 86,400. Default: 300. */
+  accessTokenTtl?: number
+  /**
+   * Counters of failed client authentications. Default: a `MemoryRateLimitStore` (this process
+   * only); give every instance the same shared store (Redis, PostgreSQL) when there are several.
+   */
+  rateLimit?: RateLimitStore
+  /** Throttling of failed client authentications. Defaults as documented on each field. */
+  limits?: TokenServerLimits
+  /**
+   * The address of the caller, for the per-address throttle. A Web `Request` does not carry it, so
+   * the application supplies it: the socket's address (Node: `env.incoming.socket.remoteAddress`
+   * with `@hono/node-server`), or behind proxies the address its own trusted proxy reports (never a
+   * raw `X-Forwarded-For` a client can forge). Default: none, and only the per-client throttle applies.
+   */
+  clientAddress?: (request: Request) => string | undefined
+  /** Largest accepted request body in bytes. Default: 8192. */
+  maxBodyBytes?: number
+  /** Current time in epoch milliseconds, for tests. Default: `Date.now`. */
+  now?: () => number
+}
+
+export interface ResolvedTokenServer {
+  issuer: string
+  /** The issuer's path without a trailing slash ('' at the root). */
+  basePath: string
+  clients: ClientRegistry
+  keys: SigningKeySource
+  accessTokenTtl: number
+  rateLimit: RateLimitStore
+  perClient: number
+  perAddress: number
+  windowSeconds: number
+  clientAddress: ((request: Request) => string | undefined) | undefined
+  maxBodyBytes: number
+  now: () => number
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+function positiveInteger(value: unknown, name: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) {
+    throw new ConfigurationError(`"${name}" must be a whole number from 1 to ${max}`)
+  }
+  return value
+}
+
+function checkIssuer(value: unknown): URL {
+  let url: URL
+  try {
+    url = new URL(String(value))
+  } catch {
+    throw new ConfigurationError('"issuer" must be an absolute URL')
+  }
+  if (
+    typeof value !== 'string' ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    value.includes('?') ||
+    value.includes('#')
+  ) {
+    throw new ConfigurationError('"issuer" must be a URL without query or fragment')
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+    throw new ConfigurationError('"issuer" must use https (http only on a loopback host)')
+  }
+  return url
+}
+
+export function resolveOptions(options: TokenServerOptions): ResolvedTokenServer {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigurationError('createTokenServer() takes an options object')
+  }
+  const url = checkIssuer(options.issuer)
+  if (typeof options.clients?.verifySecret !== 'function') {
+    throw new ConfigurationError('"clients" must be a client registry (createClientRegistry)')
+  }
+  if (typeof options.keys?.signingKey !== 'function' || typeof options.keys.publicJwks !== 'function') {
+    throw new ConfigurationError('"keys" must be a SigningKeySource')
+  }
+  if (options.clientAddress !== undefined && typeof options.clientAddress !== 'function') {
+    throw new ConfigurationError('"clientAddress" must be a function of the request')
+  }
+  const limits = options.limits ?? {}
+  const basePath = url.pathname.replace(/\/+$/, '')
+  return {
+    // The identifier exactly as configured but without a trailing slash, as RFC 8414 compares it.
+    issuer: `${url.origin}${basePath}`,
+    basePath,
+    clients: options.clients,
+    keys: options.keys,
+    accessTokenTtl: positiveInteger(options.accessTokenTtl, 'accessTokenTtl', 300, 86_400),
+    rateLimit: options.rateLimit ?? new MemoryRateLimitStore(options.now ? { now: options.now } : {}),
+    perClient: positiveInteger(limits.perClient, 'limits.perClient', 10, 1_000_000),
+    perAddress: positiveInteger(limits.perAddress, 'limits.perAddress', 50, 1_000_000),
+    windowSeconds: positiveInteger(limits.windowSeconds, 'limits.windowSeconds', 300, 86_400),
+    clientAddress: options.clientAddress,
+    maxBodyBytes: positiveInteger(options.maxBodyBytes, 'maxBodyBytes', 8192, 1_048_576),
+    now: options.now ?? Date.now,
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Reads a token request: a bounded `application/x-www-form-urlencoded` body whose parameters each
+ * appear once (RFC 6749 §3.2; `resource` may repeat, RFC 8707 §2), and the client's credentials
+ * from exactly one method (RFC 6749 §2.3: `client_secret_basic` or `client_secret_post`).
+ */
+import { TokenRequestError } from './respond.js'
+
+export interface TokenParams {
+  /** Each parameter's single value; empty values count as absent (RFC 6749 §3.1). */
+  single: Map<string, string>
+  /** Every non-empty `resource` value, in order. */
+  resources: string[]
+}
+
+export type ClientCredentials =
+  | { method: 'client_secret_basic'; clientId: string; clientSecret: string }
+  | { method: 'client_secret_post'; clientId: string; clientSecret: string }
+
+const REPEATABLE = new Set(['resource'])
+
+const invalid = (description: string, status = 400) =>
+  new TokenRequestError('invalid_request', description, status)
+
+/** The body, refused past `maxBytes` without reading further. */
+async function readBounded(request: Request, maxBytes: number): Promise<string> {
+  const declared = request.headers.get('content-length')
+  if (declared !== null && Number(declared) > maxBytes) throw invalid('The request body is too large', 413)
+  if (request.body === null) return ''
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {})
+      throw invalid('The request body is too large', 413)
+    }
+    chunks.push(value)
+  }
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    throw invalid('The request body is not UTF-8')
+  }
+}
+
+export async function readTokenParams(request: Request, maxBytes: number): Promise<TokenParams> {
+  const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase()
+  if (type !== 'application/x-www-form-urlencoded') {
+    throw invalid('The body must be application/x-www-form-urlencoded')
+  }
+  const text = await readBounded(request, maxBytes)
+  const single = new Map<string, string>()
+  const resources: string[] = []
+  const seen = new Set<string>()
+  for (const [name, value] of new URLSearchParams(text)) {
+    if (REPEATABLE.has(name)) {
+      if (value !== '') resources.push(value)
+      continue
+    }
+    // A repeated parameter is refused even when one copy is empty: which one counts is ambiguous.
+    if (seen.has(name)) throw invalid('A parameter appears more than once')
+    seen.add(name)
+    if (value !== '') single.set(name, value)
+  }
+  return { single, resources }
+}
+
+/** `application/x-www-form-urlencoded` decoding of one Basic credential half (RFC 6749 §2.3.1). */
+function formDecode(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '))
+  } catch {
+    return undefined
+  }
+}
+
+/** The id and secret of an `Authorization: Basic` header; undefined when malformed. */
+function parseBasic(header: string): { clientId: string; clientSecret: string } | undefined {
+  const match = /^basic +([A-Za-z0-9+/]+=*) *$/i.exec(header)
+  if (match?.[1] === undefined) return undefined
+  let decoded: string
+  try {
+    const binary = atob(match[1])
+    decoded = new TextDecoder('utf-8', { fatal: true }).decode(
+      Uint8Array.from(binary, (c) => c.charCodeAt(0)),
+    )
+  } catch {
+    return undefined
+  }
+  const colon = decoded.indexOf(':')
+  if (colon < 0) return undefined
+  const clientId = formDecode(decoded.slice(0, colon))
+  const clientSecret = formDecode(decoded.slice(colon + 1))
+  if (clientId === undefined || clientSecret === undefined || clientId === '') return undefined
+  return { clientId, clientSecret }
+}
+
+/**
+ * The credentials of the one method the request used. None → `invalid_client` (401); two → or a
+ * malformed header → `invalid_request`; a `client_id` without a secret → `invalid_client`.
+ */
+export function clientCredentials(request: Request, params: TokenParams): ClientCredentials {
+  const authorization = request.headers.get('authorization')
+  const bodyId = params.single.get('client_id')
+  const bodySecret = params.single.get('client_secret')
+  if (authorization !== null) {
+    // RFC 6749 §2.3: a client must not use more than one method in a request.
+    if (bodySecret !== undefined) {
+      throw invalid('The client authenticated with more than one method')
+    }
+    const basic = parseBasic(authorization)
+    if (basic === undefined) {
+      throw new TokenRequestError('invalid_client', 'Client authentication failed', 401, {
+        'www-authenticate': 'Basic realm="token"',
+      })
+    }
+    // A `client_id` beside Basic credentials is allowed only when it names the same client.
+    if (bodyId !== undefined && bodyId !== basic.clientId) {
+      throw invalid('The client_id parameter does not match the authenticated client')
+    }
+    return { method: 'client_secret_basic', ...basic }
+  }
+  if (bodyId !== undefined && bodySecret !== undefined) {
+    return { method: 'client_secret_post', clientId: bodyId, clientSecret: bodySecret }
+  }
+  throw new TokenRequestError('invalid_client', 'Client authentication failed', 401)
+}

@@ -1,0 +1,49 @@
+/**
+ * Answers of the token server: RFC 6749 §5.1 and §5.2 JSON bodies, never cached. Error
+ * descriptions are fixed strings written here: nothing from the request (least of all a secret)
+ * is ever echoed.
+ */
+
+/** RFC 6749 §5.2 and RFC 8707 §2 error codes the token endpoint returns. */
+export type TokenErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'invalid_target'
+
+/** A refusal on its way out: thrown inside the handler, turned into a response at its edge. */
+export class TokenRequestError extends Error {
+  constructor(
+    readonly error: TokenErrorCode,
+    readonly description: string,
+    readonly status = 400,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(description)
+    this.name = 'TokenRequestError'
+  }
+}
+
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...NO_STORE, ...headers },
+  })
+}
+
+export function errorResponse(error: TokenRequestError): Response {
+  return json({ error: error.error, error_description: error.description }, error.status, error.headers)
+}
+
+/** A JSON document that may be cached briefly (the JWKS, the metadata). */
+export function cacheable(body: unknown, maxAgeSeconds: number): Response {
+  return new Response(JSON.stringify(body), {
+    status: 200,
+    headers: { 'content-type': 'application/json', 'cache-control': `public, max-age=${maxAgeSeconds}` },
+  })
+}

@@ -1,0 +1,100 @@
+/**
+ * `createTokenServer`: an OAuth 2.0 authorization server for machine-to-machine clients, as a Web
+ * `(Request) => Promise<Response>` handler any adapter can mount or Node can run standalone. It
+ * issues RFC 9068 JWT access tokens for the client-credentials grant, and publishes its keys and
+ * its RFC 8414 metadata. Routes are matched on the path relative to the issuer's path; the host
+ * is not checked (a proxy may rewrite it).
+ */
+
+import { grantedAudiences, grantedScopes, signAccessToken } from './issue.js'
+import { type ResolvedTokenServer, resolveOptions, type TokenServerOptions } from './options.js'
+import { clientCredentials, readTokenParams } from './request.js'
+import { cacheable, errorResponse, json, TokenRequestError } from './respond.js'
+import { countAttempt, forgetAttempts } from './throttle.js'
+
+export type TokenServerHandler = (request: Request) => Promise<Response>
+
+const METADATA_PATH = '/.well-known/oauth-authorization-server'
+// Keys and metadata change rarely, and a new key is published before it signs: a minute of
+// caching delays nothing a verifier needs.
+const PUBLIC_MAX_AGE = 60
+
+function metadata(server: ResolvedTokenServer): Record<string, unknown> {
+  return {
+    issuer: server.issuer,
+    token_endpoint: `${server.issuer}/token`,
+    jwks_uri: `${server.issuer}/jwks.json`,
+    grant_types_supported: ['client_credentials'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    // No authorization endpoint: no response type is supported (RFC 8414 §2 requires the member).
+    response_types_supported: [],
+  }
+}
+
+async function tokenEndpoint(server: ResolvedTokenServer, request: Request): Promise<Response> {
+  const params = await readTokenParams(request, server.maxBodyBytes)
+  const grantType = params.single.get('grant_type')
+  if (grantType === undefined) throw new TokenRequestError('invalid_request', 'grant_type is required')
+  if (grantType !== 'client_credentials') {
+    throw new TokenRequestError('unsupported_grant_type', 'Only client_credentials is supported')
+  }
+  const credentials = clientCredentials(request, params)
+  const failed = new TokenRequestError(
+    'invalid_client',
+    'Client authentication failed',
+    401,
+    credentials.method === 'client_secret_basic' ? { 'www-authenticate': 'Basic realm="token"' } : {},
+  )
+  const attempt = await countAttempt(server, credentials.clientId, server.clientAddress?.(request))
+  // Unknown, disabled, public and wrong-secret clients all come back undefined after equal work.
+  const client = await server.clients.verifySecret(credentials.clientId, credentials.clientSecret)
+  if (client === undefined) throw failed
+  await forgetAttempts(server, attempt)
+  if (!client.grantTypes.includes('client_credentials')) {
+    throw new TokenRequestError('unauthorized_client', 'This client may not use the client_credentials grant')
+  }
+  const scopes = grantedScopes(client, params.single.get('scope'))
+  const audiences = grantedAudiences(client, params.resources)
+  const { token, expiresIn } = await signAccessToken(server, client, scopes, audiences)
+  return json({
+    access_token: token,
+    token_type: 'Bearer',
+    expires_in: expiresIn,
+    ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
+  })
+}
+
+/** The token server's handler. Throws `ConfigurationError` on invalid options. */
+export function createTokenServer(options: TokenServerOptions): TokenServerHandler {
+  const server = resolveOptions(options)
+  return async (request) => {
+    const path = new URL(request.url).pathname
+    try {
+      if (path === `${server.basePath}/token`) {
+        if (request.method !== 'POST') {
+          throw new TokenRequestError('invalid_request', 'The token endpoint takes POST only', 405, {
+            allow: 'POST',
+          })
+        }
+        return await tokenEndpoint(server, request)
+      }
+      const isJwks = path === `${server.basePath}/jwks.json`
+      const isMetadata = path === `${METADATA_PATH}${server.basePath}`
+      if (isJwks || isMetadata) {
+        if (request.method !== 'GET' && request.method !== 'HEAD') {
+          return json({ error: 'invalid_request', error_description: 'GET only' }, 405, {
+            allow: 'GET, HEAD',
+          })
+        }
+        const body = isJwks ? await server.keys.publicJwks() : metadata(server)
+        const response = cacheable(body, PUBLIC_MAX_AGE)
+        return request.method === 'HEAD' ? new Response(null, response) : response
+      }
+      return json({ error: 'not_found', error_description: 'No such endpoint' }, 404)
+    } catch (error) {
+      if (error instanceof TokenRequestError) return errorResponse(error)
+      // A store or key source failed: say so without detail (it could name a host or a query).
+      return json({ error: 'server_error', error_description: 'The server could not answer' }, 500)
+    }
+  }
+}
