@@ -8,6 +8,7 @@ import { serve } from '@hono/node-server'
 import { createTokenVerifier, MemoryRateLimitStore } from '@org/auth-core'
 import { fakeClock } from '@org/test-kit/store-contracts'
 import { decodeJwt, decodeProtectedHeader } from 'jose'
+import * as oidc from 'openid-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type ClientRegistry,
@@ -432,4 +433,25 @@ describe('discovery, JWKS and interoperability over HTTP', () => {
     })
     await expect(elsewhere.verify(access_token)).rejects.toMatchObject({ status: 401 })
   })
+
+  // openid-client (panva) as an independent client: RFC 8414 discovery, then each method.
+  for (const [method, auth] of [
+    ['client_secret_basic', oidc.ClientSecretBasic],
+    ['client_secret_post', oidc.ClientSecretPost],
+  ] as const) {
+    it(`gives openid-client a token with ${method}`, async () => {
+      const config = await oidc.discovery(new URL(issuer), clientId, undefined, auth(secret), {
+        algorithm: 'oauth2',
+        execute: [oidc.allowInsecureRequests],
+      })
+      expect(config.serverMetadata().token_endpoint).toBe(`${issuer}/token`)
+      const tokens = await oidc.clientCredentialsGrant(
+        config,
+        new URLSearchParams({ scope: 'invoices:read', resource: API }),
+      )
+      expect(tokens).toMatchObject({ token_type: 'bearer', expires_in: 300, scope: 'invoices:read' })
+      const verifier = createTokenVerifier({ issuer, audience: API, discovery: true, tokenType: 'access' })
+      expect(await verifier.verify(tokens.access_token)).toMatchObject({ client_id: clientId })
+    })
+  }
 })
