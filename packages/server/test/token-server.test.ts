@@ -310,6 +310,66 @@ describe('refusals', () => {
   })
 })
 
+describe('hostile credentials', () => {
+  const form = `grant_type=client_credentials&resource=${encodeURIComponent(API)}`
+
+  it('answers odd ids and secrets with the same 401 as a wrong secret', async () => {
+    const { handler, clientId, secret } = await setup({ limits: { perClient: 1000 } })
+    const reference = await (
+      await handler(tokenRequest(form, { authorization: basic(clientId, 'wrong') }))
+    ).text()
+    const cases: Array<[string, string]> = [
+      ["oac_x' OR '1'='1", secret],
+      ['oac_\u0000nul', secret],
+      ['x'.repeat(5000), secret],
+      [clientId, 'y'.repeat(5000)],
+      [clientId, `${secret}\u0000`],
+      [clientId, ''],
+    ]
+    for (const [id, given] of cases) {
+      const response = await handler(tokenRequest(form, { authorization: basic(id, given) }))
+      expect(response.status).toBe(401)
+      expect(await response.text()).toBe(reference)
+    }
+    const malformed = await handler(tokenRequest(form, { authorization: 'Basic !!!' }))
+    expect(malformed.status).toBe(401)
+    expect(malformed.headers.get('www-authenticate')).toMatch(/^Basic /)
+  })
+})
+
+describe('configuration', () => {
+  it('refuses an insecure or ambiguous issuer and keys with private members', async () => {
+    const { registry, key } = await setup()
+    const keys = staticSigningKeys([key])
+    for (const issuer of ['http://auth.example.com', 'https://auth.example.com/?a=1', 'not a url']) {
+      expect(() => createTokenServer({ issuer, clients: registry, keys })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+      )
+    }
+    expect(() => createTokenServer({ issuer: ISSUER, clients: registry, keys, accessTokenTtl: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+    )
+    expect(() => staticSigningKeys([{ ...key, publicJwk: { ...key.publicJwk, d: 'secret' } }])).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+    )
+  })
+
+  it('routes under the issuer path only', async () => {
+    const { handler } = await setup()
+    expect((await handler(new Request('https://auth.example.com/token', { method: 'POST' }))).status).toBe(
+      404,
+    )
+    const metadata = await handler(
+      new Request('https://auth.example.com/.well-known/oauth-authorization-server/m2m'),
+    )
+    expect(metadata.status).toBe(200)
+    expect((await metadata.json()).token_endpoint).toBe(`${ISSUER}/token`)
+    const head = await handler(new Request(`${ISSUER}/jwks.json`, { method: 'HEAD' }))
+    expect(head.status).toBe(200)
+    expect(await head.text()).toBe('')
+  })
+})
+
 describe('throttling', () => {
   it('answers 429 with Retry-After past the limit, before verifying, and recovers after the window', async () => {
     const { registry, clientId, secret } = await setup()
