@@ -50,3 +50,18 @@ export {
   type TotpOptions,
   verifyTotp,
 } from './totp.js'
+export { KeyRingError } from './keys/errors.js'
+export { SIGNING_ALGORITHMS } from './keys/generate.js'
+export {
+  createKeyRing,
+  type KeyInfo,
+  type KeyRing,
+  type KeyRingOptions,
+  type KeyState,
+} from './keys/key-ring.js'
+export {
+  createMemoryKeyStore,
+  type KeyRecord,
+  type KeyStore,
+  type MemoryKeyStoreOptions,
+} from './keys/key-store.js'
