@@ -241,7 +241,7 @@ describe('openEmbeddedDatabase', () => {
       try {
         await expect(new PostgresSessionStore(second).get('s1')).resolves.toMatchObject({ id: 's1' })
         const { rows } = await second.query('SELECT count(*)::integer AS n FROM org_auth.org_auth_migrations')
-        expect(rows).toEqual([{ n: 3 }])
+        expect(rows).toEqual([{ n: 4 }])
       } finally {
         await second.close()
       }
