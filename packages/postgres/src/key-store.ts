@@ -1,5 +1,14 @@
 import type { KeyRecord, KeyStore, SigningAlgorithm } from '@org/auth-server'
-import { idOf, numberOf, PostgresStoreError, type PostgresStoreOptions, parseJson, type Queryable, run, schemaOf } from './database.js'
+import {
+  idOf,
+  numberOf,
+  PostgresStoreError,
+  type PostgresStoreOptions,
+  parseJson,
+  type Queryable,
+  run,
+  schemaOf,
+} from './database.js'
 
 interface Statements {
   insert: string
@@ -74,7 +83,11 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   async retire(kid: string, retiredAt: number, expiresAt: number): Promise<boolean> {
-    const rows = await run(this.#db, 'retire a signing key', this.#sql.retire, [idOf(kid), retiredAt, expiresAt])
+    const rows = await run(this.#db, 'retire a signing key', this.#sql.retire, [
+      idOf(kid),
+      retiredAt,
+      expiresAt,
+    ])
     return rows.length === 1
   }
 }

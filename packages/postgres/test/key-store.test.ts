@@ -17,7 +17,7 @@ function cases(label: string, database: TestDatabase<Queryable>): void {
     it('rotates across two instances sharing the table; tokens of both keys verify during the overlap', async () => {
       const clock = fakeClock(1_800_000_000_000)
       const options = await fresh()
-      const ring = (kek = KEK) =>
+      const ring = (kek: Uint8Array | string = KEK) =>
         createKeyRing({ store: new PostgresKeyStore(db(), options), kek, now: clock.now, tokenTtl: 600 })
       const [a, b] = [ring(), ring()]
       const first = await a.generate('EdDSA')
@@ -29,7 +29,12 @@ function cases(label: string, database: TestDatabase<Queryable>): void {
       ])
       const jwks = await a.publicJwks()
       expect(jwks.keys.map((key) => key.kid)).toEqual([first.kid, second.kid])
-      const verifier = createTokenVerifier({ issuer: 'https://as', audience: 'https://api', jwks, onWarning: false })
+      const verifier = createTokenVerifier({
+        issuer: 'https://as',
+        audience: 'https://api',
+        jwks,
+        onWarning: false,
+      })
       const { kid, alg, privateKey } = await b.signingKey()
       expect(kid).toBe(second.kid)
       const token = await new SignJWT({})

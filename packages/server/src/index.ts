@@ -38,18 +38,6 @@ export {
   type MemoryDelegationStoreOptions,
   type MfaChangeSessionRecord,
 } from './delegation/store.js'
-export type { SigningAlgorithm, SigningKey, SigningKeySource } from './keys/signing-key-source.js'
-export {
-  base32Decode,
-  base32Encode,
-  generateTotp,
-  generateTotpSecret,
-  hotp,
-  otpauthUri,
-  type TotpAlgorithm,
-  type TotpOptions,
-  verifyTotp,
-} from './totp.js'
 export { KeyRingError } from './keys/errors.js'
 export { SIGNING_ALGORITHMS } from './keys/generate.js'
 export {
@@ -65,3 +53,15 @@ export {
   type KeyStore,
   type MemoryKeyStoreOptions,
 } from './keys/key-store.js'
+export type { SigningAlgorithm, SigningKey, SigningKeySource } from './keys/signing-key-source.js'
+export {
+  base32Decode,
+  base32Encode,
+  generateTotp,
+  generateTotpSecret,
+  hotp,
+  otpauthUri,
+  type TotpAlgorithm,
+  type TotpOptions,
+  verifyTotp,
+} from './totp.js'

@@ -69,7 +69,10 @@ describe('rotation', () => {
       { kid: first.kid, state: 'retired', signing: false },
       { kid: second.kid, state: 'active', signing: true },
     ])
-    expect(listed[0]).toMatchObject({ retiredAt: second.activatesAt, expiresAt: second.activatesAt + 600_000 })
+    expect(listed[0]).toMatchObject({
+      retiredAt: second.activatesAt,
+      expiresAt: second.activatesAt + 600_000,
+    })
     // Still published while tokens it signed may be alive (tokenTtl 600 s), then left out.
     await clock.advance(600_000 - 1)
     expect(await kids(ring)).toEqual([first.kid, second.kid])
@@ -99,7 +102,11 @@ describe('rotation', () => {
     const next = await ring.rotate()
     await clock.advance(HOUR)
     const retired = await ring.retire(next.kid)
-    expect(retired).toMatchObject({ state: 'retired', retiredAt: clock.now(), expiresAt: clock.now() + 600_000 })
+    expect(retired).toMatchObject({
+      state: 'retired',
+      retiredAt: clock.now(),
+      expiresAt: clock.now() + 600_000,
+    })
     // Nothing signs any more: say so rather than falling back to an older key.
     await expect(ring.signingKey()).rejects.toMatchObject({ code: 'ERR_KEY_NONE_ACTIVE' })
     expect(await kids(ring)).toEqual([old.kid, next.kid])
@@ -121,26 +128,30 @@ describe('rotation', () => {
 })
 
 describe('keys and tokens', () => {
-  it.each(SIGNING_ALGORITHMS)('%s: kid is the RFC 7638 thumbprint, the JWKS is public only, tokens verify', async (alg) => {
-    const { ring } = setup()
-    const info = await ring.generate(alg)
-    const jwks = await ring.publicJwks()
-    expect(jwks.keys).toHaveLength(1)
-    const [jwk] = jwks.keys
-    expect(jwk).toMatchObject({ kid: info.kid, alg, use: 'sig' })
-    for (const member of PRIVATE_MEMBERS) expect(jwk).not.toHaveProperty(member)
-    expect(await calculateJwkThumbprint(jwk as NonNullable<typeof jwk>, 'sha256')).toBe(info.kid)
-    if (alg === 'RS256' || alg === 'PS256') expect(Buffer.from(jwk?.n as string, 'base64url')).toHaveLength(256)
-    for (const member of PRIVATE_MEMBERS) expect(info.publicJwk).not.toHaveProperty(member)
-    expect(JSON.stringify(await ring.list())).not.toContain('a256gcm')
+  it.each(SIGNING_ALGORITHMS)(
+    '%s: kid is the RFC 7638 thumbprint, the JWKS is public only, tokens verify',
+    async (alg) => {
+      const { ring } = setup()
+      const info = await ring.generate(alg)
+      const jwks = await ring.publicJwks()
+      expect(jwks.keys).toHaveLength(1)
+      const [jwk] = jwks.keys
+      expect(jwk).toMatchObject({ kid: info.kid, alg, use: 'sig' })
+      for (const member of PRIVATE_MEMBERS) expect(jwk).not.toHaveProperty(member)
+      expect(await calculateJwkThumbprint(jwk as NonNullable<typeof jwk>, 'sha256')).toBe(info.kid)
+      if (alg === 'RS256' || alg === 'PS256')
+        expect(Buffer.from(jwk?.n as string, 'base64url')).toHaveLength(256)
+      for (const member of PRIVATE_MEMBERS) expect(info.publicJwk).not.toHaveProperty(member)
+      expect(JSON.stringify(await ring.list())).not.toContain('a256gcm')
 
-    const signing = await ring.signingKey()
-    expect(signing.privateKey.extractable).toBe(false)
-    // Decrypted once, then reused.
-    expect((await ring.signingKey()).privateKey).toBe(signing.privateKey)
-    const verifier = createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks, onWarning: false })
-    await expect(verifier.verify(await issue(ring))).resolves.toMatchObject({ sub: 'oac_test' })
-  })
+      const signing = await ring.signingKey()
+      expect(signing.privateKey.extractable).toBe(false)
+      // Decrypted once, then reused.
+      expect((await ring.signingKey()).privateKey).toBe(signing.privateKey)
+      const verifier = createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks, onWarning: false })
+      await expect(verifier.verify(await issue(ring))).resolves.toMatchObject({ sub: 'oac_test' })
+    },
+  )
 
   it('refuses RSA moduli under 2048 bits and unknown algorithms', async () => {
     expect(() => setup({ modulusLength: 1024 })).toThrow(expect.objectContaining({ code: 'ERR_KEY_OPTIONS' }))
@@ -173,7 +184,14 @@ describe('encryption at rest', () => {
     const text = KEK.toString('base64')
     expect(() => setup({ kek: text })).not.toThrow()
     expect(() => setup({ kek: KEK.toString('base64url') })).not.toThrow()
-    for (const kek of [randomBytes(31), randomBytes(33), '', 'not base64 at all!', randomBytes(16).toString('base64'), undefined]) {
+    for (const kek of [
+      randomBytes(31),
+      randomBytes(33),
+      '',
+      'not base64 at all!',
+      randomBytes(16).toString('base64'),
+      undefined,
+    ]) {
       expect(() => setup({ kek: kek as never })).toThrow(expect.objectContaining({ code: 'ERR_KEK_INVALID' }))
     }
     try {

@@ -93,7 +93,9 @@ export function keyStoreContract(name: string, make: () => Promise<KeyStoreLike>
       const store = await make()
       await store.insert(keyRecord('k1'))
       await Promise.all(
-        Array.from({ length: RACERS }, (_, i) => store.retire('k1', T + 1000 * (RACERS - i), T + 5000 * (i + 1))),
+        Array.from({ length: RACERS }, (_, i) =>
+          store.retire('k1', T + 1000 * (RACERS - i), T + 5000 * (i + 1)),
+        ),
       )
       await expect(store.get('k1')).resolves.toMatchObject({ retiredAt: T + 1000, expiresAt: T + 5000 })
     })

@@ -80,7 +80,10 @@ export async function open(kek: Kek, kid: string, alg: string, stored: string): 
   const parts = typeof stored === 'string' ? stored.split('$') : []
   const [scheme, kekId, iv, ciphertext] = parts
   if (parts.length !== 4 || scheme !== SCHEME || iv === undefined || ciphertext === undefined) {
-    throw new KeyRingError('ERR_KEY_FORMAT', `Signing key ${kid} is stored in a form this version cannot read`)
+    throw new KeyRingError(
+      'ERR_KEY_FORMAT',
+      `Signing key ${kid} is stored in a form this version cannot read`,
+    )
   }
   if (kekId !== kek.id) {
     throw new KeyRingError(

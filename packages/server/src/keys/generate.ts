@@ -17,18 +17,23 @@ const PUBLIC_MEMBERS: Record<string, readonly string[]> = {
 
 export function checkAlgorithm(alg: unknown): asserts alg is SigningAlgorithm {
   if (!SIGNING_ALGORITHMS.includes(alg as SigningAlgorithm)) {
-    throw new KeyRingError('ERR_KEY_ALGORITHM', `A signing key's algorithm must be one of ${SIGNING_ALGORITHMS.join(', ')}`)
+    throw new KeyRingError(
+      'ERR_KEY_ALGORITHM',
+      `A signing key's algorithm must be one of ${SIGNING_ALGORITHMS.join(', ')}`,
+    )
   }
 }
 
 /** The public JWK to publish: `kty`, its public members, `kid`, `alg`, `use: "sig"`; nothing else. */
 export function publicJwkOf(jwk: JWK, kid: string, alg: SigningAlgorithm): JWK {
   const members = PUBLIC_MEMBERS[jwk.kty ?? '']
-  if (members === undefined) throw new KeyRingError('ERR_KEY_FORMAT', `Signing key ${kid} has an unknown key type`)
+  if (members === undefined)
+    throw new KeyRingError('ERR_KEY_FORMAT', `Signing key ${kid} has an unknown key type`)
   const out: JWK = { kty: jwk.kty }
   for (const member of members) {
     const value = (jwk as Record<string, unknown>)[member]
-    if (typeof value !== 'string') throw new KeyRingError('ERR_KEY_FORMAT', `Signing key ${kid} lacks "${member}"`)
+    if (typeof value !== 'string')
+      throw new KeyRingError('ERR_KEY_FORMAT', `Signing key ${kid} lacks "${member}"`)
     ;(out as Record<string, unknown>)[member] = value
   }
   return { ...out, kid, alg, use: 'sig' }
@@ -42,8 +47,12 @@ export interface GeneratedKey {
 }
 
 /** A new key pair for `alg`, its `kid` the RFC 7638 SHA-256 thumbprint of the public key. */
-export async function generateSigningKey(alg: SigningAlgorithm, modulusLength: number): Promise<GeneratedKey> {
-  const options = alg === 'RS256' || alg === 'PS256' ? { modulusLength, extractable: true } : { extractable: true }
+export async function generateSigningKey(
+  alg: SigningAlgorithm,
+  modulusLength: number,
+): Promise<GeneratedKey> {
+  const options =
+    alg === 'RS256' || alg === 'PS256' ? { modulusLength, extractable: true } : { extractable: true }
   const { privateKey } = await generateKeyPair(alg, options)
   const exported = await exportJWK(privateKey)
   const kid = await calculateJwkThumbprint(exported, 'sha256')

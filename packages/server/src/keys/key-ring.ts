@@ -102,7 +102,12 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
   const tokenTtl = seconds(options.tokenTtl, 3600, 'tokenTtl')
   const refreshInterval = seconds(options.refreshInterval, 30, 'refreshInterval')
   const modulusLength = options.modulusLength ?? 2048
-  if (!Number.isInteger(modulusLength) || modulusLength < 2048 || modulusLength > 16384 || modulusLength % 8 !== 0) {
+  if (
+    !Number.isInteger(modulusLength) ||
+    modulusLength < 2048 ||
+    modulusLength > 16384 ||
+    modulusLength % 8 !== 0
+  ) {
     throw new KeyRingError('ERR_KEY_OPTIONS', '"modulusLength" must be a multiple of 8 from 2048 to 16384')
   }
   // Validated now (a configuration error at start, not at the first token), imported lazily.
@@ -195,7 +200,8 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
     const at = now()
     const current = signer(await fresh(), at)
     const activatesAt = generateOptions.activatesAt ?? (current === undefined ? at : at + publishBefore)
-    if (!Number.isFinite(activatesAt)) throw new KeyRingError('ERR_KEY_OPTIONS', '"activatesAt" must be epoch milliseconds')
+    if (!Number.isFinite(activatesAt))
+      throw new KeyRingError('ERR_KEY_OPTIONS', '"activatesAt" must be epoch milliseconds')
     const key = await generateSigningKey(alg, modulusLength)
     const record: KeyRecord = {
       kid: key.kid,
@@ -208,7 +214,8 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
       expiresAt: null,
     }
     // A thumbprint collision is impossible in practice; a duplicate means a store that lies.
-    if (!(await store.insert(record))) throw new KeyRingError('ERR_KEY_CONFLICT', `Signing key ${key.kid} exists`, 409)
+    if (!(await store.insert(record)))
+      throw new KeyRingError('ERR_KEY_CONFLICT', `Signing key ${key.kid} exists`, 409)
     const list = await fresh()
     return infoOf(record, list, now())
   }
