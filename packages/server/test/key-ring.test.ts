@@ -115,6 +115,21 @@ describe('rotation', () => {
     await expect(ring.retire('no-such-kid')).rejects.toMatchObject({ code: 'ERR_KEY_NOT_FOUND', status: 404 })
   })
 
+  it('generates a key for a chosen activation time, published until then, and refuses a non-finite one', async () => {
+    const { clock, ring } = setup()
+    const now = await ring.generate('ES256')
+    const later = await ring.generate('EdDSA', { activatesAt: clock.now() + 10_000 })
+    expect(later).toMatchObject({ state: 'pending', activatesAt: clock.now() + 10_000 })
+    expect(await kids(ring)).toEqual([now.kid, later.kid])
+    await clock.advance(10_000)
+    // generate retires nothing: the newest active key signs, the older one stays published.
+    expect((await ring.signingKey()).kid).toBe(later.kid)
+    expect((await ring.list()).map((key) => key.state)).toEqual(['active', 'active'])
+    await expect(ring.generate('ES256', { activatesAt: Number.NaN })).rejects.toMatchObject({
+      code: 'ERR_KEY_OPTIONS',
+    })
+  })
+
   it('sees a rotation made by another instance on the shared store after refreshInterval', async () => {
     const { clock, store, ring } = setup({ refreshInterval: 30 })
     const other = createKeyRing({ store, kek: KEK, now: clock.now, tokenTtl: 600 })

@@ -196,13 +196,16 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
 
   async function generate(alg: SigningAlgorithm, generateOptions: { activatesAt?: number } = {}) {
     checkAlgorithm(alg)
+    const requested = generateOptions.activatesAt
+    if (requested !== undefined && !Number.isFinite(requested)) {
+      throw new KeyRingError('ERR_KEY_OPTIONS', '"activatesAt" must be epoch milliseconds')
+    }
     const kek = await kekReady
+    // Generated first (an RSA key can take a second): the delay counts from publication.
+    const key = await generateSigningKey(alg, modulusLength)
     const at = now()
     const current = signer(await fresh(), at)
-    const activatesAt = generateOptions.activatesAt ?? (current === undefined ? at : at + publishBefore)
-    if (!Number.isFinite(activatesAt))
-      throw new KeyRingError('ERR_KEY_OPTIONS', '"activatesAt" must be epoch milliseconds')
-    const key = await generateSigningKey(alg, modulusLength)
+    const activatesAt = requested ?? (current === undefined ? at : at + publishBefore)
     const record: KeyRecord = {
       kid: key.kid,
       alg,
@@ -214,8 +217,9 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
       expiresAt: null,
     }
     // A thumbprint collision is impossible in practice; a duplicate means a store that lies.
-    if (!(await store.insert(record)))
+    if (!(await store.insert(record))) {
       throw new KeyRingError('ERR_KEY_CONFLICT', `Signing key ${key.kid} exists`, 409)
+    }
     const list = await fresh()
     return infoOf(record, list, now())
   }
