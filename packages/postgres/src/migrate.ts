@@ -101,6 +101,27 @@ const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX clients_owner ON ${s}.clients (owner) WHERE owner IS NOT NULL`,
     ],
   },
+  {
+    version: 4,
+    name: 'signing keys',
+    // The token server's signing keys (`PostgresKeyStore`): public JWK as JSON, the private key
+    // sealed by the key ring (AES-256-GCM under a key-encryption key this database never sees).
+    // The times are the key ring's schedule, decided on its clock, not compared with `now()`
+    // here. Rows outlive their publication (a short audit trail, one row per rotation), so
+    // `cleanupExpired` leaves them and `expires_at` needs no index.
+    up: (s) => [
+      `CREATE TABLE ${s}.signing_keys (
+        kid text PRIMARY KEY,
+        alg text NOT NULL,
+        public_jwk text NOT NULL,
+        encrypted_private_key text NOT NULL,
+        created_at timestamptz NOT NULL,
+        activates_at timestamptz NOT NULL,
+        retired_at timestamptz,
+        expires_at timestamptz
+      )`,
+    ],
+  },
 ]
 
 /** The newest schema version this package knows. */

@@ -2,6 +2,7 @@
 import {
   clientStoreContract,
   delegationStoreContract,
+  keyStoreContract,
   oneTimeStoreContract,
   rateLimitStoreContract,
   realClock,
@@ -13,6 +14,7 @@ import { describe } from 'vitest'
 import {
   PostgresClientStore,
   PostgresDelegationStore,
+  PostgresKeyStore,
   PostgresOneTimeStore,
   PostgresRateLimitStore,
   PostgresSessionStore,
@@ -30,6 +32,7 @@ function contracts(label: string, database: TestDatabase<Queryable>): void {
   delegationStoreContract(label, async () => new PostgresDelegationStore(db(), await fresh()))
   rateLimitStoreContract(label, async () => new PostgresRateLimitStore(db(), await fresh()), realClock)
   clientStoreContract(label, async () => new PostgresClientStore(db(), await fresh()), realClock)
+  keyStoreContract(label, async () => new PostgresKeyStore(db(), await fresh()))
 }
 
 describe('PostgreSQL stores on PGlite (embedded)', () => {

@@ -7,6 +7,7 @@ import {
   migrate,
   openEmbeddedDatabase,
   PostgresClientStore,
+  PostgresKeyStore,
   PostgresSessionStore,
   type Queryable,
   SCHEMA_VERSION,
@@ -22,6 +23,7 @@ const TABLES = [
   'org_auth_migrations',
   'rate_limits',
   'sessions',
+  'signing_keys',
 ]
 
 async function tablesOf(db: Queryable, schema: string): Promise<string[]> {
@@ -38,8 +40,8 @@ function cases(label: string, database: TestDatabase<Database>): void {
   describe(label, () => {
     it('creates the schema and its tables once, and records the version', async () => {
       const schema = name()
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1, 2, 3], version: 3 })
-      expect(SCHEMA_VERSION).toBe(3)
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1, 2, 3, 4], version: 4 })
+      expect(SCHEMA_VERSION).toBe(4)
       expect(await tablesOf(db(), schema)).toEqual(TABLES)
       const { rows } = await db().query(
         `SELECT version, name, applied_at <= now() AS past FROM "${schema}".org_auth_migrations ORDER BY version`,
@@ -48,27 +50,28 @@ function cases(label: string, database: TestDatabase<Database>): void {
         { version: 1, name: 'stores', past: true },
         { version: 2, name: 'sessions idp_sid', past: true },
         { version: 3, name: 'clients', past: true },
+        { version: 4, name: 'signing keys', past: true },
       ])
       // Idempotent: nothing left to apply, nothing changed.
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [], version: 3 })
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [], version: 3 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [], version: 4 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [], version: 4 })
       const again = await db().query(`SELECT count(*)::integer AS n FROM "${schema}".org_auth_migrations`)
-      expect(again.rows).toEqual([{ n: 3 }])
+      expect(again.rows).toEqual([{ n: 4 }])
     })
 
     it('applies each step once when several calls start together', async () => {
       const schema = name()
       const results = await Promise.all(Array.from({ length: 6 }, () => migrate(db(), { schema })))
       expect(results.filter((result) => result.applied.length > 0)).toEqual([
-        { applied: [1, 2, 3], version: 3 },
+        { applied: [1, 2, 3, 4], version: 4 },
       ])
-      expect(results.every((result) => result.version === 3)).toBe(true)
+      expect(results.every((result) => result.version === 4)).toBe(true)
     })
 
     it('migrates a schema that already exists (created by an administrator)', async () => {
       const schema = name()
       await db().query(`CREATE SCHEMA "${schema}"`)
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1, 2, 3], version: 3 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1, 2, 3, 4], version: 4 })
       expect(await tablesOf(db(), schema)).toEqual(TABLES)
     })
 
@@ -85,7 +88,7 @@ function cases(label: string, database: TestDatabase<Database>): void {
       // Neither the tables created before the failure nor the version table remain.
       expect(await tablesOf(db(), schema)).toEqual(['rate_limits'])
       await db().query(`DROP TABLE "${schema}".rate_limits`)
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1, 2, 3], version: 3 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1, 2, 3, 4], version: 4 })
     })
 
     it('upgrades a version 1 schema: its sessions stay, found by sid once rewritten', async () => {
@@ -117,7 +120,7 @@ function cases(label: string, database: TestDatabase<Database>): void {
       })
       await expect(early.get('old')).resolves.toEqual(old)
 
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [2, 3], version: 3 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [2, 3, 4], version: 4 })
       expect(await columns()).toEqual(['data', 'expires_at', 'id', 'idp_sid', 'sub'])
       const indexes = await db().query('SELECT indexname FROM pg_indexes WHERE schemaname = $1::text', [
         schema,
@@ -142,13 +145,26 @@ function cases(label: string, database: TestDatabase<Database>): void {
         code: 'ERR_STORE_UNAVAILABLE',
         message: 'The PostgreSQL store failed to read a client: its tables are missing (run migrate())',
       })
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [3], version: 3 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [3, 4], version: 4 })
       expect(await tablesOf(db(), schema)).toEqual(TABLES)
       const indexes = await db().query('SELECT indexname FROM pg_indexes WHERE schemaname = $1::text', [
         schema,
       ])
       expect(indexes.rows.map((row: { indexname: string }) => row.indexname)).toContain('clients_owner')
       await expect(store.get('c1')).resolves.toBeUndefined()
+    })
+
+    it('upgrades a version 3 schema with the signing keys table; the key store says what to do before', async () => {
+      const schema = name()
+      await expect(migrateTo(db(), { schema }, 3)).resolves.toEqual({ applied: [1, 2, 3], version: 3 })
+      const store = new PostgresKeyStore(db(), { schema })
+      await expect(store.list()).rejects.toMatchObject({
+        code: 'ERR_STORE_UNAVAILABLE',
+        message: 'The PostgreSQL store failed to list signing keys: its tables are missing (run migrate())',
+      })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [4], version: 4 })
+      expect(await tablesOf(db(), schema)).toEqual(TABLES)
+      await expect(store.list()).resolves.toEqual([])
     })
 
     it('keeps the version a newer release recorded, applying nothing', async () => {
@@ -181,7 +197,7 @@ describe.skipIf(skip)('on a server (DATABASE_URL)', () => {
     try {
       const results = await Promise.all(pools.map((pool) => migrate(pool, { schema })))
       expect(results.filter((result) => result.applied.length > 0)).toHaveLength(1)
-      expect(results.map((result) => result.version)).toEqual(Array(8).fill(3))
+      expect(results.map((result) => result.version)).toEqual(Array(8).fill(4))
       expect(await tablesOf(database.db(), schema)).toEqual(TABLES)
       for (const pool of pools) {
         expect(pool.idleCount).toBe(pool.totalCount)
@@ -225,7 +241,7 @@ describe('openEmbeddedDatabase', () => {
       try {
         await expect(new PostgresSessionStore(second).get('s1')).resolves.toMatchObject({ id: 's1' })
         const { rows } = await second.query('SELECT count(*)::integer AS n FROM org_auth.org_auth_migrations')
-        expect(rows).toEqual([{ n: 3 }])
+        expect(rows).toEqual([{ n: 4 }])
       } finally {
         await second.close()
       }

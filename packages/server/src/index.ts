@@ -38,6 +38,21 @@ export {
   type MemoryDelegationStoreOptions,
   type MfaChangeSessionRecord,
 } from './delegation/store.js'
+export { KeyRingError } from './keys/errors.js'
+export { SIGNING_ALGORITHMS } from './keys/generate.js'
+export {
+  createKeyRing,
+  type KeyInfo,
+  type KeyRing,
+  type KeyRingOptions,
+  type KeyState,
+} from './keys/key-ring.js'
+export {
+  createMemoryKeyStore,
+  type KeyRecord,
+  type KeyStore,
+  type MemoryKeyStoreOptions,
+} from './keys/key-store.js'
 export type { SigningAlgorithm, SigningKey, SigningKeySource } from './keys/signing-key-source.js'
 export type { TokenServerLimits, TokenServerOptions } from './token-server/options.js'
 export { createTokenServer, type TokenServerHandler } from './token-server/server.js'

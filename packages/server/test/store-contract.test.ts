@@ -3,12 +3,14 @@ import {
   clientStoreContract,
   delegationStoreContract,
   fakeClock,
+  keyStoreContract,
   oneTimeStoreContract,
 } from '@org/test-kit/store-contracts'
 import {
   type ClientStore,
   createMemoryClientStore,
   createMemoryDelegationStore,
+  createMemoryKeyStore,
   createMemoryReplayStore,
 } from '../src/index.js'
 import { slowStore } from './helpers/slow-store.js'
@@ -48,3 +50,5 @@ clientStoreContract(
   async () => slowClientStore(createMemoryClientStore({ now: clientClock.now })),
   clientClock,
 )
+
+keyStoreContract('memory', async () => createMemoryKeyStore())

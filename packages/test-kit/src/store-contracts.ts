@@ -14,6 +14,7 @@ import { HOSTILE_KEYS } from './hostile-keys.js'
 export * from './client-contract.js'
 export * from './delegation-contract.js'
 export { HOSTILE_KEYS } from './hostile-keys.js'
+export * from './key-store-contract.js'
 export * from './rate-limit-contract.js'
 
 export interface OneTimeStoreLike {
