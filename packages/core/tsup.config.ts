@@ -1,23 +1,5 @@
-import { copyFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { defineConfig, type Options } from 'tsup'
-
-const JOSE = /^jose(\/|$)/
-
-/**
- * jose 6 is ESM-only. Node >= 20.19 can require() it, but Jest's module system (a `nest new`
- * project's tests, ts-jest) cannot: the CommonJS build carries its own copy of jose, so nothing it
- * requires is ESM. The ESM build keeps importing the `jose` dependency. (tsup bundles through
- * esbuild in ESM format for both outputs when tree-shaking; TSUP_FORMAT tells them apart.)
- */
-const joseExternalOutsideCjs: NonNullable<Options['esbuildPlugins']>[number] = {
-  name: 'jose-external-outside-cjs',
-  setup(build) {
-    if (build.initialOptions.define?.['TSUP_FORMAT'] === '"cjs"') return
-    build.onResolve({ filter: JOSE }, (args) => ({ path: args.path, external: true }))
-  },
-}
+import { defineConfig } from 'tsup'
+import { copyJoseLicense, joseBundledInCjs } from '../../scripts/tsup-jose.mjs'
 
 export default defineConfig({
   entry: ['src/index.ts', 'src/node.ts', 'src/delegation/index.ts'],
@@ -32,11 +14,7 @@ export default defineConfig({
   // One copy of each module per format (AuthError, caches): entries share chunks in CJS too.
   splitting: true,
   treeshake: true,
-  noExternal: [JOSE],
-  esbuildPlugins: [joseExternalOutsideCjs],
-  // The bundled jose is MIT-licensed: its notice ships beside the code.
-  onSuccess: async () => {
-    const jose = dirname(createRequire(import.meta.url).resolve('jose/package.json'))
-    copyFileSync(join(jose, 'LICENSE.md'), 'dist/jose.LICENSE.md')
-  },
+  // jose (ESM-only) is bundled into the CommonJS build only: see scripts/tsup-jose.mjs.
+  ...joseBundledInCjs,
+  onSuccess: async () => copyJoseLicense(import.meta.url),
 })

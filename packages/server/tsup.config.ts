@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs'
 import { defineConfig } from 'tsup'
+import { copyJoseLicense, joseBundledInCjs } from '../../scripts/tsup-jose.mjs'
 
 export default defineConfig({
   entry: ['src/index.ts', 'src/bin/keys.ts'],
@@ -14,8 +15,11 @@ export default defineConfig({
   // Entries share chunks in both formats: one copy of each module per format.
   splitting: true,
   treeshake: true,
+  // jose (ESM-only, used by the token server and key ring) is bundled into the CommonJS build only.
+  ...joseBundledInCjs,
   // The bin runs as ESM (bin/org-auth-keys.js imports dist/bin/keys.js): no CommonJS copy of it ships.
   onSuccess: async () => {
     for (const file of ['dist/bin/keys.cjs', 'dist/bin/keys.cjs.map']) rmSync(file, { force: true })
+    copyJoseLicense(import.meta.url)
   },
 })
