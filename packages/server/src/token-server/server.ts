@@ -6,11 +6,11 @@
  * is not checked (a proxy may rewrite it).
  */
 
+import { authenticateClient } from './authenticate.js'
 import { grantedAudiences, grantedScopes, signAccessToken } from './issue.js'
 import { type ResolvedTokenServer, resolveOptions, type TokenServerOptions } from './options.js'
-import { clientCredentials, readTokenParams } from './request.js'
+import { readTokenParams } from './request.js'
 import { cacheable, errorResponse, json, TokenRequestError } from './respond.js'
-import { countAttempt, forgetAttempts } from './throttle.js'
 
 export type TokenServerHandler = (request: Request) => Promise<Response>
 
@@ -38,18 +38,7 @@ async function tokenEndpoint(server: ResolvedTokenServer, request: Request): Pro
   if (grantType !== 'client_credentials') {
     throw new TokenRequestError('unsupported_grant_type', 'Only client_credentials is supported')
   }
-  const credentials = clientCredentials(request, params)
-  const failed = new TokenRequestError(
-    'invalid_client',
-    'Client authentication failed',
-    401,
-    credentials.method === 'client_secret_basic' ? { 'www-authenticate': 'Basic realm="token"' } : {},
-  )
-  const attempt = await countAttempt(server, credentials.clientId, server.clientAddress?.(request))
-  // Unknown, disabled, public and wrong-secret clients all come back undefined after equal work.
-  const client = await server.clients.verifySecret(credentials.clientId, credentials.clientSecret)
-  if (client === undefined) throw failed
-  await forgetAttempts(server, attempt)
+  const client = await authenticateClient(server, request, params)
   if (!client.grantTypes.includes('client_credentials')) {
     throw new TokenRequestError('unauthorized_client', 'This client may not use the client_credentials grant')
   }
