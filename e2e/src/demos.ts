@@ -5,11 +5,22 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
-import { createAuth, createTokenVerifier } from '@org/auth-core'
+import { createAuth } from '@org/auth-core'
 import { DelegationClient } from '@org/auth-core/delegation'
-import { type DemoName, demoSettings } from '@org/demo-ui'
+import { type DemoName, type DevServices, demoApiVerifier, demoSettings } from '@org/demo-ui'
 import { createApp as createExpressDemo } from '@org/express-demo/app'
 import { createApp as createHonoDemo } from '@org/hono-demo/app'
+
+/** Whom a demo trusts: the dev IdP (login and its tokens) and the token server (machine tokens). */
+export interface DemoIssuers {
+  issuer: string
+  machineIssuer: string
+}
+
+/** The issuers of the dev services a test started. */
+export function issuersOf(services: DevServices): DemoIssuers {
+  return { issuer: services.idp.issuer, machineIssuer: services.tokenServer.issuer }
+}
 
 export interface RunningDemo {
   origin: string
@@ -25,10 +36,10 @@ async function listening(server: Server): Promise<RunningDemo> {
 }
 
 /** What `npm run demo` gives each demo: its verifier, web login and delegation client. */
-async function demoOptions(name: DemoName, issuer: string) {
-  const settings = demoSettings(name, { ISSUER: issuer })
+async function demoOptions(name: DemoName, issuers: DemoIssuers) {
+  const settings = demoSettings(name, { ISSUER: issuers.issuer, MACHINE_ISSUER: issuers.machineIssuer })
   return {
-    verifier: createTokenVerifier(settings.verifier),
+    verifier: demoApiVerifier(settings),
     auth: createAuth(settings.auth),
     delegation: await DelegationClient.fromKeys(settings.delegation),
   }
@@ -36,12 +47,12 @@ async function demoOptions(name: DemoName, issuer: string) {
 
 /** The demos the browser suite runs, by name. */
 export const DEMOS = {
-  express: async (issuer: string) => {
-    const app = createExpressDemo(await demoOptions('express', issuer))
+  express: async (issuers: DemoIssuers) => {
+    const app = createExpressDemo(await demoOptions('express', issuers))
     return listening(app.listen(0, '127.0.0.1'))
   },
-  hono: async (issuer: string) => {
-    const app = createHonoDemo(await demoOptions('hono', issuer))
+  hono: async (issuers: DemoIssuers) => {
+    const app = createHonoDemo(await demoOptions('hono', issuers))
     return listening(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server)
   },
-} satisfies Partial<Record<DemoName, (issuer: string) => Promise<RunningDemo>>>
+} satisfies Partial<Record<DemoName, (issuers: DemoIssuers) => Promise<RunningDemo>>>

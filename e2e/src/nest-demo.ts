@@ -4,16 +4,19 @@
  */
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createAuth, createTokenVerifier } from '@org/auth-core'
+import { createAuth } from '@org/auth-core'
 import { DelegationClient } from '@org/auth-core/delegation'
-import { demoSettings } from '@org/demo-ui'
+import { demoApiVerifier, demoSettings } from '@org/demo-ui'
 import { createApp } from '@org/nest-demo/app'
-import type { RunningDemo } from './demos.js'
+import type { DemoIssuers, RunningDemo } from './demos.js'
 
-export async function startNestDemo(issuer: string, platform: 'express' | 'fastify'): Promise<RunningDemo> {
-  const settings = demoSettings('nest', { ISSUER: issuer })
+export async function startNestDemo(
+  issuers: DemoIssuers,
+  platform: 'express' | 'fastify',
+): Promise<RunningDemo> {
+  const settings = demoSettings('nest', { ISSUER: issuers.issuer, MACHINE_ISSUER: issuers.machineIssuer })
   const app = await createApp({
-    verifier: createTokenVerifier(settings.verifier),
+    verifier: demoApiVerifier(settings),
     auth: createAuth(settings.auth),
     delegation: await DelegationClient.fromKeys(settings.delegation),
     platform,

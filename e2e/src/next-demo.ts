@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import { buildNext, type NextApp, startNext } from '@org/test-kit/next-process'
-import type { RunningDemo } from './demos.js'
+import type { DemoIssuers, RunningDemo } from './demos.js'
 
 const require = createRequire(import.meta.url)
 const DEMO_DIR = dirname(require.resolve('@org/next-demo/package.json'))
@@ -28,7 +28,11 @@ export async function buildNextDemo(): Promise<void> {
  * is `http://localhost:<port>` (the server listens on 127.0.0.1): Next reports loopback hosts as
  * `localhost` in request URLs, so that is the origin the login's redirect URI names.
  */
-export async function startNextDemo(issuer: string): Promise<RunningDemo> {
-  const running = await startNext(DEMO, (port) => ({ ISSUER: issuer, PORT: String(port) }))
+export async function startNextDemo(issuers: DemoIssuers): Promise<RunningDemo> {
+  const running = await startNext(DEMO, (port) => ({
+    ISSUER: issuers.issuer,
+    MACHINE_ISSUER: issuers.machineIssuer,
+    PORT: String(port),
+  }))
   return { origin: `http://localhost:${running.port}`, close: running.close }
 }

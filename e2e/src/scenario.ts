@@ -5,7 +5,9 @@
  * page, log out at the app and the IdP.
  * Each demo's test file starts its demo its own way and registers these tests inside a `describe`.
  */
+
 import { base32Decode, generateTotp } from '@org/auth-server'
+import type { DemoTokenServer } from '@org/demo-ui'
 import { DEMO_CLIENTS, type DevIdp, PAGE_IDS } from '@org/dev-idp'
 import type { BrowserContext, Page } from 'playwright-core'
 import { beforeAll, expect, it } from 'vitest'
@@ -21,6 +23,23 @@ export interface ScenarioTarget {
   /** The dev IdP, and which demo client the demo logs in with (its back-channel logout is registered). */
   idp: DevIdp
   demo: keyof typeof DEMO_CLIENTS
+  /** The token server `npm run demo` starts, whose machine tokens the demo API trusts too. */
+  tokenServer: DemoTokenServer
+}
+
+/** A client-credentials token from the demo's token server, for the seeded client. */
+async function machineToken(tokenServer: DemoTokenServer, scope: string): Promise<string> {
+  const { clientId, clientSecret } = tokenServer.client
+  const response = await fetch(`${tokenServer.issuer}/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${btoa(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`)}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope }),
+  })
+  expect(response.status).toBe(200)
+  return ((await response.json()) as { access_token: string }).access_token
 }
 
 /** Registers the scenario's tests; `target()` is read when each test runs (after `beforeAll`). */
@@ -57,6 +76,26 @@ export function demoScenario(target: () => ScenarioTarget): void {
     const cookie = (await context.cookies(origin)).find((c) => c.name === 'auth.session')
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' })
     expect(await page.content()).not.toMatch(/eyJ[\w-]+\.eyJ/) // no token in the page
+  })
+
+  it("accepts the token server's machine tokens at its API, by scope, beside the IdP's", async () => {
+    const { origin, tokenServer } = target()
+    const read = await machineToken(tokenServer, 'read')
+    const write = await machineToken(tokenServer, 'read write')
+    const call = (method: string, path: string, token: string) =>
+      fetch(`${origin}${path}`, { method, headers: { authorization: `Bearer ${token}` } })
+    const profile = await call('GET', '/api/profile', read)
+    expect(profile.status).toBe(200)
+    // RFC 9068: the subject of a client-credentials token is the client itself.
+    expect(await profile.json()).toMatchObject({ sub: tokenServer.client.clientId })
+    expect((await call('POST', '/api/notes', read)).status).toBe(403)
+    expect((await call('POST', '/api/notes', write)).status).toBe(201)
+    expect((await call('GET', '/api/admin', write)).status).toBe(403)
+    // One byte changed in the signature: the issuer is trusted, the token is not.
+    const forged = `${read.slice(0, -2)}${read.endsWith('A') ? 'B' : 'A'}${read.slice(-1)}`
+    const refused = await call('GET', '/api/profile', forged)
+    expect(refused.status).toBe(401)
+    expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"')
   })
 
   it('enrols an authenticator app on the MFA settings page (QR code, then a TOTP code)', async () => {

@@ -3,7 +3,7 @@ import type { DevIdp } from '@org/dev-idp'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe } from 'vitest'
 import { launchChromium } from '../src/browser.js'
-import { DEMOS, type RunningDemo } from '../src/demos.js'
+import { DEMOS, issuersOf, type RunningDemo } from '../src/demos.js'
 import { demoScenario } from '../src/scenario.js'
 
 // The Express and Hono demos in headless Chromium, started in this process: the scenario every
@@ -25,7 +25,7 @@ describe.each(Object.keys(DEMOS) as (keyof typeof DEMOS)[])('%s demo in Chromium
   let context: BrowserContext
   let page: Page
   beforeAll(async () => {
-    demo = await DEMOS[name](idp.issuer)
+    demo = await DEMOS[name](issuersOf(services))
     browser ??= await launchChromium()
     context = await browser.newContext()
     page = await context.newPage()
@@ -36,5 +36,13 @@ describe.each(Object.keys(DEMOS) as (keyof typeof DEMOS)[])('%s demo in Chromium
     await demo?.close()
   })
 
-  demoScenario(() => ({ page, context, origin: demo.origin, issuer: idp.issuer, idp, demo: name }))
+  demoScenario(() => ({
+    page,
+    context,
+    origin: demo.origin,
+    issuer: idp.issuer,
+    idp,
+    tokenServer: services.tokenServer,
+    demo: name,
+  }))
 })

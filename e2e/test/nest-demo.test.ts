@@ -3,7 +3,7 @@ import type { DevIdp } from '@org/dev-idp'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe } from 'vitest'
 import { launchChromium } from '../src/browser.js'
-import type { RunningDemo } from '../src/demos.js'
+import { issuersOf, type RunningDemo } from '../src/demos.js'
 import { startNestDemo } from '../src/nest-demo.js'
 import { demoScenario } from '../src/scenario.js'
 
@@ -24,7 +24,7 @@ describe.each(['express', 'fastify'] as const)('nest demo (%s) in Chromium', (pl
   beforeAll(async () => {
     services = await startDevServices()
     idp = services.idp
-    demo = await startNestDemo(idp.issuer, platform)
+    demo = await startNestDemo(issuersOf(services), platform)
     browser ??= await launchChromium()
     context = await browser.newContext()
     page = await context.newPage()
@@ -36,5 +36,13 @@ describe.each(['express', 'fastify'] as const)('nest demo (%s) in Chromium', (pl
     await services?.close()
   })
 
-  demoScenario(() => ({ page, context, origin: demo.origin, issuer: idp.issuer, idp, demo: 'nest' }))
+  demoScenario(() => ({
+    page,
+    context,
+    origin: demo.origin,
+    issuer: idp.issuer,
+    idp,
+    tokenServer: services.tokenServer,
+    demo: 'nest',
+  }))
 })

@@ -3,7 +3,7 @@ import type { DevIdp } from '@org/dev-idp'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../src/browser.js'
-import type { RunningDemo } from '../src/demos.js'
+import { issuersOf, type RunningDemo } from '../src/demos.js'
 import { buildNextDemo, startNextDemo } from '../src/next-demo.js'
 import { demoScenario } from '../src/scenario.js'
 
@@ -19,7 +19,7 @@ beforeAll(async () => {
   await buildNextDemo()
   services = await startDevServices()
   idp = services.idp
-  demo = await startNextDemo(idp.issuer)
+  demo = await startNextDemo(issuersOf(services))
   browser = await launchChromium()
   context = await browser.newContext()
   page = await context.newPage()
@@ -34,7 +34,15 @@ afterAll(async () => {
 
 describe('next demo (next start) in Chromium', () => {
   const origin = () => (demo as RunningDemo).origin
-  demoScenario(() => ({ page, context, origin: origin(), issuer: idp.issuer, idp, demo: 'next' }))
+  demoScenario(() => ({
+    page,
+    context,
+    origin: origin(),
+    issuer: idp.issuer,
+    idp,
+    tokenServer: services.tokenServer,
+    demo: 'next',
+  }))
 
   it('answers API calls without a token with an RFC 6750 challenge', async () => {
     const response = await fetch(`${origin()}/api/profile`)

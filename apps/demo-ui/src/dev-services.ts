@@ -7,6 +7,7 @@ import { nodeHandler } from '@org/auth-core/node'
 import { createDelegationService, type OtpSender } from '@org/auth-server'
 import { DEMO_CLIENTS, type DevIdp, startDevIdp } from '@org/dev-idp'
 import { devDelegationKeys } from './dev-keys.js'
+import { type DemoTokenServer, startDemoTokenServer } from './token-server.js'
 
 /** A one-time code the dev IdP "sent" by email or SMS. */
 export interface SentCode {
@@ -22,6 +23,8 @@ export interface DevServices {
   delegationUrl: string
   /** Codes sent so far, newest last. */
   outbox: SentCode[]
+  /** The machine-to-machine token server every demo API also trusts (token-server.ts). */
+  tokenServer: DemoTokenServer
   close(): Promise<void>
 }
 
@@ -30,6 +33,10 @@ export interface DevServicesOptions {
   port?: number
   /** Called for each code sent (the demo runner prints it). Default: none. */
   onCode?: (sent: SentCode) => void
+  /** Port of the token server on 127.0.0.1. Default: 0 (a free one). */
+  tokenServerPort?: number
+  /** Where the token server keeps clients and keys (DATABASE_URL...: token-server.ts). Default: embedded. */
+  env?: Record<string, string | undefined>
 }
 
 export async function startDevServices(options: DevServicesOptions = {}): Promise<DevServices> {
@@ -62,5 +69,20 @@ export async function startDevServices(options: DevServicesOptions = {}): Promis
     await idp.close()
     throw error
   }
-  return { idp, delegationUrl, outbox, close: () => idp.close() }
+  let tokenServer: DemoTokenServer
+  try {
+    tokenServer = await startDemoTokenServer({ port: options.tokenServerPort ?? 0, env: options.env ?? {} })
+  } catch (error) {
+    await idp.close()
+    throw error
+  }
+  return {
+    idp,
+    delegationUrl,
+    outbox,
+    tokenServer,
+    close: async () => {
+      await Promise.all([idp.close(), tokenServer.close()])
+    },
+  }
 }

@@ -12,6 +12,7 @@ export {
   type SignedInUser,
 } from './pages.js'
 export { createSessionPages, type SessionPagesOptions } from './session-pages.js'
-export { type DemoName, type DemoSettings, demoSettings } from './settings.js'
+export { type DemoName, type DemoSettings, demoApiVerifier, demoSettings } from './settings.js'
 export { type DemoStores, demoStores } from './stores.js'
+export { DEMO_MACHINE_CLIENT, type DemoTokenServer, startDemoTokenServer } from './token-server.js'
 export { type TourReport, tourDemo } from './tour.js'

@@ -2,10 +2,17 @@
  * The settings every demo starts with: the dev identity provider's issuer, the demo API's
  * audience, and the login options of the demo's registered client. Environment variables
  * override the defaults that match `npm run demo` (ISSUER, PORT, AUDIENCE, SESSION_SECRET,
- * APP_BASE_URL: the public origin, needed in production mode; REDIS_URL, DATABASE_URL,
+ * APP_BASE_URL: the public origin, needed in production mode; MACHINE_ISSUER: the token server's
+ * issuer, default http://127.0.0.1:4100; REDIS_URL, DATABASE_URL,
  * DEMO_STORE: where sessions live, see stores.ts).
  */
-import type { AuthOptions, TokenVerifierOptions } from '@org/auth-core'
+import {
+  type AuthOptions,
+  createResourceServer,
+  createTokenVerifier,
+  type ResourceServer,
+  type TokenVerifierOptions,
+} from '@org/auth-core'
 import type { DelegationClientOptions } from '@org/auth-core/delegation'
 import { DEMO_CLIENTS } from '@org/dev-idp'
 import { devDelegationKeys } from './dev-keys.js'
@@ -16,8 +23,10 @@ export type DemoName = keyof typeof DEMO_CLIENTS
 export interface DemoSettings {
   issuer: string
   port: number
-  /** Options for the bearer verifier of the demo's API routes. */
+  /** Options for the bearer verifier of the dev IdP's tokens at the demo's API routes. */
   verifier: TokenVerifierOptions
+  /** Options for the verifier of the token server's (machine-to-machine) tokens there. */
+  machineVerifier: TokenVerifierOptions
   /** Options for `createAuth` (the web login). */
   auth: AuthOptions
   /** Options for `DelegationClient.fromKeys` (the MFA settings page), against the dev IdP. */
@@ -50,13 +59,21 @@ export function demoSettings(name: DemoName, env: Record<string, string | undefi
       : production
         ? { trustHost: true }
         : {}
+  const audience = env['AUDIENCE'] ?? 'https://api.example.test'
   return {
     issuer,
     port: Number(env['PORT'] ?? DEFAULT_PORTS[name]),
     // Discovery is lazy: the app may start before the identity provider answers.
     verifier: {
       issuer,
-      audience: env['AUDIENCE'] ?? 'https://api.example.test',
+      audience,
+      discovery: true,
+      tokenType: 'access',
+    },
+    // The token server's RFC 9068 tokens, found through its RFC 8414 metadata.
+    machineVerifier: {
+      issuer: env['MACHINE_ISSUER'] ?? 'http://127.0.0.1:4100',
+      audience,
       discovery: true,
       tokenType: 'access',
     },
@@ -103,4 +120,14 @@ function delegationOptions(spId: string, issuer: string): DelegationClientOption
     idpVerifyKey: idp.signing.publicKeyPem,
     idpEncryptionKey: idp.encryption.publicKeyPem,
   }
+}
+
+/**
+ * The demo API's bearer verifier: it trusts the dev IdP and the token server, and routes each
+ * token to the verifier of the issuer it names (`createResourceServer`).
+ */
+export function demoApiVerifier(settings: DemoSettings): ResourceServer {
+  return createResourceServer({
+    verifiers: [createTokenVerifier(settings.verifier), createTokenVerifier(settings.machineVerifier)],
+  })
 }

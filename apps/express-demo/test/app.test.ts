@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net'
-import { createAuth, createTokenVerifier } from '@org/auth-core'
+import { createAuth } from '@org/auth-core'
 import { DelegationClient } from '@org/auth-core/delegation'
-import { type DevServices, demoSettings, startDevServices, tourDemo } from '@org/demo-ui'
+import { type DevServices, demoApiVerifier, demoSettings, startDevServices, tourDemo } from '@org/demo-ui'
 import { expectDemoTour } from '@org/demo-ui/expect'
 import type { DevIdp } from '@org/dev-idp'
 import supertest from 'supertest'
@@ -17,7 +17,7 @@ beforeAll(async () => {
   idp = services.idp
   const settings = demoSettings('express', { ISSUER: idp.issuer })
   app = createApp({
-    verifier: createTokenVerifier(settings.verifier),
+    verifier: demoApiVerifier(settings),
     auth: createAuth(settings.auth),
     delegation: await DelegationClient.fromKeys(settings.delegation),
   })

@@ -1,12 +1,12 @@
 import { serve } from '@hono/node-server'
-import { createAuth, createTokenVerifier } from '@org/auth-core'
+import { createAuth } from '@org/auth-core'
 import { DelegationClient } from '@org/auth-core/delegation'
-import { demoSettings } from '@org/demo-ui'
+import { demoApiVerifier, demoSettings } from '@org/demo-ui'
 import { createApp } from './app.js'
 
 const settings = demoSettings('hono', process.env)
 const app = createApp({
-  verifier: createTokenVerifier(settings.verifier),
+  verifier: demoApiVerifier(settings),
   auth: createAuth(settings.auth),
   delegation: await DelegationClient.fromKeys(settings.delegation),
 })

@@ -1,12 +1,12 @@
-import { createAuth, createTokenVerifier } from '@org/auth-core'
+import { createAuth } from '@org/auth-core'
 import { DelegationClient } from '@org/auth-core/delegation'
-import { demoSettings } from '@org/demo-ui'
+import { demoApiVerifier, demoSettings } from '@org/demo-ui'
 import { createApp } from './app.js'
 
 const settings = demoSettings('nest', process.env)
 const platform = process.env['NEST_PLATFORM'] === 'fastify' ? 'fastify' : 'express'
 const app = await createApp({
-  verifier: createTokenVerifier(settings.verifier),
+  verifier: demoApiVerifier(settings),
   auth: createAuth(settings.auth),
   delegation: await DelegationClient.fromKeys(settings.delegation),
   platform,

@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net'
 import type { INestApplication } from '@nestjs/common'
-import { createAuth, createTokenVerifier } from '@org/auth-core'
+import { createAuth } from '@org/auth-core'
 import { DelegationClient } from '@org/auth-core/delegation'
-import { type DevServices, demoSettings, startDevServices, tourDemo } from '@org/demo-ui'
+import { type DevServices, demoApiVerifier, demoSettings, startDevServices, tourDemo } from '@org/demo-ui'
 import { expectDemoTour } from '@org/demo-ui/expect'
 import type { DevIdp } from '@org/dev-idp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -23,7 +23,7 @@ describe.each(['express', 'fastify'] as const)('nest-demo on %s', (platform) => 
     idp = services.idp
     const settings = demoSettings('nest', { ISSUER: idp.issuer })
     app = await createApp({
-      verifier: createTokenVerifier(settings.verifier),
+      verifier: demoApiVerifier(settings),
       auth: createAuth(settings.auth),
       delegation: await DelegationClient.fromKeys(settings.delegation),
       platform,

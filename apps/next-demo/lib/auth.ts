@@ -5,13 +5,13 @@
  */
 
 import { createNextAuth } from '@org/auth-next'
-import { demoSettings } from '@org/demo-ui'
+import { demoApiVerifier, demoSettings } from '@org/demo-ui'
 
 export const settings = demoSettings('next', process.env)
 
 export const nextAuth = createNextAuth({
   ...settings.auth,
-  verifier: settings.verifier,
+  verifier: demoApiVerifier(settings),
   realm: 'next-demo',
 })
 
