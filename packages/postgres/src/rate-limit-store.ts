@@ -9,6 +9,7 @@ export class PostgresRateLimitStore implements RateLimitStore {
   readonly #db: Queryable
   readonly #hit: string
   readonly #reset: string
+  readonly #peek: string
 
   constructor(db: Queryable, options: PostgresStoreOptions = {}) {
     this.#db = db
@@ -23,6 +24,9 @@ export class PostgresRateLimitStore implements RateLimitStore {
         window_ends = CASE WHEN t.window_ends <= now() THEN EXCLUDED.window_ends ELSE t.window_ends END
       RETURNING count, extract(epoch FROM window_ends)::float8 AS reset_at`
     this.#reset = `DELETE FROM ${s}.rate_limits WHERE key = $1::text`
+    // A plain read: no row lock, so the hot path never waits behind the writers of one key.
+    this.#peek = `SELECT count, extract(epoch FROM window_ends)::float8 AS reset_at
+      FROM ${s}.rate_limits WHERE key = $1::text AND window_ends > now()`
   }
 
   async hit(key: string, windowSeconds: number): Promise<RateLimitCount> {
@@ -33,6 +37,15 @@ export class PostgresRateLimitStore implements RateLimitStore {
       windowSeconds,
     ])
     return { count: numberOf(row?.count, operation), resetAt: numberOf(row?.reset_at, operation) }
+  }
+
+  async peek(key: string): Promise<RateLimitCount | undefined> {
+    const operation = 'read a rate-limit count'
+    const [row] = await run<{ count: unknown; reset_at: unknown }>(this.#db, operation, this.#peek, [
+      idOf(key),
+    ])
+    if (row === undefined) return undefined
+    return { count: numberOf(row.count, operation), resetAt: numberOf(row.reset_at, operation) }
   }
 
   async reset(key: string): Promise<void> {

@@ -24,6 +24,14 @@ if tonumber(time[2]) > 0 then now = now + 1 end
 redis.call('EXPIREAT', KEYS[1], now + tonumber(ARGV[1]), 'NX')
 return {count, redis.call('EXPIRETIME', KEYS[1])}`
 const DEL = "return redis.call('DEL', KEYS[1])"
+// A read: the count and the window's end in one atomic step (a key expiring between two separate
+// commands would pair a count with no end). {0, 0} for a key without a count.
+const PEEK = `
+local count = redis.call('GET', KEYS[1])
+if not count then return {0, 0} end
+local n = tonumber(count)
+if not n then return {-1, 0} end
+return {n, redis.call('EXPIRETIME', KEYS[1])}`
 
 /**
  * The core's `RateLimitStore` on Redis: fixed-window counters shared by every instance, each an
@@ -46,6 +54,18 @@ export class RedisRateLimitStore implements RateLimitStore {
     if (count === -1) throw new RedisStoreError(operation, new TypeError('not an integer counter'), true)
     // The end may pass 2^53 when the window is near the core's largest (a safe integer): whole anyway.
     if (!Number.isSafeInteger(count) || !Number.isInteger(resetAt) || count < 1 || resetAt < 1) {
+      throw new RedisStoreError(operation, new TypeError('unexpected script reply'), true)
+    }
+    return { count, resetAt }
+  }
+
+  async peek(key: string): Promise<RateLimitCount | undefined> {
+    const operation = 'read a rate-limit count'
+    const reply = await run(this.#client, operation, PEEK, [this.#key(key)], [])
+    const [count = Number.NaN, resetAt = Number.NaN] = Array.isArray(reply) ? reply.map(Number) : []
+    if (count === 0) return undefined
+    // Not a counter, or a counter without an end (only `hit` gives it one): fail closed, loudly.
+    if (!Number.isSafeInteger(count) || count < 1 || !Number.isInteger(resetAt) || resetAt < 1) {
       throw new RedisStoreError(operation, new TypeError('unexpected script reply'), true)
     }
     return { count, resetAt }

@@ -8,6 +8,7 @@ import type { ContractClock } from './store-contracts.js'
 
 export interface RateLimitStoreLike {
   hit(key: string, windowSeconds: number): Promise<{ count: number; resetAt: number }>
+  peek(key: string): Promise<{ count: number; resetAt: number } | undefined>
   reset(key: string): Promise<void>
 }
 
@@ -51,6 +52,34 @@ export function rateLimitStoreContract(
       await expect(store.hit('a', 60)).resolves.toMatchObject({ count: 1 })
       await expect(store.hit('b', 60)).resolves.toMatchObject({ count: 2 })
       await expect(store.reset('never-hit')).resolves.toBeUndefined()
+    })
+
+    it('peeks at a count without counting, and sees nothing once reset or ended', async () => {
+      const store = await make()
+      await expect(store.peek('p')).resolves.toBeUndefined()
+      await store.hit('p', 1)
+      const second = await store.hit('p', 1)
+      await expect(store.peek('p')).resolves.toEqual(second)
+      await expect(store.peek('p')).resolves.toEqual(second)
+      await expect(store.peek('unrelated')).resolves.toBeUndefined()
+      await clock.advance(Math.max(0, second.resetAt * 1000 - clock.now()) + 150)
+      await expect(store.peek('p')).resolves.toBeUndefined()
+      await store.hit('q', 60)
+      await store.reset('q')
+      await expect(store.peek('q')).resolves.toBeUndefined()
+      for (const key of HOSTILE_KEYS) await store.hit(key, 60)
+      for (const key of HOSTILE_KEYS) await expect(store.peek(key), key).resolves.toMatchObject({ count: 1 })
+    })
+
+    it('peeks concurrently with hits and never sees a count that was not given', async () => {
+      const store = await make()
+      const [hits, peeks] = await Promise.all([
+        Promise.all(Array.from({ length: 50 }, () => store.hit('mixed', 60))),
+        Promise.all(Array.from({ length: 50 }, () => store.peek('mixed'))),
+      ])
+      const given = new Set(hits.map((hit) => hit.count))
+      for (const peeked of peeks) if (peeked !== undefined) expect(given.has(peeked.count)).toBe(true)
+      await expect(store.peek('mixed')).resolves.toMatchObject({ count: 50 })
     })
 
     it('counts unicode, SQL metacharacters, NUL bytes and lone surrogates apart', async () => {

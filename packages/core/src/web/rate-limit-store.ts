@@ -22,6 +22,13 @@ export interface RateLimitStore {
    * the next one.
    */
   hit(key: string, windowSeconds: number): Promise<RateLimitCount>
+  /**
+   * The key's count in its current window without counting anything, or `undefined` when it has
+   * none (never hit, window ended, or reset). What a hot path reads to learn whether a key is
+   * over its limit without a write (the token server's successful authentications), while
+   * failures are still counted atomically with `hit`.
+   */
+  peek(key: string): Promise<RateLimitCount | undefined>
   /** Forgets the key's count (after a successful login, say). */
   reset(key: string): Promise<void>
 }
@@ -74,6 +81,12 @@ export class MemoryRateLimitStore implements RateLimitStore {
     const opened = { count: 1, resetAt: Math.ceil(seconds) + windowSeconds }
     this.#windows.set(key, opened)
     return { ...opened }
+  }
+
+  async peek(key: string): Promise<RateLimitCount | undefined> {
+    const current = this.#windows.get(key)
+    if (current === undefined || current.resetAt <= this.#now() / 1000) return undefined
+    return { ...current }
   }
 
   async reset(key: string): Promise<void> {

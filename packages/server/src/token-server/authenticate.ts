@@ -1,13 +1,13 @@
 /**
  * Client authentication at the token server's endpoints (token, and later introspection and
- * revocation): reads the credentials of the one method the request used, counts the attempt in
- * the throttle, and verifies them. Every failure, whatever its cause, is the same `invalid_client`.
+ * revocation): reads the credentials of the one method the request used, checks the throttle,
+ * verifies them, and counts a failure (throttle.ts says why in that order). Every failure, whatever its cause, is the same `invalid_client`.
  */
 import type { ClientRecord } from '../clients/store.js'
 import type { ResolvedTokenServer } from './options.js'
 import { clientCredentials, type TokenParams } from './request.js'
 import { TokenRequestError } from './respond.js'
-import { countAttempt, forgetAttempts } from './throttle.js'
+import { checkAttempt, countFailure } from './throttle.js'
 
 /** The authenticated client, or a thrown `invalid_client` (401, or 429 while throttled). */
 export async function authenticateClient(
@@ -22,10 +22,12 @@ export async function authenticateClient(
     401,
     credentials.method === 'client_secret_basic' ? { 'www-authenticate': 'Basic realm="token"' } : {},
   )
-  const attempt = await countAttempt(server, credentials.clientId, server.clientAddress?.(request))
+  const attempt = await checkAttempt(server, credentials.clientId, server.clientAddress?.(request))
   // Unknown, disabled, public and wrong-secret clients all come back undefined after equal work.
   const client = await server.clients.verifySecret(credentials.clientId, credentials.clientSecret)
-  if (client === undefined) throw failed
-  await forgetAttempts(server, attempt)
+  if (client === undefined) {
+    await countFailure(server, attempt)
+    throw failed
+  }
   return client
 }

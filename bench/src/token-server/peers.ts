@@ -1,0 +1,118 @@
+/**
+ * The two token servers of the token bench, each as it would run in production on one core:
+ * ours (`createTokenServer` on PostgreSQL: clients, signing keys, throttle counters and
+ * `private_key_jwt` replay records all in the database) and oidc-provider's client-credentials
+ * grant (its default in-memory adapter, its fastest set-up: it reads no database at all). Both sign
+ * ES256 JWT access tokens (RFC 9068) for the same audience with the same lifetime.
+ */
+import type { Server } from 'node:http'
+import { serve } from '@hono/node-server'
+import {
+  PostgresClientStore,
+  PostgresKeyStore,
+  PostgresOneTimeStore,
+  PostgresRateLimitStore,
+} from '@org/auth-postgres'
+import { createClientRegistry, createKeyRing, createTokenServer } from '@org/auth-server'
+import type { JWK } from 'jose'
+import Provider from 'oidc-provider'
+import pg from 'pg'
+
+export const AUDIENCE = 'https://api.example.test'
+export const TOKEN_TTL = 300
+
+/** What the parent tells a peer (as JSON in BENCH_TOKEN_PEER). */
+export interface PeerConfig {
+  kind: 'ours' | 'oidc-provider'
+  port: number
+  issuer: string
+  /** Ours: the database and schema the parent migrated and seeded. */
+  databaseUrl?: string
+  schema?: string
+  kek?: string
+  /** oidc-provider: its clients (the parent made the secret and the key pair). */
+  secretClient?: { clientId: string; clientSecret: string }
+  jwtClient?: { clientId: string; publicJwk: JWK }
+  /** oidc-provider: its ES256 signing key (private JWK). */
+  signingJwk?: JWK
+}
+
+async function ours(config: PeerConfig): Promise<(request: Request) => Promise<Response>> {
+  // Sized for one process under load; a real deployment sizes it the same way.
+  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 })
+  const options = { schema: config.schema as string }
+  return createTokenServer({
+    issuer: config.issuer,
+    clients: createClientRegistry({ store: new PostgresClientStore(pool, options) }),
+    keys: createKeyRing({ store: new PostgresKeyStore(pool, options), kek: config.kek as string }),
+    rateLimit: new PostgresRateLimitStore(pool, options),
+    replay: new PostgresOneTimeStore(pool, options),
+    accessTokenTtl: TOKEN_TTL,
+  } as Parameters<typeof createTokenServer>[0])
+}
+
+function oidcProvider(config: PeerConfig): Server {
+  const { secretClient, jwtClient } = config
+  const provider = new Provider(config.issuer, {
+    clients: [
+      {
+        client_id: secretClient?.clientId as string,
+        client_secret: secretClient?.clientSecret as string,
+        grant_types: ['client_credentials'],
+        id_token_signed_response_alg: 'ES256',
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+      {
+        client_id: jwtClient?.clientId as string,
+        grant_types: ['client_credentials'],
+        id_token_signed_response_alg: 'ES256',
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'private_key_jwt',
+        token_endpoint_auth_signing_alg: 'EdDSA',
+        jwks: { keys: [jwtClient?.publicJwk as JWK] },
+      },
+    ],
+    jwks: { keys: [config.signingJwk as JWK] },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => AUDIENCE,
+        getResourceServerInfo: () => ({
+          scope: 'read write',
+          accessTokenFormat: 'jwt',
+          accessTokenTTL: TOKEN_TTL,
+          jwt: { sign: { alg: 'ES256' } },
+        }),
+        useGrantedResource: () => true,
+      },
+    },
+  })
+  return provider.listen(config.port)
+}
+
+const config = JSON.parse(process.env['BENCH_TOKEN_PEER'] ?? '{}') as PeerConfig
+try {
+  let server: Server
+  if (config.kind === 'ours') {
+    const handler = await ours(config)
+    server = serve({ fetch: handler, port: config.port, hostname: '127.0.0.1' }) as Server
+  } else {
+    server = oidcProvider(config)
+  }
+  if (!server.listening) await new Promise((resolve) => server.once('listening', resolve))
+  process.send?.({ type: 'ready', port: config.port })
+  process.on('disconnect', () => process.exit(0))
+  process.on('SIGTERM', () => process.exit(0))
+} catch (error) {
+  process.send?.({
+    type: 'error',
+    message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+  })
+  process.exitCode = 1
+  process.disconnect?.()
+}
