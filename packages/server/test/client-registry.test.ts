@@ -46,6 +46,8 @@ describe('create, show, list', () => {
       ...machine,
       clientId: created.clientId,
       redirectUris: [],
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      jwks: null,
       disabled: false,
       createdAt: 1_800_000_000,
       updatedAt: 1_800_000_000,
