@@ -1,4 +1,5 @@
 export { ClientRegistryError } from './clients/errors.js'
+export { ASSERTION_ALGORITHMS, type ClientJwk } from './clients/jwks.js'
 export {
   type ClientRegistry,
   type ClientRegistryOptions,
@@ -7,7 +8,6 @@ export {
   createClientRegistry,
   type UpdateClientInput,
 } from './clients/registry.js'
-export { ASSERTION_ALGORITHMS, type ClientJwk } from './clients/jwks.js'
 export { CLIENT_ID_PREFIX, SECRET_PREFIX } from './clients/secrets.js'
 export {
   type ClientRecord,

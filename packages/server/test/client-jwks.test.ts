@@ -91,7 +91,12 @@ describe('tokenEndpointAuthMethod', () => {
 
     const second = await keyPair('ES256')
     const rotated = await clients.update(created.clientId, {
-      jwks: { keys: [{ ...first.publicJwk, kid: 'k1' }, { ...second.publicJwk, kid: 'k2' }] },
+      jwks: {
+        keys: [
+          { ...first.publicJwk, kid: 'k1' },
+          { ...second.publicJwk, kid: 'k2' },
+        ],
+      },
     })
     expect(rotated.jwks?.keys.map((key) => key.kid)).toEqual(['k1', 'k2'])
     expect(rotated.revision).toBe(2)
@@ -201,7 +206,12 @@ describe('jwks validation', () => {
       { keys: [{ ...ec, kid: '' }] },
       { keys: [{ ...ec, kid: 'a\u0000b' }] },
       { keys: [{ ...ec, kid: 'x'.repeat(257) }] },
-      { keys: [{ ...ec, kid: 'same' }, { ...ed, kid: 'same' }] },
+      {
+        keys: [
+          { ...ec, kid: 'same' },
+          { ...ed, kid: 'same' },
+        ],
+      },
       { keys: [x25519] }, // an ECDH key, not a signing one
       { keys: [small] },
       { keys: Array.from({ length: 11 }, (_, i) => ({ ...ec, kid: `k${i}` })) },

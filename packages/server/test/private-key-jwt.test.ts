@@ -45,7 +45,12 @@ describe('private_key_jwt', () => {
 
   it('accepts the issuer or the token endpoint as audience, alone or among others', async () => {
     const { handler, client, clock } = await setup()
-    for (const aud of [ISSUER, TOKEN_ENDPOINT, [API, ISSUER], ['https://elsewhere.example/', TOKEN_ENDPOINT]]) {
+    for (const aud of [
+      ISSUER,
+      TOKEN_ENDPOINT,
+      [API, ISSUER],
+      ['https://elsewhere.example/', TOKEN_ENDPOINT],
+    ]) {
       const assertion = await signAssertion(client, clock.now(), { claims: { aud } })
       expect((await handler(assertionRequest(assertion))).status, JSON.stringify(aud)).toBe(200)
     }
@@ -79,7 +84,12 @@ describe('private_key_jwt', () => {
     // Before the new key is registered it is refused.
     expect((await handler(assertionRequest(await signAssertion(rotated, clock.now())))).status).toBe(401)
     await registry.update(client.clientId, {
-      jwks: { keys: [{ ...current, kid: client.kid }, { ...(await exportJWK(next.publicKey)), kid: 'next' }] },
+      jwks: {
+        keys: [
+          { ...current, kid: client.kid },
+          { ...(await exportJWK(next.publicKey)), kid: 'next' },
+        ],
+      },
     })
     expect((await handler(assertionRequest(await signAssertion(rotated, clock.now())))).status).toBe(200)
     expect((await handler(assertionRequest(await signAssertion(client, clock.now())))).status).toBe(200)

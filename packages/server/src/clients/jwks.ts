@@ -102,7 +102,11 @@ async function checkKey(value: unknown): Promise<ClientJwk> {
     }
   }
   // 2048 bits are 256 bytes, 342 base64url characters.
-  if (kty === 'RSA' && typeof value['n'] === 'string' && value['n'].length < Math.ceil((MIN_RSA_BITS / 8) * (4 / 3))) {
+  if (
+    kty === 'RSA' &&
+    typeof value['n'] === 'string' &&
+    value['n'].length < Math.ceil((MIN_RSA_BITS / 8) * (4 / 3))
+  ) {
     fail(`"jwks" RSA keys must be at least ${MIN_RSA_BITS} bits`)
   }
   const algorithm = importAlgorithm(value)

@@ -20,7 +20,11 @@ export type GrantType =
  * either secret method whichever it is registered with; a `private_key_jwt` client only signed
  * assertions (RFC 7523 §2.2); `none` is a public client's.
  */
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none'
+export type TokenEndpointAuthMethod =
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'private_key_jwt'
+  | 'none'
 
 /** A client as `show` and `list` return it: never a secret, never a hash. */
 export interface ClientRecord {

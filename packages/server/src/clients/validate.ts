@@ -123,7 +123,10 @@ export const TOKEN_ENDPOINT_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
 ]
 
 /** The methods that authenticate with the registry's secret: a client may use either. */
-export const SECRET_METHODS: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post']
+export const SECRET_METHODS: readonly TokenEndpointAuthMethod[] = [
+  'client_secret_basic',
+  'client_secret_post',
+]
 
 /** The given method, or the default of the type: `client_secret_basic` or `none`. */
 export function checkAuthMethod(

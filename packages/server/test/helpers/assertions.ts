@@ -53,7 +53,10 @@ export async function registerKeyClient(registry: ClientRegistry, alg: string): 
 
 export async function setup(options: Partial<TokenServerOptions> = {}) {
   const clock = fakeClock(1_800_000_000_000)
-  const registry = createClientRegistry({ store: createMemoryClientStore({ now: clock.now }), now: clock.now })
+  const registry = createClientRegistry({
+    store: createMemoryClientStore({ now: clock.now }),
+    now: clock.now,
+  })
   const handler = createTokenServer({
     issuer: ISSUER,
     clients: registry,
