@@ -17,7 +17,7 @@ export interface ClientRecordLike {
   owner: string | null
   /** Optional here: records written before these fields existed lack them (the registry fills them). */
   tokenEndpointAuthMethod?: string
-  jwks?: { keys: Array<Record<string, unknown>> } | null
+  jwks?: { keys: object[] } | null
   disabled: boolean
   createdAt: number
   updatedAt: number
