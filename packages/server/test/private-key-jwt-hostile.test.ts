@@ -6,7 +6,7 @@
  */
 
 import fc from 'fast-check'
-import { base64url, exportJWK, generateKeyPair, SignJWT } from 'jose'
+import { base64url, CompactSign, exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
 import {
   API,
@@ -238,6 +238,42 @@ describe('private_key_jwt refusals', () => {
         expect(['invalid_client', 'invalid_request']).toContain(response.body.error)
       }),
       { numRuns: 300 },
+    )
+  })
+
+  it('never answers 500 to a correctly signed assertion with arbitrary claim values (fuzzed)', async () => {
+    const { handler, client, clock } = await setup({ limits: { perClient: 1_000_000 } })
+    const now = Math.floor(clock.now() / 1000)
+    const claim = (typical: unknown) =>
+      fc.oneof(
+        fc.constant(typical),
+        fc.constant(undefined),
+        fc.jsonValue({ maxDepth: 1 }),
+        fc.double(),
+        fc.integer({ min: -2 * now, max: 2 * now }),
+      )
+    const claims = fc.record({
+      iss: claim(client.clientId),
+      sub: claim(client.clientId),
+      aud: claim(ISSUER),
+      exp: claim(now + 60),
+      nbf: claim(now),
+      iat: claim(now),
+      jti: claim('j'),
+    })
+    await fc.assert(
+      fc.asyncProperty(claims, async (values) => {
+        // Signed as raw JSON: jose's JWT builder would refuse the odd values before the server sees them.
+        const payload = { ...values, jti: values.jti === 'j' ? crypto.randomUUID() : values.jti }
+        const assertion = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+          .setProtectedHeader({ alg: client.alg, kid: client.kid })
+          .sign(client.privateKey)
+        const response = await read(await handler(assertionRequest(assertion)))
+        if (response.status !== 200) {
+          expect(response).toMatchObject({ status: 401, body: INVALID_CLIENT })
+        }
+      }),
+      { numRuns: 150 },
     )
   })
 })
