@@ -115,7 +115,10 @@ export function resolveOptions(options: TokenServerOptions): ResolvedTokenServer
     throw new ConfigurationError('createTokenServer() takes an options object')
   }
   const url = checkIssuer(options.issuer)
-  if (typeof options.clients?.verifySecret !== 'function') {
+  if (
+    typeof options.clients?.verifySecret !== 'function' ||
+    typeof options.clients.assertionClient !== 'function'
+  ) {
     throw new ConfigurationError('"clients" must be a client registry (createClientRegistry)')
   }
   if (typeof options.keys?.signingKey !== 'function' || typeof options.keys.publicJwks !== 'function') {
