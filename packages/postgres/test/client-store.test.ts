@@ -1,5 +1,6 @@
 /** The server's client registry on PostgreSQL: what the token server and the administration commands share. */
 import { createClientRegistry } from '@org/auth-server'
+import { exportJWK, generateKeyPair } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { PostgresClientStore, type Queryable } from '../src/index.js'
 import { skip, type TestDatabase, usePGlite, usePool } from './postgres.js'
@@ -65,6 +66,41 @@ function cases(label: string, database: TestDatabase<Queryable>): void {
       await registry.create(machine)
       await db().query(`UPDATE "${options.schema}".clients SET record = 'not json'`)
       await expect(registry.list()).rejects.toMatchObject({ code: 'ERR_STORE_INVALID_VALUE', status: 500 })
+    })
+
+    it('keeps a private_key_jwt client (no secret, its keys), and reads older rows as secret clients', async () => {
+      const { registry, options } = await registryOn()
+      const key = async (kid: string) => ({
+        ...(await exportJWK((await generateKeyPair('ES256', { extractable: true })).publicKey)),
+        kid,
+      })
+      const first = await key('k1')
+      const created = await registry.create({
+        ...machine,
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        jwks: { keys: [first] },
+      })
+      expect(created.clientSecret).toBeUndefined()
+      await expect(registry.assertionClient(created.clientId)).resolves.toEqual(created.client)
+      await expect(registry.verifySecret(created.clientId, '')).resolves.toBeUndefined()
+      const second = await key('k2')
+      await registry.update(created.clientId, { jwks: { keys: [first, second] } })
+      await expect(registry.show(created.clientId)).resolves.toMatchObject({
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        jwks: { keys: [first, second] },
+        revision: 2,
+      })
+      // A row written before the fields existed: no migration, the registry reads the defaults.
+      const { clientId, clientSecret } = await registry.create(machine)
+      await db().query(
+        `UPDATE "${options.schema}".clients
+          SET record = (record::jsonb - 'tokenEndpointAuthMethod' - 'jwks')::text WHERE id = $1`,
+        [clientId],
+      )
+      await expect(registry.verifySecret(clientId, clientSecret as string)).resolves.toMatchObject({
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        jwks: null,
+      })
     })
   })
 }

@@ -1,4 +1,5 @@
 export { ClientRegistryError } from './clients/errors.js'
+export { ASSERTION_ALGORITHMS, type ClientJwk } from './clients/jwks.js'
 export {
   type ClientRegistry,
   type ClientRegistryOptions,
@@ -15,8 +16,9 @@ export {
   type GrantType,
   type MemoryClientStoreOptions,
   type StoredClient,
+  type TokenEndpointAuthMethod,
 } from './clients/store.js'
-export { GRANT_TYPES } from './clients/validate.js'
+export { GRANT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from './clients/validate.js'
 export { DelegationStoreFullError } from './delegation/errors.js'
 export type {
   DelegationEvent,

@@ -461,7 +461,20 @@ describe('discovery, JWKS and interoperability over HTTP', () => {
       token_endpoint: `${issuer}/token`,
       jwks_uri: `${issuer}/jwks.json`,
       grant_types_supported: ['client_credentials'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      token_endpoint_auth_signing_alg_values_supported: [
+        'EdDSA',
+        'Ed25519',
+        'ES256',
+        'ES384',
+        'ES512',
+        'RS256',
+        'RS384',
+        'RS512',
+        'PS256',
+        'PS384',
+        'PS512',
+      ],
       response_types_supported: [],
     })
     const jwks = await (await fetch(`${issuer}/jwks.json`)).json()

@@ -15,6 +15,9 @@ export interface ClientRecordLike {
   audiences: string[]
   redirectUris: string[]
   owner: string | null
+  /** Optional here: records written before these fields existed lack them (the registry fills them). */
+  tokenEndpointAuthMethod?: string
+  jwks?: { keys: object[] } | null
   disabled: boolean
   createdAt: number
   updatedAt: number
@@ -99,6 +102,39 @@ export function clientStoreContract(
         secretHash: null,
         previousSecretHash: null,
       })
+    })
+
+    it('keeps a private_key_jwt client\u2019s method and keys exactly, as copies', async () => {
+      const store = await make()
+      const jwks = () => ({
+        keys: [
+          { kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'k1' },
+          {
+            kty: 'EC',
+            crv: 'P-256',
+            x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU',
+            y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0',
+          },
+        ] as Array<Record<string, unknown>>,
+      })
+      const keyClient = (keys = jwks()) =>
+        clientRecord('k1', { tokenEndpointAuthMethod: 'private_key_jwt', jwks: keys })
+      const record = keyClient()
+      await expect(store.insert(record, null)).resolves.toBe(true)
+      const read = await store.get('k1')
+      expect(read).toEqual(keyClient())
+      // Neither the inserted object nor a read one is the stored record.
+      read?.jwks?.keys.pop()
+      record.jwks?.keys.pop()
+      await expect(store.getWithSecrets('k1')).resolves.toEqual({
+        client: keyClient(),
+        secretHash: null,
+        previousSecretHash: null,
+      })
+      // Key rotation is a replace of the record.
+      const rotated = { ...keyClient({ keys: jwks().keys.slice(1) }), revision: 2 }
+      await expect(store.replace(rotated, 1)).resolves.toBe(true)
+      await expect(store.get('k1')).resolves.toEqual(rotated)
     })
 
     it('answers undefined or false for unknown ids, and changes nothing', async () => {

@@ -4,6 +4,7 @@
  * validates metadata (validate.ts), and verifies a client's secret for the token server.
  */
 import { ClientRegistryError } from './errors.js'
+import { checkJwks } from './jwks.js'
 import {
   decoyHash,
   generateClientId,
@@ -13,9 +14,10 @@ import {
   matches,
   parseHash,
 } from './secrets.js'
-import type { ClientRecord, ClientStore, GrantType } from './store.js'
+import type { ClientRecord, ClientStore, GrantType, TokenEndpointAuthMethod } from './store.js'
 import {
   checkAudiences,
+  checkAuthMethod,
   checkClientType,
   checkCombination,
   checkGracePeriod,
@@ -24,6 +26,7 @@ import {
   checkOwner,
   checkRedirectUris,
   checkScopes,
+  SECRET_METHODS,
 } from './validate.js'
 
 export interface CreateClientInput {
@@ -38,15 +41,33 @@ export interface CreateClientInput {
   redirectUris?: string[]
   /** Default: null. */
   owner?: string | null
+  /**
+   * How it authenticates at the token endpoint. Default: `client_secret_basic` for a confidential
+   * client (which may then use `client_secret_post` too), `none` for a public one. A
+   * `private_key_jwt` client gets no secret and needs `jwks`.
+   */
+  tokenEndpointAuthMethod?: TokenEndpointAuthMethod
+  /**
+   * With `private_key_jwt` only, and then required: a JWK Set of 1 to 10 PUBLIC signing keys
+   * (kty RSA ≥ 2048 bits, EC P-256/P-384/P-521, OKP Ed25519; no private members, no `oct`).
+   */
+  jwks?: { keys: unknown[] }
 }
 
-/** What `update` may change: everything but the id, the type and the secret. */
+/**
+ * What `update` may change: everything but the id, the type and the secret. `jwks` replaces the
+ * keys of a `private_key_jwt` client (rotation: publish the new key beside the old, then drop the
+ * old); `tokenEndpointAuthMethod` may only switch between the two secret methods.
+ */
 export type UpdateClientInput = Partial<Omit<CreateClientInput, 'clientType'>>
 
 export interface CreatedClient {
   client: ClientRecord
   clientId: string
-  /** The secret, returned this once and never again (it is stored only hashed); none for a public client. */
+  /**
+   * The secret, returned this once and never again (it is stored only hashed); none for a public
+   * or `private_key_jwt` client.
+   */
   clientSecret?: string
 }
 
@@ -77,10 +98,35 @@ export interface ClientRegistry {
    * comparisons.
    */
   verifySecret(clientId: string, secret: string): Promise<ClientRecord | undefined>
+  /**
+   * The client whose registered `jwks` verify its `private_key_jwt` assertions, when it is enabled
+   * and registered for that method; otherwise undefined (the token server refuses it all the same).
+   */
+  assertionClient(clientId: string): Promise<ClientRecord | undefined>
 }
 
 const MAX_CLIENT_ID = 256
 const ATTEMPTS = 3
+
+/**
+ * A record as this release describes it. Records written before `tokenEndpointAuthMethod` and
+ * `jwks` existed lack them: they authenticated with a secret (or not at all, if public).
+ */
+function withDefaults(client: ClientRecord): ClientRecord {
+  const stored = client as Partial<ClientRecord> & ClientRecord
+  return {
+    ...client,
+    tokenEndpointAuthMethod:
+      stored.tokenEndpointAuthMethod ?? (client.clientType === 'public' ? 'none' : 'client_secret_basic'),
+    jwks: stored.jwks ?? null,
+  }
+}
+
+const authMethodFixed = () =>
+  new ClientRegistryError(
+    'ERR_CLIENT_AUTH_METHOD',
+    'Only a switch between client_secret_basic and client_secret_post can be made: create another client',
+  )
 
 const notFound = () => new ClientRegistryError('ERR_CLIENT_NOT_FOUND', 'No client has this id', 404)
 const conflict = () =>
@@ -91,7 +137,15 @@ const conflict = () =>
   )
 
 export function createClientRegistry(options: ClientRegistryOptions): ClientRegistry {
-  const { store } = options
+  const store = options.store
+  const read = async (clientId: string) => {
+    const client = await store.get(clientId)
+    return client === undefined ? undefined : withDefaults(client)
+  }
+  const readWithSecrets = async (clientId: string) => {
+    const stored = await store.getWithSecrets(clientId)
+    return stored === undefined ? undefined : { ...stored, client: withDefaults(stored.client) }
+  }
   const now = options.now ?? Date.now
   const seconds = () => Math.floor(now() / 1000)
   // Stands in for a missing hash: verification hashes against it and never matches.
@@ -103,7 +157,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
     apply: (client: ClientRecord) => ClientRecord,
   ): Promise<ClientRecord> {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const current = await store.get(clientId)
+      const current = await read(clientId)
       if (current === undefined) throw notFound()
       const next = { ...apply(current), clientId, updatedAt: seconds(), revision: current.revision + 1 }
       if (await store.replace(next, current.revision)) return next
@@ -114,6 +168,8 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
   return {
     async create(input) {
       const clientType = checkClientType(input?.clientType)
+      const tokenEndpointAuthMethod = checkAuthMethod(input.tokenEndpointAuthMethod, clientType)
+      const jwks = input.jwks === undefined ? null : await checkJwks(input.jwks)
       const now = seconds()
       const record: Omit<ClientRecord, 'clientId'> = {
         name: checkName(input.name),
@@ -123,13 +179,16 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
         audiences: checkAudiences(input.audiences),
         redirectUris: checkRedirectUris(input.redirectUris),
         owner: checkOwner(input.owner),
+        tokenEndpointAuthMethod,
+        jwks,
         disabled: false,
         createdAt: now,
         updatedAt: now,
         revision: 1,
       }
       checkCombination(record)
-      const clientSecret = clientType === 'confidential' ? generateSecret() : undefined
+      // Only the secret methods get a secret: a private_key_jwt client has nothing to leak.
+      const clientSecret = SECRET_METHODS.includes(tokenEndpointAuthMethod) ? generateSecret() : undefined
       const secretHash = clientSecret === undefined ? null : await hashSecret(clientSecret)
       for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
         // 128 random bits: a collision is a broken random source, retried all the same.
@@ -161,7 +220,15 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       if (changes.audiences !== undefined) checked.audiences = checkAudiences(changes.audiences)
       if (changes.redirectUris !== undefined) checked.redirectUris = checkRedirectUris(changes.redirectUris)
       if (changes.owner !== undefined) checked.owner = checkOwner(changes.owner)
+      if (changes.jwks !== undefined) checked.jwks = await checkJwks(changes.jwks)
+      const method = changes.tokenEndpointAuthMethod
+      if (method !== undefined && !SECRET_METHODS.includes(method)) throw authMethodFixed()
       return change(clientId, (client) => {
+        if (method !== undefined && method !== client.tokenEndpointAuthMethod) {
+          // basic ↔ post only: the secret stays valid for both, nothing else changes.
+          if (!SECRET_METHODS.includes(client.tokenEndpointAuthMethod)) throw authMethodFixed()
+          checked.tokenEndpointAuthMethod = method
+        }
         const next = { ...client, ...checked }
         checkCombination(next)
         return next
@@ -172,8 +239,14 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       const clientId = input?.clientId
       const grace = checkGracePeriod(input?.gracePeriodSeconds)
       if (typeof clientId !== 'string') throw notFound()
-      const stored = await store.getWithSecrets(clientId)
+      const stored = await readWithSecrets(clientId)
       if (stored === undefined) throw notFound()
+      if (stored.client.tokenEndpointAuthMethod === 'private_key_jwt') {
+        throw new ClientRegistryError(
+          'ERR_CLIENT_AUTH_METHOD',
+          'A private_key_jwt client has no secret: replace its keys with update({ jwks })',
+        )
+      }
       if (stored.secretHash === null) {
         throw new ClientRegistryError('ERR_CLIENT_PUBLIC', 'A public client has no secret to rotate')
       }
@@ -193,18 +266,18 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
     enable: (clientId) => change(clientId, (client) => ({ ...client, disabled: false })),
 
     async show(clientId) {
-      const client = typeof clientId === 'string' ? await store.get(clientId) : undefined
+      const client = typeof clientId === 'string' ? await read(clientId) : undefined
       if (client === undefined) throw notFound()
       return client
     },
 
-    list: (filter) => store.list(filter),
+    list: async (filter) => (await store.list(filter)).map(withDefaults),
 
     async verifySecret(clientId, secret) {
       // An id no registry generates is looked up all the same (up to a bound): skipping the read
       // would make it answer sooner. Beyond the bound it is not sent to the store.
       const usableId = typeof clientId === 'string' && clientId.length <= MAX_CLIENT_ID
-      const stored = usableId ? await store.getWithSecrets(clientId) : undefined
+      const stored = usableId ? await readWithSecrets(clientId) : undefined
       const usableSecret = typeof secret === 'string' && secret.length <= MAX_SECRET_LENGTH
       const given = usableSecret ? secret : ''
       const current = (stored?.secretHash != null && parseHash(stored.secretHash)) || decoy
@@ -217,6 +290,15 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       const matched = (matchesCurrent && current !== decoy) || (matchesPrevious && previous !== decoy)
       if (!matched || !usableSecret || stored === undefined || stored.client.disabled) return undefined
       return stored.client
+    },
+
+    async assertionClient(clientId) {
+      // Not the equal-work dance of verifySecret: what is secret here is the client's private
+      // key, which no answer time reveals. Client ids themselves are identifiers, not secrets.
+      if (typeof clientId !== 'string' || clientId.length > MAX_CLIENT_ID) return undefined
+      const client = await read(clientId)
+      if (client?.tokenEndpointAuthMethod !== 'private_key_jwt' || client.disabled) return undefined
+      return client
     },
   }
 }

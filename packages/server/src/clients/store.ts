@@ -5,6 +5,7 @@
  * administrators racing each other never both win, and a lost update is refused, not merged.
  */
 import { ClientRegistryError } from './errors.js'
+import type { ClientJwk } from './jwks.js'
 
 /** The grant types a client may be registered for. */
 export type GrantType =
@@ -14,6 +15,17 @@ export type GrantType =
   | 'password'
   | 'urn:ietf:params:oauth:grant-type:device_code'
 
+/**
+ * How a client authenticates at the token endpoint (RFC 7591 §2 names). A secret client may use
+ * either secret method whichever it is registered with; a `private_key_jwt` client only signed
+ * assertions (RFC 7523 §2.2); `none` is a public client's.
+ */
+export type TokenEndpointAuthMethod =
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'private_key_jwt'
+  | 'none'
+
 /** A client as `show` and `list` return it: never a secret, never a hash. */
 export interface ClientRecord {
   /** Random, URL-safe (`oac_` + 22 base64url characters); the store's key. */
@@ -22,6 +34,13 @@ export interface ClientRecord {
   /** Confidential clients authenticate with a secret; public clients have none. */
   clientType: 'confidential' | 'public'
   grantTypes: GrantType[]
+  /**
+   * Records stored before this field existed read as `client_secret_basic` (confidential) or
+   * `none` (public): the registry fills it in, so stores need no migration.
+   */
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod
+  /** The public keys verifying a `private_key_jwt` client's assertions; null for every other method. */
+  jwks: { keys: ClientJwk[] } | null
   /** The scopes the client may be granted (RFC 6749 §3.3 tokens). */
   scopes: string[]
   /** The resources (RFC 8707 absolute URIs) it may ask tokens for. */
@@ -96,6 +115,8 @@ const copy = (client: ClientRecord): ClientRecord => ({
   scopes: [...client.scopes],
   audiences: [...client.audiences],
   redirectUris: [...client.redirectUris],
+  // Records written before `jwks` existed have none: copied as they are, filled in by the registry.
+  ...(client.jwks == null ? {} : { jwks: structuredClone(client.jwks) }),
 })
 
 /**

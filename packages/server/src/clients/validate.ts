@@ -4,7 +4,7 @@
  * into the wrong field).
  */
 import { ClientRegistryError } from './errors.js'
-import type { GrantType } from './store.js'
+import type { GrantType, TokenEndpointAuthMethod } from './store.js'
 
 export const GRANT_TYPES: readonly GrantType[] = [
   'client_credentials',
@@ -115,14 +115,54 @@ export function checkRedirectUris(value: unknown): string[] {
   return uris as string[]
 }
 
+export const TOKEN_ENDPOINT_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+  'none',
+]
+
+/** The methods that authenticate with the registry's secret: a client may use either. */
+export const SECRET_METHODS: readonly TokenEndpointAuthMethod[] = [
+  'client_secret_basic',
+  'client_secret_post',
+]
+
+/** The given method, or the default of the type: `client_secret_basic` or `none`. */
+export function checkAuthMethod(
+  value: unknown,
+  clientType: 'confidential' | 'public',
+): TokenEndpointAuthMethod {
+  if (value === undefined) return clientType === 'public' ? 'none' : 'client_secret_basic'
+  if (!TOKEN_ENDPOINT_AUTH_METHODS.includes(value as TokenEndpointAuthMethod)) {
+    return fail(
+      'ERR_CLIENT_AUTH_METHOD',
+      `"tokenEndpointAuthMethod" must be one of ${TOKEN_ENDPOINT_AUTH_METHODS.join(', ')}`,
+    )
+  }
+  return value as TokenEndpointAuthMethod
+}
+
 /** What only makes sense together: checked on every create and update. */
 export function checkCombination(client: {
   clientType: 'confidential' | 'public'
   grantTypes: GrantType[]
   redirectUris: string[]
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod
+  jwks: unknown
 }): void {
+  const method = client.tokenEndpointAuthMethod
+  if ((client.clientType === 'public') !== (method === 'none')) {
+    fail(
+      'ERR_CLIENT_AUTH_METHOD',
+      'A public client authenticates with "none", and a confidential client never does',
+    )
+  }
+  if ((method === 'private_key_jwt') !== (client.jwks !== null)) {
+    fail('ERR_CLIENT_JWKS', '"jwks" is required with private_key_jwt and allowed with no other method')
+  }
   if (client.clientType === 'public' && client.grantTypes.includes('client_credentials')) {
-    fail('ERR_CLIENT_GRANT_TYPE', 'A public client cannot use client_credentials: it has no secret')
+    fail('ERR_CLIENT_GRANT_TYPE', 'A public client cannot use client_credentials: it cannot authenticate')
   }
   if (client.grantTypes.includes('authorization_code') && client.redirectUris.length === 0) {
     fail('ERR_CLIENT_REDIRECT_URI', 'authorization_code needs at least one redirect URI')

@@ -1,9 +1,11 @@
 /**
  * Client authentication at the token server's endpoints (token, and later introspection and
  * revocation): reads the credentials of the one method the request used, checks the throttle,
- * verifies them, and counts a failure (throttle.ts says why in that order). Every failure, whatever its cause, is the same `invalid_client`.
+ * verifies them, and counts a failure (throttle.ts says why in that order). Every failure,
+ * whatever its cause, is the same `invalid_client`.
  */
 import type { ClientRecord } from '../clients/store.js'
+import { verifyAssertion } from './assertion.js'
 import type { ResolvedTokenServer } from './options.js'
 import { clientCredentials, type TokenParams } from './request.js'
 import { TokenRequestError } from './respond.js'
@@ -23,8 +25,13 @@ export async function authenticateClient(
     credentials.method === 'client_secret_basic' ? { 'www-authenticate': 'Basic realm="token"' } : {},
   )
   const attempt = await checkAttempt(server, credentials.clientId, server.clientAddress?.(request))
-  // Unknown, disabled, public and wrong-secret clients all come back undefined after equal work.
-  const client = await server.clients.verifySecret(credentials.clientId, credentials.clientSecret)
+  const client =
+    credentials.method === 'private_key_jwt'
+      ? // Only clients registered for private_key_jwt, and only with their own keys.
+        await verifyAssertion(server, credentials.clientId, credentials.assertion)
+      : // Unknown, disabled, public, private_key_jwt and wrong-secret clients all come back
+        // undefined after equal work.
+        await server.clients.verifySecret(credentials.clientId, credentials.clientSecret)
   if (client === undefined) {
     await countFailure(server, attempt)
     throw failed

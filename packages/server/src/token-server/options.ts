@@ -2,7 +2,13 @@
  * The token server's options, checked once at creation: a misconfiguration is a
  * `ConfigurationError` at start-up, never a failed request later.
  */
-import { ConfigurationError, MemoryRateLimitStore, type RateLimitStore } from '@org/auth-core'
+import {
+  ConfigurationError,
+  MemoryOneTimeStore,
+  MemoryRateLimitStore,
+  type OneTimeStore,
+  type RateLimitStore,
+} from '@org/auth-core'
 import type { ClientRegistry } from '../clients/registry.js'
 import type { SigningKeySource } from '../keys/signing-key-source.js'
 
@@ -36,6 +42,13 @@ export interface TokenServerOptions {
   /** Throttling of failed client authentications. Defaults as documented on each field. */
   limits?: TokenServerLimits
   /**
+   * The used `jti` of `private_key_jwt` client assertions, each kept until the assertion expires
+   * (at most 5½ minutes): an assertion authenticates once. Default: a `MemoryOneTimeStore` (this
+   * process only, failing closed when full); several instances must share one store (Redis,
+   * PostgreSQL), or an assertion refused by one is accepted by another.
+   */
+  replayStore?: OneTimeStore
+  /**
    * The address of the caller, for the per-address throttle. A Web `Request` does not carry it, so
    * the application supplies it: the socket's address (Node: `env.incoming.socket.remoteAddress`
    * with `@hono/node-server`), or behind proxies the address its own trusted proxy reports (never a
@@ -56,6 +69,7 @@ export interface ResolvedTokenServer {
   keys: SigningKeySource
   accessTokenTtl: number
   rateLimit: RateLimitStore
+  replayStore: OneTimeStore
   perClient: number
   perAddress: number
   windowSeconds: number
@@ -101,11 +115,17 @@ export function resolveOptions(options: TokenServerOptions): ResolvedTokenServer
     throw new ConfigurationError('createTokenServer() takes an options object')
   }
   const url = checkIssuer(options.issuer)
-  if (typeof options.clients?.verifySecret !== 'function') {
+  if (
+    typeof options.clients?.verifySecret !== 'function' ||
+    typeof options.clients.assertionClient !== 'function'
+  ) {
     throw new ConfigurationError('"clients" must be a client registry (createClientRegistry)')
   }
   if (typeof options.keys?.signingKey !== 'function' || typeof options.keys.publicJwks !== 'function') {
     throw new ConfigurationError('"keys" must be a SigningKeySource')
+  }
+  if (options.replayStore !== undefined && typeof options.replayStore?.consume !== 'function') {
+    throw new ConfigurationError('"replayStore" must be a OneTimeStore')
   }
   if (options.clientAddress !== undefined && typeof options.clientAddress !== 'function') {
     throw new ConfigurationError('"clientAddress" must be a function of the request')
@@ -120,6 +140,7 @@ export function resolveOptions(options: TokenServerOptions): ResolvedTokenServer
     keys: options.keys,
     accessTokenTtl: positiveInteger(options.accessTokenTtl, 'accessTokenTtl', 300, 86_400),
     rateLimit: options.rateLimit ?? new MemoryRateLimitStore(options.now ? { now: options.now } : {}),
+    replayStore: options.replayStore ?? new MemoryOneTimeStore(options.now ? { now: options.now } : {}),
     perClient: positiveInteger(limits.perClient, 'limits.perClient', 10, 1_000_000),
     perAddress: positiveInteger(limits.perAddress, 'limits.perAddress', 50, 1_000_000),
     windowSeconds: positiveInteger(limits.windowSeconds, 'limits.windowSeconds', 300, 86_400),

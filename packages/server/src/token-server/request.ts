@@ -1,8 +1,10 @@
 /**
  * Reads a token request: a bounded `application/x-www-form-urlencoded` body whose parameters each
  * appear once (RFC 6749 §3.2; `resource` may repeat, RFC 8707 §2), and the client's credentials
- * from exactly one method (RFC 6749 §2.3: `client_secret_basic` or `client_secret_post`).
+ * from exactly one method (RFC 6749 §2.3: `client_secret_basic`, `client_secret_post`, or
+ * `private_key_jwt`, RFC 7521 §4.2).
  */
+import { claimedClient, JWT_BEARER } from './assertion.js'
 import { TokenRequestError } from './respond.js'
 
 export interface TokenParams {
@@ -15,6 +17,8 @@ export interface TokenParams {
 export type ClientCredentials =
   | { method: 'client_secret_basic'; clientId: string; clientSecret: string }
   | { method: 'client_secret_post'; clientId: string; clientSecret: string }
+  /** `clientId`: the body's `client_id`, else the assertion's (still unverified) `sub`. */
+  | { method: 'private_key_jwt'; clientId: string; assertion: string }
 
 const REPEATABLE = new Set(['resource'])
 
@@ -104,6 +108,27 @@ function parseBasic(header: string): { clientId: string; clientSecret: string } 
   return { clientId, clientSecret }
 }
 
+const unauthenticated = () => new TokenRequestError('invalid_client', 'Client authentication failed', 401)
+
+/** RFC 7521 §4.2: both assertion parameters, and no other credentials beside them. */
+function assertionCredentials(
+  params: TokenParams,
+  otherMethod: boolean,
+  bodyId: string | undefined,
+): ClientCredentials {
+  if (otherMethod) throw invalid('The client authenticated with more than one method')
+  const type = params.single.get('client_assertion_type')
+  const assertion = params.single.get('client_assertion')
+  if (type === undefined || assertion === undefined) {
+    throw invalid('client_assertion and client_assertion_type must be given together')
+  }
+  if (type !== JWT_BEARER) throw invalid(`The only supported client_assertion_type is ${JWT_BEARER}`)
+  // The body's client_id, when given, names the client; verification then requires iss = sub = it.
+  const clientId = bodyId ?? claimedClient(assertion)
+  if (clientId === undefined) throw unauthenticated()
+  return { method: 'private_key_jwt', clientId, assertion }
+}
+
 /**
  * The credentials of the one method the request used. None → `invalid_client` (401); two → or a
  * malformed header → `invalid_request`; a `client_id` without a secret → `invalid_client`.
@@ -112,6 +137,9 @@ export function clientCredentials(request: Request, params: TokenParams): Client
   const authorization = request.headers.get('authorization')
   const bodyId = params.single.get('client_id')
   const bodySecret = params.single.get('client_secret')
+  if (params.single.has('client_assertion') || params.single.has('client_assertion_type')) {
+    return assertionCredentials(params, authorization !== null || bodySecret !== undefined, bodyId)
+  }
   if (authorization !== null) {
     // RFC 6749 §2.3: a client must not use more than one method in a request.
     if (bodySecret !== undefined) {
@@ -132,5 +160,5 @@ export function clientCredentials(request: Request, params: TokenParams): Client
   if (bodyId !== undefined && bodySecret !== undefined) {
     return { method: 'client_secret_post', clientId: bodyId, clientSecret: bodySecret }
   }
-  throw new TokenRequestError('invalid_client', 'Client authentication failed', 401)
+  throw unauthenticated()
 }

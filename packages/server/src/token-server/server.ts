@@ -6,6 +6,7 @@
  * is not checked (a proxy may rewrite it).
  */
 
+import { ASSERTION_ALGORITHMS } from '../clients/jwks.js'
 import { authenticateClient } from './authenticate.js'
 import { grantedAudiences, grantedScopes, signAccessToken } from './issue.js'
 import { type ResolvedTokenServer, resolveOptions, type TokenServerOptions } from './options.js'
@@ -25,7 +26,9 @@ function metadata(server: ResolvedTokenServer): Record<string, unknown> {
     token_endpoint: `${server.issuer}/token`,
     jwks_uri: `${server.issuer}/jwks.json`,
     grant_types_supported: ['client_credentials'],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    // RFC 8414 §2: the algorithms a private_key_jwt assertion may be signed with (never "none").
+    token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
     // No authorization endpoint: no response type is supported (RFC 8414 §2 requires the member).
     response_types_supported: [],
   }
