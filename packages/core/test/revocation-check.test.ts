@@ -118,7 +118,10 @@ describe('revocation hook', () => {
       },
     })
     // Two different tokens with the same jti (re-signed), and the same token twice.
-    const [a, b] = [await sign(key, { jti: 'shared', sub: 'a' }), await sign(key, { jti: 'shared', sub: 'b' })]
+    const [a, b] = [
+      await sign(key, { jti: 'shared', sub: 'a' }),
+      await sign(key, { jti: 'shared', sub: 'b' }),
+    ]
     const pending = [a, a, b, b].map((token) => verifier.verify(token))
     await vi.waitFor(() => expect(calls).toHaveLength(1))
     release(false)
@@ -180,7 +183,9 @@ describe('revocation hook', () => {
   it('refuses a token without jti (nothing could revoke it)', async () => {
     const { verifier, calls } = setup()
     for (const jti of [undefined, '', 42]) {
-      await expect(verifier.verify(await sign(key, { jti } as Record<string, unknown>))).rejects.toMatchObject({
+      await expect(
+        verifier.verify(await sign(key, { jti } as Record<string, unknown>)),
+      ).rejects.toMatchObject({
         code: 'ERR_JWT_CLAIM_MISSING',
         claim: 'jti',
         status: 401,
@@ -191,7 +196,14 @@ describe('revocation hook', () => {
 
   it('checks its options at creation', () => {
     const base = { issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [key.publicJwk] } }
-    for (const revocation of [null, {}, { isRevoked: 1 }, { isRevoked: () => false, cacheSeconds: -1 }, { isRevoked: () => false, cacheSeconds: 1.5 }, { isRevoked: () => false, cacheSeconds: 3601 }]) {
+    for (const revocation of [
+      null,
+      {},
+      { isRevoked: 1 },
+      { isRevoked: () => false, cacheSeconds: -1 },
+      { isRevoked: () => false, cacheSeconds: 1.5 },
+      { isRevoked: () => false, cacheSeconds: 3601 },
+    ]) {
       expect(() => createTokenVerifier({ ...base, revocation } as unknown as TokenVerifierOptions)).toThrow(
         expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
       )

@@ -38,7 +38,10 @@ const client = (name: string, audiences: string[]): CreateClientInput => ({
 
 /** A worker with a token for API, the API itself registered as a client, and an unrelated client. */
 async function parties(now?: () => number) {
-  const registry = createClientRegistry({ store: createMemoryClientStore(now ? { now } : {}), ...(now ? { now } : {}) })
+  const registry = createClientRegistry({
+    store: createMemoryClientStore(now ? { now } : {}),
+    ...(now ? { now } : {}),
+  })
   const [worker, api, stranger] = await Promise.all([
     registry.create(client('Billing worker', [API])),
     registry.create(client('Invoices API', [API])),
@@ -69,7 +72,12 @@ describe('introspection and revocation with openid-client over HTTP', () => {
     const server = serve({ fetch: (request) => handler(request), port: 0, hostname: '127.0.0.1' })
     await new Promise((resolve) => server.once('listening', resolve))
     issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}/auth`
-    handler = createTokenServer({ issuer, clients: who.registry, keys: staticSigningKeys([key]), revocations })
+    handler = createTokenServer({
+      issuer,
+      clients: who.registry,
+      keys: staticSigningKeys([key]),
+      revocations,
+    })
     close = () => server.close()
   })
   afterAll(() => close())
@@ -109,7 +117,10 @@ describe('introspection and revocation with openid-client over HTTP', () => {
     })
     expect(typeof own.jti).toBe('string')
     expect((own.exp as number) - (own.iat as number)).toBe(300)
-    expect(await oidc.tokenIntrospection(apiConfig, token)).toMatchObject({ active: true, client_id: who.worker.id })
+    expect(await oidc.tokenIntrospection(apiConfig, token)).toMatchObject({
+      active: true,
+      client_id: who.worker.id,
+    })
     expect(await oidc.tokenIntrospection(strangerConfig, token)).toEqual({ active: false })
 
     // A foreign client's revocation is answered 200 and changes nothing (RFC 7009 §2.1).
@@ -172,7 +183,10 @@ describe('introspection and revocation requests', () => {
       expect(await missing.json()).toMatchObject({ error: 'invalid_request' })
       const repeated = await post(path, `token=${token}&token=${token}`, asWorker)
       expect(repeated.status).toBe(400)
-      const asJson = await post(path, JSON.stringify({ token }), { ...asWorker, 'content-type': 'application/json' })
+      const asJson = await post(path, JSON.stringify({ token }), {
+        ...asWorker,
+        'content-type': 'application/json',
+      })
       expect(asJson.status).toBe(400)
       const huge = await post(path, `token=${'a'.repeat(10_000)}`, asWorker)
       expect(huge.status).toBe(413)

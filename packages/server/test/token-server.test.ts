@@ -463,6 +463,10 @@ describe('discovery, JWKS and interoperability over HTTP', () => {
       grant_types_supported: ['client_credentials'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       response_types_supported: [],
+      introspection_endpoint: `${issuer}/introspect`,
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      revocation_endpoint: `${issuer}/revoke`,
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     })
     const jwks = await (await fetch(`${issuer}/jwks.json`)).json()
     expect(jwks.keys).toHaveLength(1)

@@ -24,7 +24,10 @@ export interface RevocationChecker {
   check<C extends JWTClaims>(claims: C): Promise<C>
 }
 
-export function createRevocationChecker(options: RevocationCheckOptions, maxEntries: number): RevocationChecker {
+export function createRevocationChecker(
+  options: RevocationCheckOptions,
+  maxEntries: number,
+): RevocationChecker {
   const cacheMs = (options.cacheSeconds ?? 30) * 1000
   const answers = new LruCache<Answer>(maxEntries)
   const inflight = new Map<string, Promise<boolean>>()

@@ -90,7 +90,10 @@ async function authenticatedToken(
 }
 
 /** RFC 7662 §2: the token's state and, when the caller may see it, its claims. */
-export async function introspectionEndpoint(server: ResolvedTokenServer, request: Request): Promise<Response> {
+export async function introspectionEndpoint(
+  server: ResolvedTokenServer,
+  request: Request,
+): Promise<Response> {
   const { caller, token } = await authenticatedToken(server, request)
   const claims = await ownToken(server, token)
   if (claims === undefined || !maySee(caller, claims)) return json(INACTIVE)

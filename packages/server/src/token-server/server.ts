@@ -7,11 +7,7 @@
  */
 
 import { authenticateClient } from './authenticate.js'
-import {
-  introspectionEndpoint,
-  revocationEndpoint,
-  withIntrospectionMetadata,
-} from './introspection.js'
+import { introspectionEndpoint, revocationEndpoint, withIntrospectionMetadata } from './introspection.js'
 import { grantedAudiences, grantedScopes, signAccessToken } from './issue.js'
 import { type ResolvedTokenServer, resolveOptions, type TokenServerOptions } from './options.js'
 import { readTokenParams } from './request.js'
