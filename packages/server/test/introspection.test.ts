@@ -280,3 +280,25 @@ describe('introspection and revocation requests', () => {
     )
   })
 })
+
+describe('createMemoryRevocationStore', () => {
+  it('refuses a new revocation when full of unexpired ones, and makes room from expired ones', async () => {
+    const clock = fakeClock(1_800_000_000_000)
+    const store = createMemoryRevocationStore({ maxEntries: 2, now: clock.now })
+    const at = (seconds: number) => Math.floor(clock.now() / 1000) + seconds
+    await store.revoke('a', at(10))
+    await store.revoke('b', at(100))
+    await expect(store.revoke('c', at(100))).rejects.toMatchObject({
+      code: 'ERR_REVOCATION_STORE_FULL',
+      status: 503,
+    })
+    // Revoking a held jti again needs no room.
+    await store.revoke('b', at(200))
+    await clock.advance(11_000)
+    await store.revoke('c', at(100))
+    expect(await Promise.all(['a', 'b', 'c'].map((jti) => store.isRevoked(jti)))).toEqual([false, true, true])
+    expect(() => createMemoryRevocationStore({ maxEntries: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+    )
+  })
+})
