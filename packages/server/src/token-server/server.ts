@@ -2,8 +2,8 @@
  * `createTokenServer`: an OAuth 2.0 authorization server for machine-to-machine clients, as a Web
  * `(Request) => Promise<Response>` handler any adapter can mount or Node can run standalone. It
  * issues RFC 9068 JWT access tokens for the client-credentials grant, introspects (RFC 7662) and
- * revokes (RFC 7009) them, and publishes its keys and its RFC 8414 metadata. Routes are matched on the path relative to the issuer's path; the host
- * is not checked (a proxy may rewrite it).
+ * revokes (RFC 7009) them, and publishes its keys and its RFC 8414 metadata. Routes are matched on
+ * the path relative to the issuer's path; the host is not checked (a proxy may rewrite it).
  */
 
 import { authenticateClient } from './authenticate.js'
