@@ -239,6 +239,24 @@ export class KeysUnavailableError extends AuthError {
   }
 }
 
+/**
+ * A verifier's revocation check (`revocation.isRevoked`) threw, rejected or answered something
+ * other than a boolean: `ERR_REVOCATION_UNAVAILABLE`, 503 with `Retry-After`. The token is
+ * refused (fail closed) but not called invalid: it may well be good once the store answers again.
+ * The hook's error is the `cause`, for logs; clients get a generic text.
+ */
+export class RevocationUnavailableError extends AuthError {
+  static {
+    nameErrorClass(RevocationUnavailableError, 'RevocationUnavailableError')
+  }
+  /** Seconds after which a retry may succeed. */
+  readonly retryAfter: number
+  constructor(message: string, options?: AuthErrorOptions) {
+    super('ERR_REVOCATION_UNAVAILABLE', message, 503, 'temporarily_unavailable', options)
+    this.retryAfter = 5
+  }
+}
+
 /** A back-channel HTTP call (JWKS, discovery, token endpoint) answered something unusable. */
 export class RemoteResponseError extends AuthError {
   static {

@@ -25,6 +25,7 @@ export {
   type OAuthErrorCode,
   OAuthExchangeError,
   RemoteResponseError,
+  RevocationUnavailableError,
   SessionError,
   UnusableExchangeResponseError,
 } from './errors.js'
@@ -40,7 +41,12 @@ export { authorizationFromRawHeaders, authorizationOf, type NodeLikeRequest } fr
 export type { JWTClaims } from './jwt/claims.js'
 export type { JWTHeader } from './jwt/decode.js'
 export { createTokenVerifier, type TokenVerifier } from './jwt/verifier.js'
-export type { TokenCacheOptions, TokenType, TokenVerifierOptions } from './jwt/verifier-options.js'
+export type {
+  RevocationCheckOptions,
+  TokenCacheOptions,
+  TokenType,
+  TokenVerifierOptions,
+} from './jwt/verifier-options.js'
 export { type SignatureAlgorithm, SUPPORTED_ALGORITHMS } from './keys/algorithms.js'
 export {
   type AuthorizationServerMetadata,

@@ -24,6 +24,7 @@ const ARGUMENTS: Record<string, unknown[]> = {
   InvalidPublicKeyError: ['not a key'],
   KeysUnavailableError: ['ERR_JWKS_UNAVAILABLE', 'no keys', 30],
   RemoteResponseError: ['ERR_HTTP_STATUS', 'answered 500'],
+  RevocationUnavailableError: ['the revocation check failed'],
   OAuthExchangeError: ['invalid_grant'],
   UnusableExchangeResponseError: [new core.RemoteResponseError('ERR_HTTP_STATUS', 'answered 500')],
   MfaRequiredError: ['mfa-token'],

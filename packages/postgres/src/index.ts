@@ -1,7 +1,7 @@
 /**
  * PostgreSQL stores for the toolkit, on a `pg` pool the application owns or an embedded PGlite:
  * sessions with a per-user index, single-use values, rate-limit counters, the delegation
- * service's MFA state, the token server's clients and signing keys; `migrate()` creates their tables,
+ * service's MFA state, the token server's clients, signing keys and revoked tokens; `migrate()` creates their tables,
  * `cleanupExpired()` trims them.
  */
 export {
@@ -27,4 +27,5 @@ export { PostgresKeyStore } from './key-store.js'
 export { type MigrateResult, migrate, SCHEMA_VERSION } from './migrate.js'
 export { PostgresOneTimeStore } from './one-time-store.js'
 export { PostgresRateLimitStore } from './rate-limit-store.js'
+export { PostgresRevocationStore } from './revocation-store.js'
 export { PostgresSessionStore } from './session-store.js'

@@ -122,6 +122,19 @@ const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 5,
+    name: 'revoked tokens',
+    // The token server's revoked access tokens (`PostgresRevocationStore`, RFC 7009): one row per
+    // revoked `jti` (escaped as ids are) until the token's `exp`, then `cleanupExpired` removes it.
+    up: (s) => [
+      `CREATE TABLE ${s}.revoked_tokens (
+        jti text PRIMARY KEY,
+        expires_at timestamptz NOT NULL
+      )`,
+      `CREATE INDEX revoked_tokens_expires_at ON ${s}.revoked_tokens (expires_at)`,
+    ],
+  },
 ]
 
 /** The newest schema version this package knows. */

@@ -7,6 +7,7 @@ import {
   PostgresDelegationStore,
   PostgresOneTimeStore,
   PostgresRateLimitStore,
+  PostgresRevocationStore,
   PostgresSessionStore,
   type Queryable,
   startCleanup,
@@ -21,7 +22,9 @@ async function fill(db: Queryable, schema: string, expired: number): Promise<voi
   const sessions = new PostgresSessionStore(db, options)
   const once = new PostgresOneTimeStore(db, options)
   const delegation = new PostgresDelegationStore(db, options)
+  const revocations = new PostgresRevocationStore(db, options)
   for (let i = 0; i < expired; i++) {
+    await revocations.revoke(`old-${i}`, now() - 10)
     await sessions.set(`old-${i}`, sessionRecordOf(`old-${i}`, 'alice', now() - 10))
     await once.consume(`old-${i}`, now() - 10)
     // Two hours past its expiry: beyond the grace hour.
@@ -36,6 +39,7 @@ async function fill(db: Queryable, schema: string, expired: number): Promise<voi
     await sessions.set(id, sessionRecordOf(id, 'alice', now() + 3600))
     await once.consume(id, now() + 3600)
     await new PostgresRateLimitStore(db, options).hit(id, 60)
+    await revocations.revoke(id, now() + 3600)
   }
   // Expired half an hour ago: within the grace hour, so the service can still answer "expired".
   await delegation.putSession(sessionRecord('live-1', { userId: 'live-1', expiresAt: now() - 1800 }))
@@ -47,12 +51,13 @@ async function counts(db: Queryable, schema: string): Promise<Record<string, num
     `SELECT (SELECT count(*) FROM "${schema}".sessions)::integer AS sessions,
             (SELECT count(*) FROM "${schema}".one_time)::integer AS "oneTime",
             (SELECT count(*) FROM "${schema}".rate_limits)::integer AS "rateLimits",
-            (SELECT count(*) FROM "${schema}".delegation_sessions)::integer AS "delegationSessions"`,
+            (SELECT count(*) FROM "${schema}".delegation_sessions)::integer AS "delegationSessions",
+            (SELECT count(*) FROM "${schema}".revoked_tokens)::integer AS "revokedTokens"`,
   )
   return rows[0]
 }
 
-const LIVE = { sessions: 2, oneTime: 2, rateLimits: 2, delegationSessions: 2 }
+const LIVE = { sessions: 2, oneTime: 2, rateLimits: 2, delegationSessions: 2, revokedTokens: 2 }
 
 function cases(label: string, database: TestDatabase<Queryable>): void {
   const { db, fresh } = database
@@ -66,6 +71,7 @@ function cases(label: string, database: TestDatabase<Queryable>): void {
         oneTime: 7,
         rateLimits: 7,
         delegationSessions: 7,
+        revokedTokens: 7,
       })
       // Batches of 2: three statements per table, the last one short.
       await expect(cleanupExpired(db(), { schema, batchSize: 2 })).resolves.toEqual({
@@ -73,6 +79,7 @@ function cases(label: string, database: TestDatabase<Queryable>): void {
         oneTime: 5,
         rateLimits: 5,
         delegationSessions: 5,
+        revokedTokens: 5,
       })
       await expect(counts(db(), schema)).resolves.toEqual(LIVE)
       await expect(new PostgresSessionStore(db(), { schema }).get('live-1')).resolves.toBeDefined()
@@ -84,6 +91,7 @@ function cases(label: string, database: TestDatabase<Queryable>): void {
         oneTime: 0,
         rateLimits: 0,
         delegationSessions: 0,
+        revokedTokens: 0,
       })
     })
 
@@ -91,7 +99,13 @@ function cases(label: string, database: TestDatabase<Queryable>): void {
       const { schema } = await fresh()
       await fill(db(), schema, 5)
       const first = await cleanupExpired(db(), { schema, batchSize: 1, maxBatches: 3 })
-      expect(first).toEqual({ sessions: 3, oneTime: 3, rateLimits: 3, delegationSessions: 3 })
+      expect(first).toEqual({
+        sessions: 3,
+        oneTime: 3,
+        rateLimits: 3,
+        delegationSessions: 3,
+        revokedTokens: 3,
+      })
       await cleanupExpired(db(), { schema, batchSize: 1, maxBatches: 3 })
       await expect(counts(db(), schema)).resolves.toEqual(LIVE)
     })

@@ -6,6 +6,7 @@ import {
   oneTimeStoreContract,
   rateLimitStoreContract,
   realClock,
+  revocationStoreContract,
   sessionIdpSidContract,
   sessionIndexContract,
   sessionStoreContract,
@@ -17,6 +18,7 @@ import {
   PostgresKeyStore,
   PostgresOneTimeStore,
   PostgresRateLimitStore,
+  PostgresRevocationStore,
   PostgresSessionStore,
   type Queryable,
 } from '../src/index.js'
@@ -33,6 +35,7 @@ function contracts(label: string, database: TestDatabase<Queryable>): void {
   rateLimitStoreContract(label, async () => new PostgresRateLimitStore(db(), await fresh()), realClock)
   clientStoreContract(label, async () => new PostgresClientStore(db(), await fresh()), realClock)
   keyStoreContract(label, async () => new PostgresKeyStore(db(), await fresh()))
+  revocationStoreContract(label, async () => new PostgresRevocationStore(db(), await fresh()), realClock)
 }
 
 describe('PostgreSQL stores on PGlite (embedded)', () => {

@@ -57,6 +57,12 @@ export {
 } from './keys/key-store.js'
 export type { SigningAlgorithm, SigningKey, SigningKeySource } from './keys/signing-key-source.js'
 export type { TokenServerLimits, TokenServerOptions } from './token-server/options.js'
+export {
+  createMemoryRevocationStore,
+  type MemoryRevocationStoreOptions,
+  type RevocationStore,
+  RevocationStoreError,
+} from './token-server/revocation-store.js'
 export { createTokenServer, type TokenServerHandler } from './token-server/server.js'
 export {
   type GeneratedSigningKey,

@@ -5,6 +5,7 @@ import {
   fakeClock,
   keyStoreContract,
   oneTimeStoreContract,
+  revocationStoreContract,
 } from '@org/test-kit/store-contracts'
 import {
   type ClientStore,
@@ -12,6 +13,7 @@ import {
   createMemoryDelegationStore,
   createMemoryKeyStore,
   createMemoryReplayStore,
+  createMemoryRevocationStore,
 } from '../src/index.js'
 import { slowStore } from './helpers/slow-store.js'
 
@@ -52,3 +54,10 @@ clientStoreContract(
 )
 
 keyStoreContract('memory', async () => createMemoryKeyStore())
+
+const revocationClock = fakeClock()
+revocationStoreContract(
+  'memory',
+  async () => createMemoryRevocationStore({ now: revocationClock.now }),
+  revocationClock,
+)

@@ -453,6 +453,19 @@ describe('discovery, JWKS and interoperability over HTTP', () => {
 
   it('serves RFC 8414 metadata and the public JWKS', async () => {
     const url = new URL(issuer)
+    const ASSERTION_ALGS = [
+      'EdDSA',
+      'Ed25519',
+      'ES256',
+      'ES384',
+      'ES512',
+      'RS256',
+      'RS384',
+      'RS512',
+      'PS256',
+      'PS384',
+      'PS512',
+    ]
     const metadata = await fetch(`${url.origin}/.well-known/oauth-authorization-server/auth`)
     expect(metadata.status).toBe(200)
     expect(metadata.headers.get('cache-control')).toMatch(/max-age=\d+/)
@@ -462,20 +475,22 @@ describe('discovery, JWKS and interoperability over HTTP', () => {
       jwks_uri: `${issuer}/jwks.json`,
       grant_types_supported: ['client_credentials'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
-      token_endpoint_auth_signing_alg_values_supported: [
-        'EdDSA',
-        'Ed25519',
-        'ES256',
-        'ES384',
-        'ES512',
-        'RS256',
-        'RS384',
-        'RS512',
-        'PS256',
-        'PS384',
-        'PS512',
-      ],
+      token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
       response_types_supported: [],
+      introspection_endpoint: `${issuer}/introspect`,
+      introspection_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+      ],
+      introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
+      revocation_endpoint: `${issuer}/revoke`,
+      revocation_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+      ],
+      revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
     })
     const jwks = await (await fetch(`${issuer}/jwks.json`)).json()
     expect(jwks.keys).toHaveLength(1)

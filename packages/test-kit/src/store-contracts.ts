@@ -16,6 +16,7 @@ export * from './delegation-contract.js'
 export { HOSTILE_KEYS } from './hostile-keys.js'
 export * from './key-store-contract.js'
 export * from './rate-limit-contract.js'
+export * from './revocation-contract.js'
 
 export interface OneTimeStoreLike {
   consume(key: string, expiresAt: number): Promise<boolean>

@@ -5,6 +5,7 @@ import type { DiscoveredKeysOptions } from '../keys/discovery.js'
 import type { JSONWebKeySet, PublicKeyInput } from '../keys/public-key.js'
 import type { RemoteJwks, RemoteJwksOptions } from '../keys/remote-jwks.js'
 import type { WarningHandler } from '../lib/warn-once.js'
+import type { JWTClaims } from './claims.js'
 
 /**
  * Which kind of JWT a verifier accepts: `access` (RFC 9068, `typ: at+jwt`), `untyped-access`
@@ -15,6 +16,27 @@ export type TokenType = 'access' | 'untyped-access' | 'id' | 'any'
 export interface TokenCacheOptions {
   /** Most verified tokens kept. Default: 1000. */
   maxEntries?: number
+}
+
+/**
+ * A revocation check consulted after every other check passed, also for tokens served from the
+ * token cache. For a token server sharing its store: `{ isRevoked: (claims) =>
+ * store.isRevoked(claims.jti as string) }`.
+ */
+export interface RevocationCheckOptions {
+  /**
+   * Whether the token (its verified claims; the `jti` identifies it) has been revoked. `true`
+   * refuses it (401 `invalid_token`, `ERR_JWT_REVOKED`); a throw, a rejection or a non-boolean
+   * answer refuses it too, as 503 `ERR_REVOCATION_UNAVAILABLE` (fail closed). Required.
+   */
+  isRevoked(claims: JWTClaims): boolean | Promise<boolean>
+  /**
+   * How long a "not revoked" answer is reused for the same `jti`, in seconds (0–3600; 0 asks on
+   * every request). The trade-off: a token revoked meanwhile still passes for up to this long,
+   * in exchange for one lookup per token per period instead of one per request. A "revoked"
+   * answer is kept until the token expires. Default: 30.
+   */
+  cacheSeconds?: number
 }
 
 export interface TokenVerifierOptions {
@@ -76,6 +98,12 @@ export interface TokenVerifierOptions {
    * fail-fast start, `await verifier.ready()`: it rejects with the same error.
    */
   onWarning?: false | WarningHandler
+  /**
+   * Refuse revoked tokens: see {@link RevocationCheckOptions}. A token without a `jti` is then
+   * refused (401 `ERR_JWT_CLAIM_MISSING`, claim `jti`): nothing could ever revoke it. Default:
+   * none (a token is valid until it expires).
+   */
+  revocation?: RevocationCheckOptions
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -93,6 +121,7 @@ const KNOWN_OPTIONS = new Set([
   'maxTokenLength',
   'cache',
   'onWarning',
+  'revocation',
 ])
 
 const TOKEN_TYPES = new Set<unknown>(['access', 'untyped-access', 'id', 'any'])
@@ -144,6 +173,19 @@ export function checkVerifierOptions(options: TokenVerifierOptions): void {
   const onWarning: unknown = options.onWarning
   if (onWarning !== undefined && onWarning !== false && typeof onWarning !== 'function') {
     throw new ConfigurationError('"onWarning" must be a function or false')
+  }
+  const revocation: unknown = options.revocation
+  if (revocation !== undefined) {
+    const { isRevoked, cacheSeconds } = (revocation ?? {}) as Partial<RevocationCheckOptions>
+    if (typeof isRevoked !== 'function') {
+      throw new ConfigurationError('"revocation" must be { isRevoked(claims), cacheSeconds? }')
+    }
+    if (
+      cacheSeconds !== undefined &&
+      !(Number.isInteger(cacheSeconds) && cacheSeconds >= 0 && cacheSeconds <= 3600)
+    ) {
+      throw new ConfigurationError('"revocation.cacheSeconds" must be a whole number from 0 to 3600')
+    }
   }
   if (cache !== undefined && cache !== false) {
     if (

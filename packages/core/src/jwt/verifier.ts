@@ -16,6 +16,7 @@ import { decodeCheckedBase64url } from '../lib/node-runtime.js'
 import { warnOncePerCause } from '../lib/warn-once.js'
 import { type ClaimRules, type JWTClaims, validateClaims } from './claims.js'
 import { decodeHeader, type JWTHeader, parsePayloadBytes, splitCompact } from './decode.js'
+import { createRevocationChecker } from './revocation.js'
 import { checkVerifierOptions, type TokenType, type TokenVerifierOptions } from './verifier-options.js'
 
 export interface TokenVerifier<C extends JWTClaims = JWTClaims> {
@@ -23,10 +24,14 @@ export interface TokenVerifier<C extends JWTClaims = JWTClaims> {
   readonly issuer: string
   /**
    * Verifies a compact JWT and returns its claims (deeply frozen). Rejects with a
-   * {@link JWTVerificationError} (401), or {@link KeysUnavailableError} (503) when no key can be had.
+   * {@link JWTVerificationError} (401), or {@link KeysUnavailableError} (503) when no key can be had
+   * ({@link RevocationUnavailableError}, 503, when the `revocation` check fails).
    */
   verify(token: string): Promise<C>
-  /** The claims of a token verified earlier and still unexpired, without any work; else `undefined`. */
+  /**
+   * The claims of a token verified earlier and still unexpired, without any work; else `undefined`.
+   * With a `revocation` check, only while a "not revoked" answer for it is cached.
+   */
   cached(token: string): C | undefined
   /** Loads and imports keys now (instead of on the first request); rejects with what requests would see. */
   ready(): Promise<void>
@@ -196,8 +201,21 @@ export function createTokenVerifier<C extends JWTClaims = JWTClaims>(
    * fanning out right after login) checks its signature once. Entries leave when they settle.
    */
   const inflight = cache === undefined ? undefined : new Map<string, Promise<C>>()
+  const revocation =
+    options.revocation === undefined
+      ? undefined
+      : createRevocationChecker(
+          options.revocation,
+          options.cache === false ? 1000 : (options.cache?.maxEntries ?? 1000),
+        )
 
   function cached(token: string): C | undefined {
+    const hit = cachedClaims(token)
+    return hit === undefined || revocation === undefined || revocation.knownGood(hit) ? hit : undefined
+  }
+
+  /** A token-cache hit, before any revocation check. */
+  function cachedClaims(token: string): C | undefined {
     if (cache === undefined || typeof token !== 'string') return undefined
     const key = token.slice(-CACHE_KEY_LENGTH)
     const hit = cache.get(key)
@@ -258,21 +276,28 @@ export function createTokenVerifier<C extends JWTClaims = JWTClaims>(
     return claims as C
   }
 
+  /** Signature and claims checked, from the token cache or merged with a verification under way. */
+  function verifySignedClaims(token: string): Promise<C> {
+    const hit = cachedClaims(token)
+    if (hit !== undefined) return Promise.resolve(hit)
+    if (inflight === undefined || typeof token !== 'string') return verifyUncached(token)
+    let pending = inflight.get(token)
+    if (pending === undefined) {
+      pending = verifyUncached(token)
+      inflight.set(token, pending)
+      const settle = () => inflight.delete(token)
+      pending.then(settle, settle)
+    }
+    return pending
+  }
+
   return {
     issuer: options.issuer,
     cached,
     verify(token: string): Promise<C> {
-      const hit = cached(token)
-      if (hit !== undefined) return Promise.resolve(hit)
-      if (inflight === undefined || typeof token !== 'string') return verifyUncached(token)
-      let pending = inflight.get(token)
-      if (pending === undefined) {
-        pending = verifyUncached(token)
-        inflight.set(token, pending)
-        const settle = () => inflight.delete(token)
-        pending.then(settle, settle)
-      }
-      return pending
+      const verified = verifySignedClaims(token)
+      // Every path, the cached one included, passes the revocation check when one is configured.
+      return revocation === undefined ? verified : verified.then((claims) => revocation.check(claims))
     },
     async ready() {
       try {

@@ -11,6 +11,7 @@ import {
 } from '@org/auth-core'
 import type { ClientRegistry } from '../clients/registry.js'
 import type { SigningKeySource } from '../keys/signing-key-source.js'
+import { createMemoryRevocationStore, type RevocationStore } from './revocation-store.js'
 
 export interface TokenServerLimits {
   /** Failed authentications of one `client_id` per window before 429. Default: 10. */
@@ -57,6 +58,13 @@ export interface TokenServerOptions {
   clientAddress?: (request: Request) => string | undefined
   /** Largest accepted request body in bytes. Default: 8192. */
   maxBodyBytes?: number
+  /**
+   * Where revoked tokens (`<issuer>/revoke`, RFC 7009) are remembered until they expire, read by
+   * introspection and by verifiers given the same store. Default: a `createMemoryRevocationStore()`
+   * (this process only, lost on restart); give every instance one shared store
+   * (`PostgresRevocationStore`) when there are several.
+   */
+  revocations?: RevocationStore
   /** Current time in epoch milliseconds, for tests. Default: `Date.now`. */
   now?: () => number
 }
@@ -75,6 +83,7 @@ export interface ResolvedTokenServer {
   windowSeconds: number
   clientAddress: ((request: Request) => string | undefined) | undefined
   maxBodyBytes: number
+  revocations: RevocationStore
   now: () => number
 }
 
@@ -130,6 +139,13 @@ export function resolveOptions(options: TokenServerOptions): ResolvedTokenServer
   if (options.clientAddress !== undefined && typeof options.clientAddress !== 'function') {
     throw new ConfigurationError('"clientAddress" must be a function of the request')
   }
+  const revocations = options.revocations
+  if (
+    revocations !== undefined &&
+    (typeof revocations?.revoke !== 'function' || typeof revocations.isRevoked !== 'function')
+  ) {
+    throw new ConfigurationError('"revocations" must be a RevocationStore')
+  }
   const limits = options.limits ?? {}
   const basePath = url.pathname.replace(/\/+$/, '')
   return {
@@ -146,6 +162,7 @@ export function resolveOptions(options: TokenServerOptions): ResolvedTokenServer
     windowSeconds: positiveInteger(limits.windowSeconds, 'limits.windowSeconds', 300, 86_400),
     clientAddress: options.clientAddress,
     maxBodyBytes: positiveInteger(options.maxBodyBytes, 'maxBodyBytes', 8192, 1_048_576),
+    revocations: options.revocations ?? createMemoryRevocationStore(options.now ? { now: options.now } : {}),
     now: options.now ?? Date.now,
   }
 }

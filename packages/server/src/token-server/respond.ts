@@ -4,7 +4,10 @@
  * is ever echoed.
  */
 
-/** RFC 6749 §5.2 and RFC 8707 §2 error codes the token endpoint returns. */
+/**
+ * RFC 6749 §5.2 and RFC 8707 §2 error codes the token endpoint returns; `temporarily_unavailable`
+ * (503) when a store introspection or revocation needs is down.
+ */
 export type TokenErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -13,6 +16,7 @@ export type TokenErrorCode =
   | 'unsupported_grant_type'
   | 'invalid_scope'
   | 'invalid_target'
+  | 'temporarily_unavailable'
 
 /** A refusal on its way out: thrown inside the handler, turned into a response at its edge. */
 export class TokenRequestError extends Error {

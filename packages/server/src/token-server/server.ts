@@ -1,13 +1,14 @@
 /**
  * `createTokenServer`: an OAuth 2.0 authorization server for machine-to-machine clients, as a Web
  * `(Request) => Promise<Response>` handler any adapter can mount or Node can run standalone. It
- * issues RFC 9068 JWT access tokens for the client-credentials grant, and publishes its keys and
- * its RFC 8414 metadata. Routes are matched on the path relative to the issuer's path; the host
- * is not checked (a proxy may rewrite it).
+ * issues RFC 9068 JWT access tokens for the client-credentials grant, introspects (RFC 7662) and
+ * revokes (RFC 7009) them, and publishes its keys and its RFC 8414 metadata. Routes are matched on
+ * the path relative to the issuer's path; the host is not checked (a proxy may rewrite it).
  */
 
 import { ASSERTION_ALGORITHMS } from '../clients/jwks.js'
 import { authenticateClient } from './authenticate.js'
+import { introspectionEndpoint, revocationEndpoint, withIntrospectionMetadata } from './introspection.js'
 import { grantedAudiences, grantedScopes, signAccessToken } from './issue.js'
 import { type ResolvedTokenServer, resolveOptions, type TokenServerOptions } from './options.js'
 import { readTokenParams } from './request.js'
@@ -70,6 +71,16 @@ export function createTokenServer(options: TokenServerOptions): TokenServerHandl
         }
         return await tokenEndpoint(server, request)
       }
+      // RFC 7662 introspection and RFC 7009 revocation: POST only, like the token endpoint.
+      const isIntrospection = path === `${server.basePath}/introspect`
+      if (isIntrospection || path === `${server.basePath}/revoke`) {
+        if (request.method !== 'POST') {
+          throw new TokenRequestError('invalid_request', 'This endpoint takes POST only', 405, {
+            allow: 'POST',
+          })
+        }
+        return await (isIntrospection ? introspectionEndpoint : revocationEndpoint)(server, request)
+      }
       const isJwks = path === `${server.basePath}/jwks.json`
       const isMetadata = path === `${METADATA_PATH}${server.basePath}`
       if (isJwks || isMetadata) {
@@ -78,7 +89,9 @@ export function createTokenServer(options: TokenServerOptions): TokenServerHandl
             allow: 'GET, HEAD',
           })
         }
-        const body = isJwks ? await server.keys.publicJwks() : metadata(server)
+        const body = isJwks
+          ? await server.keys.publicJwks()
+          : withIntrospectionMetadata(server, metadata(server))
         const response = cacheable(body, PUBLIC_MAX_AGE)
         return request.method === 'HEAD' ? new Response(null, response) : response
       }
