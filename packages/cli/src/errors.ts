@@ -25,7 +25,11 @@ export class CliError extends AuthError {
   static {
     // As the toolkit names its classes: a literal `name`, and the identity AuthError's `instanceof`
     // recognises across copies.
-    Object.defineProperty(CliError.prototype, 'name', { value: 'CliError', writable: true, configurable: true })
+    Object.defineProperty(CliError.prototype, 'name', {
+      value: 'CliError',
+      writable: true,
+      configurable: true,
+    })
     Object.defineProperty(CliError.prototype, Symbol.for('@org/auth-core/AuthError.class'), {
       value: '@org/auth-cli/CliError',
     })

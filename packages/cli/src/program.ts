@@ -2,9 +2,17 @@
  * The command line, declared with commander: every command, option and default, and the help
  * text. Actions live in commands/; this file only maps options to them.
  */
-import { Command, InvalidArgumentError, Option } from 'commander'
+
 import { GRANT_TYPES, SIGNING_ALGORITHMS } from '@org/auth-server'
-import { addClient, listClients, rotateSecret, setDisabled, showClient, updateClient } from './commands/clients.js'
+import { Command, InvalidArgumentError, Option } from 'commander'
+import {
+  addClient,
+  listClients,
+  rotateSecret,
+  setDisabled,
+  showClient,
+  updateClient,
+} from './commands/clients.js'
 import { runMigrate, runRoles } from './commands/database.js'
 import { generateKey, KEK_VARIABLE, listKeys, retireKey, rotateKey } from './commands/keys.js'
 import { serve } from './commands/serve.js'
@@ -71,8 +79,18 @@ function clientFields(command: Command, required: boolean): Command {
 
 function keyRingFlags(command: Command): Command {
   return command
-    .option('--publish-before <seconds>', 'delay between a new key\u2019s publication and its first signature', integer('--publish-before', 0, 31_622_400), 3600)
-    .option('--token-ttl <seconds>', 'how long a retired key stays published (longest token lifetime)', integer('--token-ttl', 0, 31_622_400), 3600)
+    .option(
+      '--publish-before <seconds>',
+      'delay between a new key\u2019s publication and its first signature',
+      integer('--publish-before', 0, 31_622_400),
+      3600,
+    )
+    .option(
+      '--token-ttl <seconds>',
+      'how long a retired key stays published (longest token lifetime)',
+      integer('--token-ttl', 0, 31_622_400),
+      3600,
+    )
 }
 
 const algorithm = (fallback?: string) => {
@@ -84,8 +102,9 @@ export function buildProgram(context: Context): Command {
   const program = new Command('org-auth')
     .description('Administer and run the org-auth token server: schema, roles, clients, signing keys.')
     .addHelpText('after', DATABASE_HELP)
-  common(program.command('migrate').description('create or upgrade the tables (schema versions)'))
-    .action((options) => runMigrate(context, options))
+  common(program.command('migrate').description('create or upgrade the tables (schema versions)')).action(
+    (options) => runMigrate(context, options),
+  )
 
   const db = program.command('db').description('database administration')
   common(
@@ -103,34 +122,66 @@ export function buildProgram(context: Context): Command {
       clients
         .command('add')
         .description('register a client; prints its secret once')
-        .addOption(new Option('--type <type>', 'client type').choices(['confidential', 'public']).makeOptionMandatory()),
+        .addOption(
+          new Option('--type <type>', 'client type')
+            .choices(['confidential', 'public'])
+            .makeOptionMandatory(),
+        ),
       true,
     ),
   ).action((options) => addClient(context, options))
-  common(clientFields(clients.command('update <id>').description('change a client (given lists replace)'), false))
-    .action((id, options) => updateClient(context, id, options))
+  common(
+    clientFields(clients.command('update <id>').description('change a client (given lists replace)'), false),
+  ).action((id, options) => updateClient(context, id, options))
   common(
     clients
       .command('rotate-secret <id>')
       .description('new secret, printed once; the old one works for --grace seconds')
-      .option('--grace <seconds>', 'how long the previous secret keeps working', integer('--grace', 0, 31_622_400), 0),
+      .option(
+        '--grace <seconds>',
+        'how long the previous secret keeps working',
+        integer('--grace', 0, 31_622_400),
+        0,
+      ),
   ).action((id, options) => rotateSecret(context, id, options))
-  common(clients.command('disable <id>').description('refuse the client\u2019s secrets'))
-    .action((id, options) => setDisabled(context, id, true, options))
-  common(clients.command('enable <id>').description('accept the client\u2019s secrets again'))
-    .action((id, options) => setDisabled(context, id, false, options))
-  common(clients.command('list').description('every client (never a secret)').option('--owner <owner>', 'only this owner\u2019s'))
-    .action((options) => listClients(context, options))
-  common(clients.command('show <id>').description('one client (never its secret)'))
-    .action((id, options) => showClient(context, id, options))
+  common(clients.command('disable <id>').description('refuse the client\u2019s secrets')).action(
+    (id, options) => setDisabled(context, id, true, options),
+  )
+  common(clients.command('enable <id>').description('accept the client\u2019s secrets again')).action(
+    (id, options) => setDisabled(context, id, false, options),
+  )
+  common(
+    clients
+      .command('list')
+      .description('every client (never a secret)')
+      .option('--owner <owner>', 'only this owner\u2019s'),
+  ).action((options) => listClients(context, options))
+  common(clients.command('show <id>').description('one client (never its secret)')).action((id, options) =>
+    showClient(context, id, options),
+  )
 
-  const keys = program.command('keys').description(`signing keys of the token server (sealed under ${KEK_VARIABLE})`)
-  common(keyRingFlags(keys.command('generate').description('add a key (signs at once when none signs yet)').addOption(algorithm('ES256'))))
-    .action((options) => generateKey(context, options))
-  common(keyRingFlags(keys.command('rotate').description('add a key and retire the others when it activates').addOption(algorithm())))
-    .action((options) => rotateKey(context, options))
-  common(keys.command('list').description('every key with its state (* = signing)'))
-    .action((options) => listKeys(context, options))
+  const keys = program
+    .command('keys')
+    .description(`signing keys of the token server (sealed under ${KEK_VARIABLE})`)
+  common(
+    keyRingFlags(
+      keys
+        .command('generate')
+        .description('add a key (signs at once when none signs yet)')
+        .addOption(algorithm('ES256')),
+    ),
+  ).action((options) => generateKey(context, options))
+  common(
+    keyRingFlags(
+      keys
+        .command('rotate')
+        .description('add a key and retire the others when it activates')
+        .addOption(algorithm()),
+    ),
+  ).action((options) => rotateKey(context, options))
+  common(keys.command('list').description('every key with its state (* = signing)')).action((options) =>
+    listKeys(context, options),
+  )
   common(
     keyRingFlags(
       keys
@@ -147,7 +198,12 @@ export function buildProgram(context: Context): Command {
       .requiredOption('--issuer <url>', 'issuer identifier: https, or http on a loopback host')
       .option('--port <port>', 'TCP port (0: any free port)', integer('--port', 0, 65_535), 4100)
       .option('--host <host>', 'address to listen on', '127.0.0.1')
-      .option('--access-token-ttl <seconds>', 'access token lifetime', integer('--access-token-ttl', 1, 86_400), 300),
+      .option(
+        '--access-token-ttl <seconds>',
+        'access token lifetime',
+        integer('--access-token-ttl', 1, 86_400),
+        300,
+      ),
   ).action((options) => serve(context, options))
 
   // Run by run() before commander parses (its arguments pass through); listed here for --help.

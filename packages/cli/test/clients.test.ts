@@ -14,11 +14,30 @@ interface Client {
 
 for (const backend of backends()) {
   describe(`clients on ${backend.name}`, () => {
-    async function add(target: { env: Record<string, string | undefined>; args: string[] }, ...extra: string[]) {
+    async function add(
+      target: { env: Record<string, string | undefined>; args: string[] },
+      ...extra: string[]
+    ) {
       const result = await cli(
-        ['clients', 'add', '--name', 'Billing', '--type', 'confidential', '--grant', 'client_credentials',
-          '--scope', 'invoices:read invoices:write', '--audience', 'https://api.example.com', '--owner', 'team-a',
-          '--json', ...extra, ...target.args],
+        [
+          'clients',
+          'add',
+          '--name',
+          'Billing',
+          '--type',
+          'confidential',
+          '--grant',
+          'client_credentials',
+          '--scope',
+          'invoices:read invoices:write',
+          '--audience',
+          'https://api.example.com',
+          '--owner',
+          'team-a',
+          '--json',
+          ...extra,
+          ...target.args,
+        ],
         target.env,
       )
       expect(result.code, result.stderr).toBe(0)
@@ -28,7 +47,17 @@ for (const backend of backends()) {
     it('add prints the secret once; show and list never do, in text or JSON', async () => {
       const target = await backend.fresh()
       const text = await cli(
-        ['clients', 'add', '--name', 'Text', '--type', 'confidential', '--grant', 'client_credentials', ...target.args],
+        [
+          'clients',
+          'add',
+          '--name',
+          'Text',
+          '--type',
+          'confidential',
+          '--grant',
+          'client_credentials',
+          ...target.args,
+        ],
         target.env,
       )
       expect(text.code).toBe(0)
@@ -39,7 +68,11 @@ for (const backend of backends()) {
 
       const { client, clientSecret } = await add(target)
       expect(clientSecret).toMatch(/^oas_/)
-      expect(client).toMatchObject({ name: 'Billing', scopes: ['invoices:read', 'invoices:write'], owner: 'team-a' })
+      expect(client).toMatchObject({
+        name: 'Billing',
+        scopes: ['invoices:read', 'invoices:write'],
+        owner: 'team-a',
+      })
 
       // One after the other: a PGlite directory is opened by one instance at a time.
       const outputs = []
@@ -70,8 +103,19 @@ for (const backend of backends()) {
       expect(json<{ clients: Client[] }>(mine).clients.map((c) => c.owner)).toEqual(['team-b'])
 
       const updated = await cli(
-        ['clients', 'update', client.clientId, '--scope', 'invoices:read', '--audience', '', '--name', 'Renamed',
-          '--json', ...target.args],
+        [
+          'clients',
+          'update',
+          client.clientId,
+          '--scope',
+          'invoices:read',
+          '--audience',
+          '',
+          '--name',
+          'Renamed',
+          '--json',
+          ...target.args,
+        ],
         target.env,
       )
       expect(updated.code, updated.stderr).toBe(0)
@@ -82,7 +126,10 @@ for (const backend of backends()) {
         owner: 'team-a',
         revision: 2,
       })
-      const disabled = await cli(['clients', 'disable', client.clientId, '--json', ...target.args], target.env)
+      const disabled = await cli(
+        ['clients', 'disable', client.clientId, '--json', ...target.args],
+        target.env,
+      )
       expect(json<{ client: Client }>(disabled).client.disabled).toBe(true)
       // A disabled client's secret cannot be rotated: a conflict with its state.
       const refused = await cli(['clients', 'rotate-secret', client.clientId, ...target.args], target.env)
@@ -95,20 +142,38 @@ for (const backend of backends()) {
     it('rotate-secret prints the new secret once, with how long the old one works', async () => {
       const target = await backend.fresh()
       const { client, clientSecret } = await add(target)
-      const rotated = await cli(['clients', 'rotate-secret', client.clientId, '--grace', '600', ...target.args], target.env)
+      const rotated = await cli(
+        ['clients', 'rotate-secret', client.clientId, '--grace', '600', ...target.args],
+        target.env,
+      )
       expect(rotated.code).toBe(0)
       expect(rotated.stdout).toMatch(/^client_secret\s+oas_\S+$/m)
       expect(rotated.stdout).not.toContain(clientSecret)
       expect(rotated.stdout).toContain('keeps working for 600 seconds')
-      const again = await cli(['clients', 'rotate-secret', client.clientId, '--json', ...target.args], target.env)
+      const again = await cli(
+        ['clients', 'rotate-secret', client.clientId, '--json', ...target.args],
+        target.env,
+      )
       expect(json(again)).toMatchObject({ clientId: client.clientId, gracePeriodSeconds: 0 })
     })
 
     it('a public client gets no secret', async () => {
       const target = await backend.fresh()
       const result = await cli(
-        ['clients', 'add', '--name', 'SPA', '--type', 'public', '--grant', 'authorization_code',
-          '--redirect-uri', 'https://app.example.com/cb', '--json', ...target.args],
+        [
+          'clients',
+          'add',
+          '--name',
+          'SPA',
+          '--type',
+          'public',
+          '--grant',
+          'authorization_code',
+          '--redirect-uri',
+          'https://app.example.com/cb',
+          '--json',
+          ...target.args,
+        ],
         target.env,
       )
       expect(result.code, result.stderr).toBe(0)
@@ -123,8 +188,20 @@ for (const backend of backends()) {
         expect(result.stderr).toBe('org-auth: No client has this id [ERR_CLIENT_NOT_FOUND]\n')
       }
       const invalid = await cli(
-        ['clients', 'add', '--name', 'X', '--type', 'confidential', '--grant', 'client_credentials',
-          '--audience', 'not a uri', '--json', ...target.args],
+        [
+          'clients',
+          'add',
+          '--name',
+          'X',
+          '--type',
+          'confidential',
+          '--grant',
+          'client_credentials',
+          '--audience',
+          'not a uri',
+          '--json',
+          ...target.args,
+        ],
         target.env,
       )
       expect(invalid.code).toBe(2)

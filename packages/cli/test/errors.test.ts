@@ -21,7 +21,11 @@ describe('usage errors exit 2 before touching a database', () => {
     ['a missing argument', ['clients', 'show'], /missing required argument 'id'/],
     ['a bad algorithm', ['keys', 'generate', '--alg', 'HS256'], /--alg/],
     ['an invalid schema', ['clients', 'list', '--schema', 'Bad-Name'], /schema/],
-    ['the same role twice', ['db', 'roles', '--admin-role', 'r', '--server-role', 'r', '--print'], /different/],
+    [
+      'the same role twice',
+      ['db', 'roles', '--admin-role', 'r', '--server-role', 'r', '--print'],
+      /different/,
+    ],
   ]
   for (const [label, argv, message] of cases) {
     it(label, async () => {
@@ -57,7 +61,10 @@ describe('usage errors exit 2 before touching a database', () => {
 
   it('an invalid --issuer is refused by the token server (exit 2)', async () => {
     const target = await pglite.fresh()
-    const result = await cli(['serve', '--issuer', 'http://example.com', '--port', '0', ...target.args], target.env)
+    const result = await cli(
+      ['serve', '--issuer', 'http://example.com', '--port', '0', ...target.args],
+      target.env,
+    )
     expect(result.code).toBe(2)
     expect(result.stderr).toMatch(/issuer.*https/)
   })
@@ -111,6 +118,10 @@ describe('the bin', () => {
     expect(list.code, list.stderr).toBe(0)
     expect(JSON.parse(list.stdout)).toEqual({ clients: [] })
     const show = await bin(['clients', 'show', 'oac_nobody', ...target.args], target.env)
-    expect(show).toMatchObject({ code: 3, stdout: '', stderr: 'org-auth: No client has this id [ERR_CLIENT_NOT_FOUND]\n' })
+    expect(show).toMatchObject({
+      code: 3,
+      stdout: '',
+      stderr: 'org-auth: No client has this id [ERR_CLIENT_NOT_FOUND]\n',
+    })
   })
 })

@@ -18,7 +18,9 @@ import { run } from '../src/index.js'
 export const DATABASE_URL = process.env.DATABASE_URL
 export const skipServer = DATABASE_URL === undefined || DATABASE_URL === ''
 if (skipServer) {
-  console.log('DATABASE_URL is not set: skipped the CLI tests against a PostgreSQL server (they ran on PGlite)')
+  console.log(
+    'DATABASE_URL is not set: skipped the CLI tests against a PostgreSQL server (they ran on PGlite)',
+  )
 }
 
 export const KEK = randomBytes(32).toString('base64url')

@@ -27,7 +27,11 @@ for (const backend of backends()) {
       expect(key).toMatchObject({ alg: 'ES256', state: 'active', signing: true })
 
       const rotated = await cli(['keys', 'rotate', '--alg', 'EdDSA', '--json', ...target.args], target.env)
-      expect(json<{ key: Key }>(rotated).key).toMatchObject({ alg: 'EdDSA', state: 'pending', signing: false })
+      expect(json<{ key: Key }>(rotated).key).toMatchObject({
+        alg: 'EdDSA',
+        state: 'pending',
+        signing: false,
+      })
 
       const listed = await cli(['keys', 'list', '--json', ...target.args], target.env)
       const keys = json<{ keys: Key[] }>(listed).keys
@@ -41,7 +45,10 @@ for (const backend of backends()) {
         expect(output).not.toMatch(/"d"|"p"|"q"|a256gcm/)
       }
 
-      const retired = await cli(['keys', 'retire', key.kid, '--unpublish', '--json', ...target.args], target.env)
+      const retired = await cli(
+        ['keys', 'retire', key.kid, '--unpublish', '--json', ...target.args],
+        target.env,
+      )
       expect(json<{ key: Key }>(retired).key).toMatchObject({ kid: key.kid, state: 'expired' })
       const unknown = await cli(['keys', 'retire', 'nope', ...target.args], target.env)
       expect(unknown).toMatchObject({ code: 3, stdout: '' })
@@ -52,10 +59,10 @@ for (const backend of backends()) {
       const target = await backend.fresh()
       expect((await cli(['keys', 'generate', ...target.args], target.env)).code).toBe(0)
       const other = Buffer.alloc(32, 7).toString('base64')
-      const result = await cli(
-        ['serve', '--issuer', 'http://127.0.0.1:1', '--port', '0', ...target.args],
-        { ...target.env, ORG_AUTH_KEK: other },
-      )
+      const result = await cli(['serve', '--issuer', 'http://127.0.0.1:1', '--port', '0', ...target.args], {
+        ...target.env,
+        ORG_AUTH_KEK: other,
+      })
       expect(result.code).toBe(1)
       expect(result.stderr).toMatch(/another key-encryption key.*\[ERR_KEK_MISMATCH\]/)
     })
@@ -76,7 +83,17 @@ describe('migrate', () => {
 describe('db roles --print', () => {
   it('prints the statements without a database', async () => {
     const result = await cli(
-      ['db', 'roles', '--admin-role', 'auth_admin', '--server-role', 'auth_server', '--schema', 'tenant', '--print'],
+      [
+        'db',
+        'roles',
+        '--admin-role',
+        'auth_admin',
+        '--server-role',
+        'auth_server',
+        '--schema',
+        'tenant',
+        '--print',
+      ],
       { DATABASE_URL: 'postgres://127.0.0.1:1/none' },
     )
     expect(result.code).toBe(0)
@@ -87,7 +104,11 @@ describe('db roles --print', () => {
 
 describe.skipIf(skipServer)('db roles on the server (DATABASE_URL)', () => {
   const suffix = Math.random().toString(36).slice(2, 8)
-  const [admin, server, schema] = [`cli_admin_${suffix}`, `cli_server_${suffix}`, `org_auth_cli_roles_${suffix}`]
+  const [admin, server, schema] = [
+    `cli_admin_${suffix}`,
+    `cli_server_${suffix}`,
+    `org_auth_cli_roles_${suffix}`,
+  ]
   const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 })
   afterAll(async () => {
     await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
@@ -99,7 +120,10 @@ describe.skipIf(skipServer)('db roles on the server (DATABASE_URL)', () => {
     const env = { DATABASE_URL }
     expect((await cli(['migrate', '--schema', schema], env)).code).toBe(0)
     for (let i = 0; i < 2; i++) {
-      const result = await cli(['db', 'roles', '--admin-role', admin, '--server-role', server, '--schema', schema], env)
+      const result = await cli(
+        ['db', 'roles', '--admin-role', admin, '--server-role', server, '--schema', schema],
+        env,
+      )
       expect(result.code, result.stderr).toBe(0)
     }
     const { rows } = await pool.query(
@@ -122,7 +146,10 @@ describe.skipIf(skipServer)('db roles on the server (DATABASE_URL)', () => {
 // The command is @org/auth-server's bin, which runs its build: skipped (and said) when it is not built.
 const serverDir = dirname(createRequire(import.meta.url).resolve('@org/auth-server/package.json'))
 const serverBuilt = existsSync(join(serverDir, 'dist', 'bin', 'keys.js'))
-if (!serverBuilt) console.log('@org/auth-server is not built: skipped the delegation-keys test (pnpm --filter @org/auth-server build)')
+if (!serverBuilt)
+  console.log(
+    '@org/auth-server is not built: skipped the delegation-keys test (pnpm --filter @org/auth-server build)',
+  )
 
 describe.skipIf(!serverBuilt)('delegation-keys', () => {
   it('runs org-auth-keys generate and passes its exit code through', async () => {

@@ -9,8 +9,22 @@ import { backends, cli, freePort, json, pgliteBackend, spawnBin, type Target } f
 
 async function addClient(target: Target, scope = 'reports:read') {
   const added = await cli(
-    ['clients', 'add', '--name', 'Reporter', '--type', 'confidential', '--grant', 'client_credentials',
-      '--scope', scope, '--audience', 'https://api.example.com', '--json', ...target.args],
+    [
+      'clients',
+      'add',
+      '--name',
+      'Reporter',
+      '--type',
+      'confidential',
+      '--grant',
+      'client_credentials',
+      '--scope',
+      scope,
+      '--audience',
+      'https://api.example.com',
+      '--json',
+      ...target.args,
+    ],
     target.env,
   )
   expect(added.code, added.stderr).toBe(0)
@@ -29,7 +43,9 @@ async function rotate(target: Target, clientId: string, grace: number): Promise<
 
 /** POST /token with client_secret_basic, as a client library sends it. */
 function requestToken(issuer: string, clientId: string, secret: string) {
-  const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')
+  const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString(
+    'base64',
+  )
   return fetch(`${issuer}/token`, {
     method: 'POST',
     headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
@@ -41,7 +57,10 @@ for (const backend of backends()) {
   describe(`serve on ${backend.name}`, () => {
     it('issues a verifiable token to the secret add printed; grace keeps a rotated secret working', async () => {
       const target = await backend.fresh()
-      const generated = await cli(['keys', 'generate', '--alg', 'EdDSA', '--json', ...target.args], target.env)
+      const generated = await cli(
+        ['keys', 'generate', '--alg', 'EdDSA', '--json', ...target.args],
+        target.env,
+      )
       expect(generated.code, generated.stderr).toBe(0)
       const a = await addClient(target)
       const aNew = await rotate(target, a.clientId, 3600)
@@ -79,7 +98,12 @@ for (const backend of backends()) {
         const body = (await response.json()) as { access_token: string; token_type: string; scope: string }
         expect(body).toMatchObject({ token_type: 'Bearer', scope: 'reports:read' })
         const jwks = (await (await fetch(`${issuer}/jwks.json`)).json()) as JSONWebKeySet
-        const verifier = createTokenVerifier({ issuer, audience: 'https://api.example.com', jwks, onWarning: false })
+        const verifier = createTokenVerifier({
+          issuer,
+          audience: 'https://api.example.com',
+          jwks,
+          onWarning: false,
+        })
         await expect(verifier.verify(body.access_token)).resolves.toMatchObject({ client_id: a.clientId })
 
         // The rotated secret, and the old one within its grace; with no grace the old one is refused.
@@ -104,7 +128,11 @@ describe('serve through the bin', () => {
     expect((await cli(['keys', 'generate', ...target.args], target.env)).code).toBe(0)
     const port = await freePort()
     const issuer = `http://127.0.0.1:${port}`
-    const server = spawnBin(['serve', '--issuer', issuer, '--port', String(port), ...target.args], target.env, /listening on (\S+)/)
+    const server = spawnBin(
+      ['serve', '--issuer', issuer, '--port', String(port), ...target.args],
+      target.env,
+      /listening on (\S+)/,
+    )
     const [, url] = await server.ready
     expect(url).toBe(`http://127.0.0.1:${port}`)
     const metadata = await (await fetch(`${issuer}/.well-known/oauth-authorization-server`)).json()

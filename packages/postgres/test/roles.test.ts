@@ -110,7 +110,9 @@ describe.skipIf(skip)('leastPrivilegeRoles on a server (DATABASE_URL)', () => {
       await expect(client.query(`DROP TABLE "${schema}".signing_keys`)).rejects.toMatchObject({
         code: '42501',
       })
-      await expect(client.query(`SELECT * FROM "${schema}".sessions`)).rejects.toMatchObject({ code: '42501' })
+      await expect(client.query(`SELECT * FROM "${schema}".sessions`)).rejects.toMatchObject({
+        code: '42501',
+      })
     })
   })
 })

@@ -60,7 +60,11 @@ export async function addClient(
   printSecret(context, created.clientSecret)
 }
 
-export async function updateClient(context: Context, clientId: string, options: CommonOptions & ClientFields) {
+export async function updateClient(
+  context: Context,
+  clientId: string,
+  options: CommonOptions & ClientFields,
+) {
   const client = await (await registry(context, options)).update(clientId, fields(options))
   context.print(options, { client }, () => clientText(client))
 }
@@ -82,7 +86,9 @@ export async function rotateSecret(
     options.grace === 0
       ? 'The previous secret no longer works.'
       : `The previous secret keeps working for ${options.grace} seconds.`
-  context.io.stdout(`client_id      ${clientId}\nclient_secret  ${clientSecret}\n${SECRET_NOTICE}\n${grace}\n`)
+  context.io.stdout(
+    `client_id      ${clientId}\nclient_secret  ${clientSecret}\n${SECRET_NOTICE}\n${grace}\n`,
+  )
 }
 
 export async function setDisabled(

@@ -33,7 +33,13 @@ export function delegationKeys(context: Context, args: readonly string[]): Promi
     child.stdout.setEncoding('utf8').on('data', (text: string) => context.io.stdout(text))
     child.stderr.setEncoding('utf8').on('data', (text: string) => context.io.stderr(text))
     child.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new CliError('ERR_DELEGATION_KEYS', `Cannot run org-auth-keys (${error.code ?? 'error'})`, EXIT.failure)),
+      reject(
+        new CliError(
+          'ERR_DELEGATION_KEYS',
+          `Cannot run org-auth-keys (${error.code ?? 'error'})`,
+          EXIT.failure,
+        ),
+      ),
     )
     child.once('close', (code) => resolve(code ?? EXIT.failure))
   })

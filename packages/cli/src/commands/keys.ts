@@ -63,7 +63,9 @@ export async function rotateKey(
 
 export async function listKeys(context: Context, options: CommonOptions): Promise<void> {
   const keys = await (await keyRing(context, options)).list()
-  context.print(options, { keys }, () => (keys.length === 0 ? 'No signing keys.' : keys.map(keyLine).join('\n')))
+  context.print(options, { keys }, () =>
+    keys.length === 0 ? 'No signing keys.' : keys.map(keyLine).join('\n'),
+  )
 }
 
 export async function retireKey(

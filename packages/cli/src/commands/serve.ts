@@ -65,8 +65,10 @@ export async function serve(context: Context, options: ServeOptions): Promise<vo
   })
   const { address, port } = server.address() as AddressInfo
   const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`
-  context.print(options, { listening: url, issuer: options.issuer }, () =>
-    `org-auth: token server for ${options.issuer} listening on ${url}`,
+  context.print(
+    options,
+    { listening: url, issuer: options.issuer },
+    () => `org-auth: token server for ${options.issuer} listening on ${url}`,
   )
 
   await new Promise<void>((resolve) => {
