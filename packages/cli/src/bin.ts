@@ -11,8 +11,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   })
 }
 
-process.exitCode = await run(process.argv.slice(2), {
+// No top-level await: the file is also compiled in the CommonJS pass (its output is removed).
+void run(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   signal: controller.signal,
+}).then((code) => {
+  process.exitCode = code
 })
