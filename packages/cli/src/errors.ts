@@ -3,7 +3,7 @@
  * a stable `code` and an HTTP-like `status`; the exit code follows from them, so a script can tell
  * a typo from an outage without parsing messages.
  */
-import { AuthError } from '@org/auth-core'
+import { AuthError, ConfigurationError } from '@org/auth-core'
 
 export const EXIT = {
   ok: 0,
@@ -42,17 +42,13 @@ export class CliError extends AuthError {
 }
 
 // Key ring codes that mean the configuration or the command line is wrong.
-const USAGE_CODES = new Set([
-  'ERR_INVALID_OPTION',
-  'ERR_KEK_INVALID',
-  'ERR_KEY_OPTIONS',
-  'ERR_KEY_ALGORITHM',
-  'ERR_CLIENT_UPDATE',
-])
+const USAGE_CODES = new Set(['ERR_KEK_INVALID', 'ERR_KEY_OPTIONS', 'ERR_KEY_ALGORITHM', 'ERR_CLIENT_UPDATE'])
 
 export function exitCodeOf(error: unknown): number {
   if (error instanceof CliError) return error.exitCode
   if (!(error instanceof AuthError)) return EXIT.failure
+  // An invalid option of a library (a schema name, an issuer URL), whatever its code.
+  if (error instanceof ConfigurationError) return EXIT.usage
   if (error.status === 404) return EXIT.notFound
   if (error.status === 409) return EXIT.conflict
   // The registry's validation errors (400) are invalid option values.

@@ -126,6 +126,13 @@ for (const backend of backends()) {
         owner: 'team-a',
         revision: 2,
       })
+      const cleared = await cli(
+        ['clients', 'update', client.clientId, '--owner', '', '--json', ...target.args],
+        target.env,
+      )
+      expect(json<{ client: Client }>(cleared).client).toMatchObject({ owner: null, revision: 3 })
+      const nothing = await cli(['clients', 'update', client.clientId, ...target.args], target.env)
+      expect(nothing).toMatchObject({ code: 2, stdout: '' })
       const disabled = await cli(
         ['clients', 'disable', client.clientId, '--json', ...target.args],
         target.env,

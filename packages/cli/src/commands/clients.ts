@@ -11,6 +11,7 @@ import {
   type UpdateClientInput,
 } from '@org/auth-server'
 import type { CommonOptions, Context } from '../context.js'
+import { CliError } from '../errors.js'
 import { clientLine, clientText } from '../format.js'
 
 export interface ClientFields {
@@ -65,7 +66,13 @@ export async function updateClient(
   clientId: string,
   options: CommonOptions & ClientFields,
 ) {
-  const client = await (await registry(context, options)).update(clientId, fields(options))
+  const changes = fields(options)
+  // `--owner ''` removes the owner.
+  if (changes.owner === '') changes.owner = null
+  if (Object.keys(changes).length === 0) {
+    throw new CliError('ERR_USAGE', 'clients update needs at least one field to change (see --help)')
+  }
+  const client = await (await registry(context, options)).update(clientId, changes)
   context.print(options, { client }, () => clientText(client))
 }
 
