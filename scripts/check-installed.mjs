@@ -28,7 +28,7 @@ import { CONSUMER, DUAL_CHECK, PROJECTS } from './installed-fixtures.mjs'
 
 const run = promisify(execFile)
 const root = new URL('..', import.meta.url).pathname
-const PACKAGES = ['core', 'express', 'hono', 'nest', 'next', 'postgres', 'redis', 'server']
+const PACKAGES = ['cli', 'core', 'express', 'hono', 'nest', 'next', 'postgres', 'redis', 'server']
 // Types a consumer of these packages has installed beside them (express ships none).
 const TYPES = [
   ['core', '@types/node'],
@@ -147,7 +147,23 @@ try {
   }
   lap('node: ESM and CommonJS copies loaded together', since)
 
-  // 5. tsc on a consumer per module setting.
+  // 5. The packed `org-auth` bin runs: its help, and one command on an embedded PGlite.
+  since = performance.now()
+  const orgAuth = join(modules, '@org', 'auth-cli', 'bin', 'org-auth.js')
+  const cliEnv = { ...process.env, DATABASE_URL: '' }
+  for (const [label, argv, expected] of [
+    ['--help', ['--help'], /Exit codes: 0 ok/],
+    ['migrate on PGlite', ['migrate', '--json', '--data-dir', join(work, 'pgdata')], /"applied":\[1,/],
+  ]) {
+    const result = await run(process.execPath, [orgAuth, ...argv], { cwd: app, env: cliEnv }).catch((e) => e)
+    const ok = (result.code === undefined || result.code === 0) && expected.test(result.stdout)
+    if (!ok) failed = true
+    console.log(`${ok ? 'ok  ' : 'FAIL'} org-auth ${label}`)
+    if (!ok) console.log(result.stdout, result.stderr)
+  }
+  lap('node: the packed org-auth bin runs', since)
+
+  // 6. tsc on a consumer per module setting.
   since = performance.now()
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
   await Promise.all(

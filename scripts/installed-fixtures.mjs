@@ -62,6 +62,7 @@ import { AuthGuard, AuthModule, CurrentAuth, RequireScopes } from '@org/auth-nes
 import { createNextAuth } from '@org/auth-next'
 import { createAuthProxy } from '@org/auth-next/proxy'
 import { DelegationStoreFullError, generateTotpSecret } from '@org/auth-server'
+import { run as runCli } from '@org/auth-cli'
 import { migrate, PostgresDelegationStore, PostgresOneTimeStore, PostgresRateLimitStore, PostgresSessionStore, PostgresStoreError, startCleanup } from '@org/auth-postgres'
 import { RedisDelegationStore, RedisOneTimeStore, RedisSessionStore, RedisStoreError } from '@org/auth-redis'
 import { Controller, Get, Module, UseGuards } from '@nestjs/common'
@@ -151,6 +152,10 @@ export const code: number = new AuthError('ERR_X', 'x', 500).code
 export const serverCode: number = new DelegationStoreFullError('full').code
 // @ts-expect-error: probe: the node entry's declarations (limit: number)
 export const tooLarge = new RequestTooLargeError('1 KiB')
+// The CLI as a library (nothing runs here): run(argv, io) resolves to the exit code.
+export const cliRun: (argv: readonly string[], io: { stdout(text: string): void; stderr(text: string): void }) => Promise<number> = runCli
+// @ts-expect-error: probe: the CLI's declarations are in use (a Promise of the exit code)
+export const cliCode: number = runCli([], { stdout() {}, stderr() {} })
 `
 
 /** Loads the ESM and the CommonJS build in one process: errors and adapters across the copies. */

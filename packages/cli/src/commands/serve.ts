@@ -1,0 +1,83 @@
+/**
+ * `org-auth serve`: `createTokenServer` on Node's http (through `@hono/node-server`), with the
+ * clients, signing keys and rate-limit counters in the database, so several instances (and the
+ * admin commands) share them. Ends on the io's abort signal (the bin's SIGINT/SIGTERM): stops
+ * accepting, lets requests in flight finish, then closes the pool.
+ */
+import type { AddressInfo } from 'node:net'
+import { createAdaptorServer, type Http2Bindings, type HttpBindings } from '@hono/node-server'
+import { PostgresClientStore, PostgresRateLimitStore } from '@org/auth-postgres'
+import { createClientRegistry, createTokenServer } from '@org/auth-server'
+import type { CommonOptions, Context } from '../context.js'
+import { CliError, EXIT } from '../errors.js'
+import { type KeyRingFlags, keyRing } from './keys.js'
+
+export interface ServeOptions extends CommonOptions, Partial<KeyRingFlags> {
+  issuer: string
+  port: number
+  host: string
+  accessTokenTtl: number
+}
+
+export async function serve(context: Context, options: ServeOptions): Promise<void> {
+  const keys = await keyRing(context, options, 10)
+  const { db } = await context.database(options)
+  const schema = { schema: options.schema }
+  // The socket's address of each request, for the per-address throttle: a Web Request has none.
+  const addresses = new WeakMap<Request, string>()
+  const handler = createTokenServer({
+    issuer: options.issuer,
+    clients: createClientRegistry({ store: new PostgresClientStore(db, schema) }),
+    keys,
+    rateLimit: new PostgresRateLimitStore(db, schema),
+    accessTokenTtl: options.accessTokenTtl,
+    clientAddress: (request) => addresses.get(request),
+  })
+  // Fails at start, not at the first request: an unreachable or unmigrated database, or keys
+  // sealed under another KEK. No signing key yet is only a warning: one may be generated later.
+  try {
+    await keys.signingKey()
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_KEY_NONE_ACTIVE') throw error
+    context.io.stderr(
+      'org-auth: warning: no signing key is active; /token answers server_error until `org-auth keys generate` adds one\n',
+    )
+  }
+
+  const server = createAdaptorServer({
+    fetch: (request: Request, env: HttpBindings | Http2Bindings) => {
+      const address = env.incoming.socket.remoteAddress
+      if (address !== undefined) addresses.set(request, address)
+      return handler(request)
+    },
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new CliError(
+          'ERR_LISTEN',
+          `Cannot listen on ${options.host}:${options.port}${error.code === undefined ? '' : ` (${error.code})`}`,
+          EXIT.failure,
+        ),
+      ),
+    )
+    server.listen(options.port, options.host, () => resolve())
+  })
+  const { address, port } = server.address() as AddressInfo
+  const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`
+  context.print(
+    options,
+    { listening: url, issuer: options.issuer },
+    () => `org-auth: token server for ${options.issuer} listening on ${url}`,
+  )
+
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      server.close(() => resolve())
+      // Keep-alive connections with no request in flight would hold close() open.
+      if ('closeIdleConnections' in server) server.closeIdleConnections()
+    }
+    if (context.io.signal?.aborted) stop()
+    else context.io.signal?.addEventListener('abort', stop, { once: true })
+  })
+}

@@ -1,0 +1,118 @@
+/**
+ * `leastPrivilegeRoles` against a real PostgreSQL server: the server role reads clients but
+ * cannot write one or run DDL, the admin role manages clients, and the statements run twice.
+ */
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { leastPrivilegeRoles, migrate } from '../src/index.js'
+import { DATABASE_URL, skip } from './postgres.js'
+
+describe('leastPrivilegeRoles (statements)', () => {
+  it('quotes role names as identifiers and literals', () => {
+    const statements = leastPrivilegeRoles({ schema: 'org_auth', adminRole: `a"b'c$roles$`, serverRole: 's' })
+    expect(statements[0]).toContain(`CREATE ROLE "a""b'c$roles$" NOLOGIN`)
+    expect(statements[0]).toContain(`rolname = 'a"b''c$roles$'`)
+    // The dollar quote's tag is not the one inside the name.
+    expect(statements[0]?.startsWith('DO $roles1$')).toBe(true)
+    expect(statements.join('\n')).not.toMatch(/CREATE (TABLE|SCHEMA)|ALL PRIVILEGES|\bLOGIN\b(?!;)/)
+  })
+
+  it('refuses the same role twice, an empty or reserved name and an invalid schema', () => {
+    expect(() => leastPrivilegeRoles({ adminRole: 'r', serverRole: 'r' })).toThrow(/different/)
+    expect(() => leastPrivilegeRoles({ adminRole: '', serverRole: 'r' })).toThrow(/adminRole/)
+    expect(() => leastPrivilegeRoles({ adminRole: 'a', serverRole: 'pg_read' })).toThrow(/serverRole/)
+    expect(() => leastPrivilegeRoles({ adminRole: 'a', serverRole: 'b', schema: 'X;' })).toThrow(/schema/)
+  })
+})
+
+describe.skipIf(skip)('leastPrivilegeRoles on a server (DATABASE_URL)', () => {
+  const id = randomBytes(4).toString('hex')
+  const schema = `org_auth_roles_${id}`
+  const adminRole = `org_auth_admin_${id}`
+  const serverRole = `org auth "server" ${id}`
+  let pool: pg.Pool
+
+  beforeAll(async () => {
+    pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 })
+    await migrate(pool, { schema })
+    const statements = leastPrivilegeRoles({ schema, adminRole, serverRole })
+    // Twice: idempotent.
+    for (const statement of [...statements, ...statements]) await pool.query(statement)
+  })
+  afterAll(async () => {
+    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+    for (const role of [adminRole, serverRole]) {
+      const quoted = `"${role.replace(/"/g, '""')}"`
+      await pool.query(`DROP OWNED BY ${quoted}`).catch(() => {})
+      await pool.query(`DROP ROLE IF EXISTS ${quoted}`)
+    }
+    await pool.end()
+  })
+
+  /** Runs `body` on one connection as `role` (SET ROLE), then resets it. */
+  async function as<T>(role: string, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect()
+    try {
+      await client.query(`SET ROLE "${role.replace(/"/g, '""')}"`)
+      return await body(client)
+    } finally {
+      await client.query('RESET ROLE')
+      client.release()
+    }
+  }
+
+  const insertClient = (client: pg.PoolClient, clientId: string) =>
+    client.query(`INSERT INTO "${schema}".clients (id, record, revision) VALUES ($1, '{}', 1)`, [clientId])
+
+  it('creates both roles NOLOGIN', async () => {
+    const { rows } = await pool.query('SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname = ANY($1)', [
+      [adminRole, serverRole],
+    ])
+    expect(rows).toHaveLength(2)
+    expect(rows.every((row) => row.rolcanlogin === false)).toBe(true)
+  })
+
+  it('lets the admin role insert, update and delete clients', async () => {
+    await as(adminRole, async (client) => {
+      await insertClient(client, 'oac_admin')
+      await client.query(`UPDATE "${schema}".clients SET revision = 2 WHERE id = 'oac_admin'`)
+      const { rows } = await client.query(`SELECT revision FROM "${schema}".clients WHERE id = 'oac_admin'`)
+      expect(rows).toEqual([{ revision: 2 }])
+    })
+  })
+
+  it('lets the server role read clients and keys and count rate limits, nothing more', async () => {
+    await as(serverRole, async (client) => {
+      const { rows } = await client.query(`SELECT id FROM "${schema}".clients`)
+      expect(rows.map((row) => row.id)).toContain('oac_admin')
+      await client.query(`SELECT kid FROM "${schema}".signing_keys`)
+      await client.query(
+        `INSERT INTO "${schema}".rate_limits (key, count, window_ends) VALUES ('k', 1, now())
+         ON CONFLICT (key) DO UPDATE SET count = "${schema}".rate_limits.count + 1 RETURNING count`,
+      )
+      await client.query(`DELETE FROM "${schema}".rate_limits WHERE key = 'k'`)
+      await expect(insertClient(client, 'oac_server')).rejects.toMatchObject({ code: '42501' })
+      await expect(client.query(`DELETE FROM "${schema}".clients`)).rejects.toMatchObject({ code: '42501' })
+      await expect(client.query(`DELETE FROM "${schema}".signing_keys`)).rejects.toMatchObject({
+        code: '42501',
+      })
+      // No DDL: not the owner of a table, no CREATE on the schema.
+      await expect(client.query(`DROP TABLE "${schema}".clients`)).rejects.toMatchObject({ code: '42501' })
+      await expect(client.query(`CREATE TABLE "${schema}".x (id int)`)).rejects.toMatchObject({
+        code: '42501',
+      })
+    })
+  })
+
+  it('keeps the admin role from DDL too', async () => {
+    await as(adminRole, async (client) => {
+      await expect(client.query(`DROP TABLE "${schema}".signing_keys`)).rejects.toMatchObject({
+        code: '42501',
+      })
+      await expect(client.query(`SELECT * FROM "${schema}".sessions`)).rejects.toMatchObject({
+        code: '42501',
+      })
+    })
+  })
+})
