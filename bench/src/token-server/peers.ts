@@ -12,6 +12,7 @@ import {
   PostgresKeyStore,
   PostgresOneTimeStore,
   PostgresRateLimitStore,
+  PostgresRevocationStore,
 } from '@org/auth-postgres'
 import { createClientRegistry, createKeyRing, createTokenServer } from '@org/auth-server'
 import type { JWK } from 'jose'
@@ -46,9 +47,10 @@ async function ours(config: PeerConfig): Promise<(request: Request) => Promise<R
     clients: createClientRegistry({ store: new PostgresClientStore(pool, options) }),
     keys: createKeyRing({ store: new PostgresKeyStore(pool, options), kek: config.kek as string }),
     rateLimit: new PostgresRateLimitStore(pool, options),
-    replay: new PostgresOneTimeStore(pool, options),
+    replayStore: new PostgresOneTimeStore(pool, options),
+    revocations: new PostgresRevocationStore(pool, options),
     accessTokenTtl: TOKEN_TTL,
-  } as Parameters<typeof createTokenServer>[0])
+  })
 }
 
 function oidcProvider(config: PeerConfig): Server {

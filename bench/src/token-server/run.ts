@@ -120,7 +120,7 @@ async function main(): Promise<void> {
       ...base,
       tokenEndpointAuthMethod: 'private_key_jwt',
       jwks: { keys: [publicJwk] },
-    } as Parameters<typeof registry.create>[0])
+    })
     const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`
 
     const oursPort = await freePort()

@@ -11,6 +11,7 @@
  * so a later release can add another and read both.
  */
 import { constantTimeEqual } from '../constant-time.js'
+import { nativeCrypto } from '../native-crypto.js'
 
 /** What secret scanners match: `oas_` + 43 base64url characters (32 random bytes). */
 export const SECRET_PREFIX = 'oas_'
@@ -44,6 +45,8 @@ export const generateSecret = (): string => SECRET_PREFIX + base64url(random(32)
 export const generateClientId = (): string => CLIENT_ID_PREFIX + base64url(random(16))
 
 async function hmac(salt: Uint8Array<ArrayBuffer>, secret: string): Promise<Uint8Array> {
+  const native = nativeCrypto()
+  if (native !== null) return native.createHmac('sha256', salt).update(secret).digest()
   const key = await crypto.subtle.importKey('raw', salt, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
   return new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(secret)))
 }

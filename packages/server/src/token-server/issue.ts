@@ -2,10 +2,10 @@
  * Decides what a client gets (scopes, audiences) and signs the RFC 9068 JWT access token.
  */
 import { randomIdentifier } from '@org/auth-core/delegation'
-import { SignJWT } from 'jose'
 import type { ClientRecord } from '../clients/store.js'
 import type { ResolvedTokenServer } from './options.js'
 import { TokenRequestError } from './respond.js'
+import { signJwt } from './sign-jwt.js'
 
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), separated by single spaces.
 const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/
@@ -55,16 +55,17 @@ export async function signAccessToken(
 ): Promise<{ token: string; expiresIn: number }> {
   const key = await server.keys.signingKey()
   const iat = Math.floor(server.now() / 1000)
-  const claims: Record<string, unknown> = { client_id: client.clientId }
-  if (scopes.length > 0) claims.scope = scopes.join(' ')
-  const token = await new SignJWT(claims)
-    .setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid })
-    .setIssuer(server.issuer)
-    .setAudience(audiences.length === 1 ? (audiences[0] as string) : [...audiences])
-    .setSubject(client.clientId)
-    .setJti(randomIdentifier())
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + server.accessTokenTtl)
-    .sign(key.privateKey)
+  const payload: Record<string, unknown> = {
+    iss: server.issuer,
+    sub: client.clientId,
+    aud: audiences.length === 1 ? audiences[0] : [...audiences],
+    exp: iat + server.accessTokenTtl,
+    iat,
+    jti: randomIdentifier(),
+    client_id: client.clientId,
+  }
+  if (scopes.length > 0) payload.scope = scopes.join(' ')
+  // RFC 9068 §2.1: the `at+jwt` type keeps an access token from being taken for an ID token.
+  const token = await signJwt({ typ: 'at+jwt' }, payload, key)
   return { token, expiresIn: server.accessTokenTtl }
 }
