@@ -14,7 +14,12 @@ import {
   PostgresRateLimitStore,
   PostgresRevocationStore,
 } from '@org/auth-postgres'
-import { createClientRegistry, createKeyRing, createTokenServer } from '@org/auth-server'
+import {
+  createClientRegistry,
+  createKeyRing,
+  createMemoryClientStore,
+  createTokenServer,
+} from '@org/auth-server'
 import type { JWK } from 'jose'
 import Provider from 'oidc-provider'
 import pg from 'pg'
@@ -42,6 +47,24 @@ async function ours(config: PeerConfig): Promise<(request: Request) => Promise<R
   // Sized for one process under load; a real deployment sizes it the same way.
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 })
   const options = { schema: config.schema as string }
+  if (process.env['BENCH_OURS_STORES'] === 'memory') {
+    // The ceiling without a database: the seeded clients copied into memory at start-up.
+    const clients = createMemoryClientStore()
+    const source = new PostgresClientStore(pool, options)
+    for (const record of await source.list()) {
+      const stored = await source.getWithSecrets(record.clientId)
+      if (stored !== undefined) await clients.insert(stored.client, stored.secretHash)
+    }
+    const keys = createKeyRing({ store: new PostgresKeyStore(pool, options), kek: config.kek as string })
+    const signing = await keys.signingKey()
+    const jwks = await keys.publicJwks()
+    return createTokenServer({
+      issuer: config.issuer,
+      clients: createClientRegistry({ store: clients }),
+      keys: { signingKey: async () => signing, publicJwks: async () => jwks },
+      accessTokenTtl: TOKEN_TTL,
+    })
+  }
   return createTokenServer({
     issuer: config.issuer,
     clients: createClientRegistry({ store: new PostgresClientStore(pool, options) }),

@@ -39,7 +39,11 @@ interface Peer {
 
 async function startPeer(config: PeerConfig): Promise<ChildProcess> {
   const child = fork(PEER_ENTRY, [], {
-    execArgv: ['--import', import.meta.resolve('tsx')],
+    execArgv: [
+      '--import',
+      import.meta.resolve('tsx'),
+      ...(env['BENCH_CPU_PROF'] ? ['--cpu-prof', '--cpu-prof-dir', env['BENCH_CPU_PROF']] : []),
+    ],
     env: { ...env, NODE_ENV: 'production', BENCH_TOKEN_PEER: JSON.stringify(config) },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   })
@@ -169,7 +173,9 @@ async function main(): Promise<void> {
             headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: peer.basic },
             body: 'grant_type=client_credentials&scope=read',
           })
-          throw new Error(`${peer.name} issued no token with ${method}: ${probe.status} ${await probe.text()}`)
+          throw new Error(
+            `${peer.name} issued no token with ${method}: ${probe.status} ${await probe.text()}`,
+          )
         }
       }
       const ratios: number[] = []

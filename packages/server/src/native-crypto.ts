@@ -1,7 +1,7 @@
 /**
  * `node:crypto` where the runtime lends it without an import (`process.getBuiltinModule`: Node ≥
- * 20.16, Bun, Deno), for the token server's two per-request operations: the secret's HMAC and the
- * access token's signature. Web Crypto does both everywhere, but each of its calls is a promise
+ * 20.16, Bun, Deno), for the token server's per-request operations: the secret's HMAC, the access
+ * token's signature and the digest of an assertion's `jti`. Web Crypto does both everywhere, but each of its calls is a promise
  * settled from a worker thread, and on a loaded server that hop costs more than the cryptography
  * (measured by `pnpm bench:token`, bench/README.md). Edge runtimes and Workers get `null` and stay
  * on Web Crypto, with identical results: same HMAC bytes, same JWS signatures (both RFC 7518).
@@ -18,6 +18,7 @@ export interface NativeCrypto {
   ): {
     update(data: string): { digest(): Uint8Array }
   }
+  createHash(algorithm: 'sha256'): { update(data: string): { digest(): Uint8Array } }
   sign(
     algorithm: string | null,
     data: Uint8Array,
@@ -39,6 +40,7 @@ export function nativeCrypto(): NativeCrypto | null {
     const crypto = typeof lend === 'function' ? (lend('node:crypto') as Partial<NativeCrypto>) : undefined
     if (
       typeof crypto?.createHmac === 'function' &&
+      typeof crypto.createHash === 'function' &&
       typeof crypto.sign === 'function' &&
       typeof crypto.KeyObject?.from === 'function'
     ) {

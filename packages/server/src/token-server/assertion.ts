@@ -9,6 +9,7 @@
 import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from 'jose'
 import { ASSERTION_ALGORITHMS } from '../clients/jwks.js'
 import type { ClientRecord } from '../clients/store.js'
+import { nativeCrypto } from '../native-crypto.js'
 import type { ResolvedTokenServer } from './options.js'
 
 /** `client_assertion_type` of a JWT client assertion (RFC 7523 §2.2). */
@@ -33,10 +34,31 @@ export function claimedClient(assertion: string): string | undefined {
   }
 }
 
+// jose's local key set imports each key once, on first use: one set per distinct JWKS (a client
+// that rotates its keys gets a new one), so the import is not repeated on every request.
+const keySets = new Map<string, ReturnType<typeof createLocalJWKSet>>()
+const MAX_KEY_SETS = 1000
+
+function keySetOf(jwks: JSONWebKeySet): ReturnType<typeof createLocalJWKSet> {
+  const id = JSON.stringify(jwks)
+  let set = keySets.get(id)
+  if (set === undefined) {
+    if (keySets.size >= MAX_KEY_SETS) keySets.delete(keySets.keys().next().value as string)
+    set = createLocalJWKSet(jwks)
+    keySets.set(id, set)
+  }
+  return set
+}
+
 /** The `OneTimeStore` key of a used `jti`: hashed (the store may be read by others), per client. */
 async function usedKey(clientId: string, jti: string): Promise<string> {
   // The core's key shape, `org-auth:<purpose>:<SHA-256>`; the NUL keeps id and jti apart.
-  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(`${clientId}\u0000${jti}`))
+  const input = `${clientId}\u0000${jti}`
+  const native = nativeCrypto()
+  const digest =
+    native === null
+      ? await crypto.subtle.digest('SHA-256', encoder.encode(input))
+      : native.createHash('sha256').update(input).digest()
   return `org-auth:client-assertion:${btoa(String.fromCharCode(...new Uint8Array(digest)))}`
 }
 
@@ -58,7 +80,7 @@ export async function verifyAssertion(
     // jose selects the key by `kid` when present (else tries each key usable with the `alg`),
     // refuses any algorithm outside the list (so `none` and `HS*`), and checks iss, sub, aud,
     // exp and nbf with the leeway.
-    const verified = await jwtVerify(assertion, createLocalJWKSet(client.jwks as JSONWebKeySet), {
+    const verified = await jwtVerify(assertion, keySetOf(client.jwks as JSONWebKeySet), {
       algorithms: [...ASSERTION_ALGORITHMS],
       issuer: clientId,
       subject: clientId,

@@ -18,12 +18,6 @@ export async function authenticateClient(
   params: TokenParams,
 ): Promise<ClientRecord> {
   const credentials = clientCredentials(request, params)
-  const failed = new TokenRequestError(
-    'invalid_client',
-    'Client authentication failed',
-    401,
-    credentials.method === 'client_secret_basic' ? { 'www-authenticate': 'Basic realm="token"' } : {},
-  )
   const attempt = await checkAttempt(server, credentials.clientId, server.clientAddress?.(request))
   const client =
     credentials.method === 'private_key_jwt'
@@ -34,7 +28,13 @@ export async function authenticateClient(
         await server.clients.verifySecret(credentials.clientId, credentials.clientSecret)
   if (client === undefined) {
     await countFailure(server, attempt)
-    throw failed
+    // Made only here: an error captures a stack, which the successful path has no use for.
+    throw new TokenRequestError(
+      'invalid_client',
+      'Client authentication failed',
+      401,
+      credentials.method === 'client_secret_basic' ? { 'www-authenticate': 'Basic realm="token"' } : {},
+    )
   }
   return client
 }
