@@ -36,7 +36,8 @@ export function clientView(client: ClientRecord): ClientView {
   }
 }
 
-const keyText = ({ kid, kty, alg }: KeySummary) => `${kid ?? '(no kid)'} (${kty}${alg === undefined ? '' : ` ${alg}`})`
+const keyText = ({ kid, kty, alg }: KeySummary) =>
+  `${kid ?? '(no kid)'} (${kty}${alg === undefined ? '' : ` ${alg}`})`
 
 export function clientText(record: ClientRecord): string {
   const client = clientView(record)

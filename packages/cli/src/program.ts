@@ -127,7 +127,10 @@ export function buildProgram(context: Context): Command {
       .command('roles')
       .description('create NOLOGIN admin and token-server roles with least privileges (idempotent)')
       .requiredOption('--admin-role <role>', 'role that manages clients and keys')
-      .requiredOption('--server-role <role>', 'role `serve` connects as (read clients and keys; rate limits, used assertions, revocations)')
+      .requiredOption(
+        '--server-role <role>',
+        'role `serve` connects as (read clients and keys; rate limits, used assertions, revocations)',
+      )
       .option('--print', 'print the SQL instead of running it'),
   ).action((options) => runRoles(context, options))
 
@@ -211,7 +214,9 @@ export function buildProgram(context: Context): Command {
   common(
     program
       .command('serve')
-      .description('run the token server (POST /token, /introspect, /revoke; /jwks.json, metadata) until SIGINT or SIGTERM')
+      .description(
+        'run the token server (POST /token, /introspect, /revoke; /jwks.json, metadata) until SIGINT or SIGTERM',
+      )
       .requiredOption('--issuer <url>', 'issuer identifier: https, or http on a loopback host')
       .option('--port <port>', 'TCP port (0: any free port)', integer('--port', 0, 65_535), 4100)
       .option('--host <host>', 'address to listen on', '127.0.0.1')

@@ -74,7 +74,10 @@ for (const backend of backends()) {
       )
       expect(json(added)).toMatchObject({
         clientSecret: null,
-        client: { tokenEndpointAuthMethod: 'private_key_jwt', jwks: [{ kid: 'k1', kty: 'OKP', alg: 'EdDSA' }] },
+        client: {
+          tokenEndpointAuthMethod: 'private_key_jwt',
+          jwks: [{ kid: 'k1', kty: 'OKP', alg: 'EdDSA' }],
+        },
       })
       const outputs = []
       for (const argv of [
@@ -89,7 +92,9 @@ for (const backend of backends()) {
       expect(shown.jwks).toEqual([{ kid: 'k1', kty: 'OKP', alg: 'EdDSA' }])
       const listed = json<{ clients: ClientJson[] }>(outputs[2] as never).clients
       expect(listed.map((c) => c.jwks)).toEqual([shown.jwks, shown.jwks])
-      expect(outputs[3]?.stdout).toMatch(new RegExp(`^${clientId}  enabled   confidential  private_key_jwt `, 'm'))
+      expect(outputs[3]?.stdout).toMatch(
+        new RegExp(`^${clientId}  enabled   confidential  private_key_jwt `, 'm'),
+      )
       // The key material (x) and the `use` member are never printed.
       for (const output of [added, ...outputs]) {
         expect(output.code).toBe(0)
@@ -107,7 +112,15 @@ for (const backend of backends()) {
       )
       const { clientId } = json<{ client: ClientJson }>(added).client
       const updated = await cli(
-        ['clients', 'update', clientId, '--jwks', jwksFile(b.publicJwk, c.publicJwk), '--json', ...target.args],
+        [
+          'clients',
+          'update',
+          clientId,
+          '--jwks',
+          jwksFile(b.publicJwk, c.publicJwk),
+          '--json',
+          ...target.args,
+        ],
         target.env,
       )
       expect(updated.code, updated.stderr).toBe(0)
@@ -139,7 +152,9 @@ for (const backend of backends()) {
         ['clients', 'update', clientId, '--auth-method', 'client_secret_basic', '--json', ...target.args],
         target.env,
       )
-      expect(json(updated)).toMatchObject({ client: { tokenEndpointAuthMethod: 'client_secret_basic', jwks: null } })
+      expect(json(updated)).toMatchObject({
+        client: { tokenEndpointAuthMethod: 'client_secret_basic', jwks: null },
+      })
     })
   })
 }
@@ -167,7 +182,10 @@ describe('--jwks input', () => {
     const target = await (backend as NonNullable<typeof backend>).fresh()
     const { privateJwk, publicJwk } = await keyPair('p')
     const cases: [string, RegExp][] = [
-      [join(dir, 'missing.json'), /^org-auth: Cannot read --jwks .*missing\.json \(ENOENT\) \[ERR_JWKS_FILE\]\n$/],
+      [
+        join(dir, 'missing.json'),
+        /^org-auth: Cannot read --jwks .*missing\.json \(ENOENT\) \[ERR_JWKS_FILE\]\n$/,
+      ],
       [dir, /Cannot read --jwks .* \(EISDIR\) \[ERR_JWKS_FILE\]/],
       [file('{"keys": ['), /is not JSON .*\[ERR_JWKS_FILE\]/],
       [file(' '.repeat(70_000)), /larger than 65536 bytes.*\[ERR_JWKS_FILE\]/],
@@ -175,7 +193,10 @@ describe('--jwks input', () => {
       [file(JSON.stringify([publicJwk])), /must be a JWK Set.*\[ERR_CLIENT_JWKS\]/],
     ]
     for (const [path, message] of cases) {
-      const result = await cli(addArgs(target, '--auth-method', 'private_key_jwt', '--jwks', path), target.env)
+      const result = await cli(
+        addArgs(target, '--auth-method', 'private_key_jwt', '--jwks', path),
+        target.env,
+      )
       expect(result, path).toMatchObject({ code: 2, stdout: '' })
       expect(result.stderr).toMatch(message)
       // Neither the file's content nor a private member is echoed.

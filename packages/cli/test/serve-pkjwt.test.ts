@@ -36,7 +36,10 @@ async function startServe(target: Target, issuer: string, port: number) {
     env: target.env,
     signal: controller.signal,
   })
-  await Promise.race([ready, exited.then((code) => Promise.reject(new Error(`serve exited ${code}: ${output}`)))])
+  await Promise.race([
+    ready,
+    exited.then((code) => Promise.reject(new Error(`serve exited ${code}: ${output}`))),
+  ])
   return {
     url: `http://127.0.0.1:${port}/oauth`,
     stop: async () => {
@@ -53,7 +56,10 @@ for (const backend of backends()) {
       expect((await cli(['keys', 'generate', '--alg', 'ES256', ...target.args], target.env)).code).toBe(0)
       const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
       const path = join(dir, `${randomUUID()}.json`)
-      writeFileSync(path, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA' }] }))
+      writeFileSync(
+        path,
+        JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA' }] }),
+      )
       const added = await cli(
         [
           'clients',
@@ -84,7 +90,9 @@ for (const backend of backends()) {
       const issuer = `http://127.0.0.1:${port}/oauth`
       const first = await startServe(target, issuer, port)
       // PGlite is one process's database: a second instance needs the server.
-      const second = backend.name.startsWith('PostgreSQL') ? await startServe(target, issuer, await freePort()) : first
+      const second = backend.name.startsWith('PostgreSQL')
+        ? await startServe(target, issuer, await freePort())
+        : first
       const servers = first === second ? [first] : [first, second]
       try {
         // RFC 7523 §3: iss = sub = client_id, aud = the issuer, a unique jti, a short exp.
@@ -116,13 +124,16 @@ for (const backend of backends()) {
         expect(issued.status).toBe(200)
         const { access_token: accessToken } = (await issued.json()) as { access_token: string }
         // The same assertion again, at the other instance when there is one: refused as used.
-        const replayed = await post(`${second.url}/token`, { ...tokenRequest, ...(await authenticated(signed)) })
+        const replayed = await post(`${second.url}/token`, {
+          ...tokenRequest,
+          ...(await authenticated(signed)),
+        })
         expect(replayed.status).toBe(401)
         expect(await replayed.json()).toMatchObject({ error: 'invalid_client' })
         // A fresh assertion still works: only the used jti is refused.
-        expect((await post(`${second.url}/token`, { ...tokenRequest, ...(await authenticated()) })).status).toBe(
-          200,
-        )
+        expect(
+          (await post(`${second.url}/token`, { ...tokenRequest, ...(await authenticated()) })).status,
+        ).toBe(200)
 
         const introspect = async (url: string) =>
           (await post(`${url}/introspect`, { token: accessToken, ...(await authenticated()) })).json()

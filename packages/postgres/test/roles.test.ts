@@ -5,12 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  leastPrivilegeRoles,
-  migrate,
-  PostgresOneTimeStore,
-  PostgresRevocationStore,
-} from '../src/index.js'
+import { leastPrivilegeRoles, migrate, PostgresOneTimeStore, PostgresRevocationStore } from '../src/index.js'
 import { DATABASE_URL, skip } from './postgres.js'
 
 describe('leastPrivilegeRoles (statements)', () => {
