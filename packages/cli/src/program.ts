@@ -139,7 +139,7 @@ export function buildProgram(context: Context): Command {
     clientFields(
       clients
         .command('add')
-        .description('register a client; prints its secret once')
+        .description('register a client; prints its secret (if it has one) once')
         .addOption(
           new Option('--type <type>', 'client type')
             .choices(['confidential', 'public'])
