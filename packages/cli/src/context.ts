@@ -15,6 +15,8 @@ export interface CliIo {
   env?: Record<string, string | undefined>
   /** Ends `serve` (the bin aborts it on SIGINT and SIGTERM). Default: `serve` runs until the process ends. */
   signal?: AbortSignal
+  /** What `--jwks -` reads. Default: `process.stdin`. */
+  stdin?: AsyncIterable<string | Uint8Array>
 }
 
 /** The options every command that touches the database takes. */

@@ -9,11 +9,44 @@ function table(rows: [string, string][]): string {
   return rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n')
 }
 
-export function clientText(client: ClientRecord): string {
+/** What is shown of a client's public key: which key it is, never its material. */
+export interface KeySummary {
+  kid?: string
+  kty: string
+  alg?: string
+}
+
+/** A client as printed (text and JSON): its record, with `jwks` reduced to the key ids. */
+export type ClientView = Omit<ClientRecord, 'jwks'> & { jwks: KeySummary[] | null }
+
+export function clientView(client: ClientRecord): ClientView {
+  const { jwks, ...rest } = client
+  return {
+    ...rest,
+    // A private_key_jwt client's keys are public, but their material tells an operator nothing;
+    // kid, kty and alg are what is needed to tell which key a deployment signs with.
+    jwks:
+      jwks === null
+        ? null
+        : jwks.keys.map(({ kid, kty, alg }) => ({
+            ...(kid === undefined ? {} : { kid }),
+            kty,
+            ...(alg === undefined ? {} : { alg }),
+          })),
+  }
+}
+
+const keyText = ({ kid, kty, alg }: KeySummary) =>
+  `${kid ?? '(no kid)'} (${kty}${alg === undefined ? '' : ` ${alg}`})`
+
+export function clientText(record: ClientRecord): string {
+  const client = clientView(record)
   return table([
     ['client_id', client.clientId],
     ['name', client.name],
     ['type', client.clientType],
+    ['auth_method', client.tokenEndpointAuthMethod],
+    ['jwks', client.jwks === null ? '-' : client.jwks.map(keyText).join(', ')],
     ['grant_types', list(client.grantTypes)],
     ['scopes', list(client.scopes)],
     ['audiences', list(client.audiences)],
@@ -26,12 +59,13 @@ export function clientText(client: ClientRecord): string {
   ])
 }
 
-/** One line per client: id, status, type, owner, name (free text last). */
+/** One line per client: id, status, type, authentication method, owner, name (free text last). */
 export function clientLine(client: ClientRecord): string {
   return [
     client.clientId,
     client.disabled ? 'disabled' : 'enabled ',
     client.clientType.padEnd(12),
+    client.tokenEndpointAuthMethod.padEnd(19),
     (client.owner ?? '-').padEnd(12),
     client.name,
   ].join('  ')

@@ -3,7 +3,7 @@
  * text. Actions live in commands/; this file only maps options to them.
  */
 
-import { GRANT_TYPES, SIGNING_ALGORITHMS } from '@org/auth-server'
+import { GRANT_TYPES, SIGNING_ALGORITHMS, TOKEN_ENDPOINT_AUTH_METHODS } from '@org/auth-server'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import {
   addClient,
@@ -28,7 +28,8 @@ Database:
 Signing keys are sealed under ${KEK_VARIABLE}: 32 random bytes as base64 (openssl rand -base64 32).
 
 Exit codes: 0 ok, 1 operational failure (database down, port taken), 2 usage or configuration
-error, 3 not found (unknown client or key), 4 conflict (a disabled client, a concurrent change).`
+error (also: rotate-secret of a client without a secret), 3 not found (unknown client or key),
+4 conflict (a disabled client, a concurrent change).`
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -75,6 +76,20 @@ function clientFields(command: Command, required: boolean): Command {
     .option('--audience <uri>', 'a resource (RFC 8707) it may ask tokens for, repeatable', repeatable(false))
     .option('--redirect-uri <uri>', 'a redirect URI (authorization_code), repeatable', repeatable(false))
     .option('--owner <owner>', 'who manages the client (free text)')
+    .addOption(
+      new Option(
+        '--auth-method <method>',
+        required
+          ? 'how it authenticates at /token (default: client_secret_basic if confidential, none if public)'
+          : 'switch between client_secret_basic and client_secret_post',
+      ).choices(TOKEN_ENDPOINT_AUTH_METHODS),
+    )
+    .option(
+      '--jwks <file>',
+      required
+        ? 'JWK Set file of its public keys, for --auth-method private_key_jwt (- reads stdin)'
+        : 'replace a private_key_jwt client\u2019s public keys with this JWK Set file (- reads stdin)',
+    )
 }
 
 function keyRingFlags(command: Command): Command {
@@ -112,7 +127,10 @@ export function buildProgram(context: Context): Command {
       .command('roles')
       .description('create NOLOGIN admin and token-server roles with least privileges (idempotent)')
       .requiredOption('--admin-role <role>', 'role that manages clients and keys')
-      .requiredOption('--server-role <role>', 'role `serve` connects as (read clients and keys, rate limits)')
+      .requiredOption(
+        '--server-role <role>',
+        'role `serve` connects as (read clients and keys; rate limits, used assertions, revocations)',
+      )
       .option('--print', 'print the SQL instead of running it'),
   ).action((options) => runRoles(context, options))
 
@@ -121,7 +139,7 @@ export function buildProgram(context: Context): Command {
     clientFields(
       clients
         .command('add')
-        .description('register a client; prints its secret once')
+        .description('register a client; prints its secret (if it has one) once')
         .addOption(
           new Option('--type <type>', 'client type')
             .choices(['confidential', 'public'])
@@ -136,7 +154,9 @@ export function buildProgram(context: Context): Command {
   common(
     clients
       .command('rotate-secret <id>')
-      .description('new secret, printed once; the old one works for --grace seconds')
+      .description(
+        'new secret, printed once; the old one works for --grace seconds (not for private_key_jwt: update --jwks)',
+      )
       .option(
         '--grace <seconds>',
         'how long the previous secret keeps working',
@@ -194,7 +214,9 @@ export function buildProgram(context: Context): Command {
   common(
     program
       .command('serve')
-      .description('run the token server (POST /token, /jwks.json, metadata) until SIGINT or SIGTERM')
+      .description(
+        'run the token server (POST /token, /introspect, /revoke; /jwks.json, metadata) until SIGINT or SIGTERM',
+      )
       .requiredOption('--issuer <url>', 'issuer identifier: https, or http on a loopback host')
       .option('--port <port>', 'TCP port (0: any free port)', integer('--port', 0, 65_535), 4100)
       .option('--host <host>', 'address to listen on', '127.0.0.1')

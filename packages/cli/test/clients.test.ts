@@ -88,7 +88,8 @@ for (const backend of backends()) {
         expect(output.code).toBe(0)
         expect(output.stdout).not.toContain(secret as string)
         expect(output.stdout).not.toContain(clientSecret)
-        expect(output.stdout).not.toMatch(/oas_|hmac-sha256|secret/i)
+        // The method's name (client_secret_basic) is shown; no secret, hash or hash field is.
+        expect(output.stdout).not.toMatch(/oas_|hmac-sha256|secretHash|client_secret(?!_basic)/i)
       }
       expect(json<{ client: Client }>(outputs[1] as Result).client).toEqual(client)
       const listed = json<{ clients: Client[] }>(outputs[3] as Result).clients.map((c) => c.clientId)

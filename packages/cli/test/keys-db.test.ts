@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { SCHEMA_VERSION } from '@org/auth-postgres'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { backends, cli, DATABASE_URL, json, pgliteBackend, skipServer } from './helpers.js'
@@ -74,7 +75,11 @@ describe('migrate', () => {
   it('reports the versions it applied, then that the schema is up to date', async () => {
     const target = await pglite.fresh()
     const first = await cli(['migrate', '--json', ...target.args], target.env)
-    expect(json(first)).toMatchObject({ schema: 'org_auth', database: 'pglite', applied: [1, 2, 3, 4] })
+    expect(json(first)).toMatchObject({
+      schema: 'org_auth',
+      database: 'pglite',
+      applied: Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1),
+    })
     const again = await cli(['migrate', ...target.args], target.env)
     expect(again.stdout).toMatch(/^Schema "org_auth" is up to date \(version \d+\)\.\n$/)
   })
@@ -99,6 +104,9 @@ describe('db roles --print', () => {
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('GRANT SELECT ON TABLE "tenant".clients TO "auth_server";')
     expect(result.stdout).toContain('CREATE ROLE "auth_admin" NOLOGIN')
+    expect(result.stdout).toContain(
+      'GRANT SELECT, INSERT, UPDATE ON TABLE "tenant".revoked_tokens TO "auth_server";',
+    )
   })
 })
 
@@ -138,6 +146,7 @@ describe.skipIf(skipServer)('db roles on the server (DATABASE_URL)', () => {
       { grantee: server, table_name: 'clients', privileges: 'SELECT' },
       { grantee: server, table_name: 'one_time', privileges: 'INSERT,SELECT,UPDATE' },
       { grantee: server, table_name: 'rate_limits', privileges: 'DELETE,INSERT,SELECT,UPDATE' },
+      { grantee: server, table_name: 'revoked_tokens', privileges: 'INSERT,SELECT,UPDATE' },
       { grantee: server, table_name: 'signing_keys', privileges: 'SELECT' },
     ])
   })

@@ -39,13 +39,18 @@ const ADMIN: readonly TableGrant[] = [
 /**
  * What `createTokenServer` does with the PostgreSQL stores: reads clients and keys, and counts
  * failed authentications (an upsert with RETURNING, and a DELETE on reset). `one_time` serves the
- * single-use claims (an upsert with RETURNING).
+ * single-use claims, among them the `jti` of each private_key_jwt assertion (an upsert with
+ * RETURNING); `revoked_tokens` records revocations (an upsert that reads the stored expiry) and
+ * answers introspection (a SELECT). Neither needs DELETE: the stores never delete, expired rows
+ * are ignored by every read, and `cleanupExpired` runs as the schema's owner (it sweeps the
+ * session tables too, which this role cannot read).
  */
 const SERVER: readonly TableGrant[] = [
   { table: 'clients', privileges: ['SELECT'] },
   { table: 'signing_keys', privileges: ['SELECT'] },
   { table: 'rate_limits', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
   { table: 'one_time', privileges: ['SELECT', 'INSERT', 'UPDATE'] },
+  { table: 'revoked_tokens', privileges: ['SELECT', 'INSERT', 'UPDATE'] },
 ]
 
 /** A role name as a quoted identifier: any text PostgreSQL accepts (1 to 63 bytes, no NUL). */

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { leastPrivilegeRoles, migrate } from '../src/index.js'
+import { leastPrivilegeRoles, migrate, PostgresOneTimeStore, PostgresRevocationStore } from '../src/index.js'
 import { DATABASE_URL, skip } from './postgres.js'
 
 describe('leastPrivilegeRoles (statements)', () => {
@@ -71,6 +71,52 @@ describe.skipIf(skip)('leastPrivilegeRoles on a server (DATABASE_URL)', () => {
     ])
     expect(rows).toHaveLength(2)
     expect(rows.every((row) => row.rolcanlogin === false)).toBe(true)
+  })
+
+  it('grants exactly these table privileges', async () => {
+    const { rows } = await pool.query(
+      `SELECT grantee, table_name, string_agg(privilege_type, ',' ORDER BY privilege_type) AS privileges
+       FROM information_schema.role_table_grants WHERE table_schema = $1 AND grantee = ANY($2)
+       GROUP BY grantee, table_name`,
+      [schema, [adminRole, serverRole]],
+    )
+    // Sorted here: the database's collation may order the quoted role name differently.
+    const byKey = (a: { grantee: string; table_name: string }, b: typeof a) =>
+      `${a.grantee}/${a.table_name}` < `${b.grantee}/${b.table_name}` ? -1 : 1
+    expect(rows.sort(byKey)).toEqual(
+      [
+        { grantee: adminRole, table_name: 'clients', privileges: 'DELETE,INSERT,SELECT,UPDATE' },
+        { grantee: adminRole, table_name: 'signing_keys', privileges: 'DELETE,INSERT,SELECT,UPDATE' },
+        { grantee: serverRole, table_name: 'clients', privileges: 'SELECT' },
+        { grantee: serverRole, table_name: 'one_time', privileges: 'INSERT,SELECT,UPDATE' },
+        { grantee: serverRole, table_name: 'rate_limits', privileges: 'DELETE,INSERT,SELECT,UPDATE' },
+        { grantee: serverRole, table_name: 'revoked_tokens', privileges: 'INSERT,SELECT,UPDATE' },
+        { grantee: serverRole, table_name: 'signing_keys', privileges: 'SELECT' },
+      ].sort(byKey),
+    )
+  })
+
+  it('lets the server role revoke and check tokens and record assertion jtis, delete none', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 300
+    await as(serverRole, async (client) => {
+      // The stores' own statements, on the SET ROLE connection.
+      const revocations = new PostgresRevocationStore(client, { schema })
+      await revocations.revoke('at-jti-1', exp)
+      // Again, later: the upsert's UPDATE branch (GREATEST over the stored expiry).
+      await revocations.revoke('at-jti-1', exp + 60)
+      expect(await revocations.isRevoked('at-jti-1')).toBe(true)
+      expect(await revocations.isRevoked('at-jti-2')).toBe(false)
+      const used = new PostgresOneTimeStore(client, { schema })
+      expect(await used.consume('assertion:oac_x:jti-1', exp)).toBe(true)
+      expect(await used.consume('assertion:oac_x:jti-1', exp)).toBe(false)
+      // No DELETE: a revocation cannot be undone by the token server.
+      await expect(client.query(`DELETE FROM "${schema}".revoked_tokens`)).rejects.toMatchObject({
+        code: '42501',
+      })
+      await expect(client.query(`DELETE FROM "${schema}".one_time`)).rejects.toMatchObject({
+        code: '42501',
+      })
+    })
   })
 
   it('lets the admin role insert, update and delete clients', async () => {

@@ -4,15 +4,18 @@
  */
 import { PostgresClientStore } from '@org/auth-postgres'
 import {
+  type ClientRecord,
   type ClientRegistry,
   type CreateClientInput,
   createClientRegistry,
   type GrantType,
+  type TokenEndpointAuthMethod,
   type UpdateClientInput,
 } from '@org/auth-server'
 import type { CommonOptions, Context } from '../context.js'
 import { CliError } from '../errors.js'
-import { clientLine, clientText } from '../format.js'
+import { clientLine, clientText, clientView } from '../format.js'
+import { readJwks } from '../jwks-file.js'
 
 export interface ClientFields {
   name?: string
@@ -21,6 +24,9 @@ export interface ClientFields {
   audience?: string[]
   redirectUri?: string[]
   owner?: string
+  authMethod?: TokenEndpointAuthMethod
+  /** A JWK Set file, or `-` for stdin. */
+  jwks?: string
 }
 
 async function registry(context: Context, options: CommonOptions): Promise<ClientRegistry> {
@@ -28,8 +34,11 @@ async function registry(context: Context, options: CommonOptions): Promise<Clien
   return createClientRegistry({ store: new PostgresClientStore(db, { schema: options.schema }) })
 }
 
-/** The fields given on the command line, in the registry's names (lists replace, not add). */
-function fields(options: ClientFields): UpdateClientInput {
+/**
+ * The fields given on the command line, in the registry's names (lists replace, not add). The
+ * JWK Set file is read here; the registry validates its keys.
+ */
+async function fields(context: Context, options: ClientFields): Promise<UpdateClientInput> {
   const changes: UpdateClientInput = {}
   if (options.name !== undefined) changes.name = options.name
   if (options.grant !== undefined) changes.grantTypes = options.grant as GrantType[]
@@ -37,28 +46,36 @@ function fields(options: ClientFields): UpdateClientInput {
   if (options.audience !== undefined) changes.audiences = options.audience
   if (options.redirectUri !== undefined) changes.redirectUris = options.redirectUri
   if (options.owner !== undefined) changes.owner = options.owner
+  if (options.authMethod !== undefined) changes.tokenEndpointAuthMethod = options.authMethod
+  if (options.jwks !== undefined) changes.jwks = await readJwks(context, options.jwks)
   return changes
 }
 
 const SECRET_NOTICE = 'Store this secret now: it will not be shown again.'
 
-function printSecret(context: Context, secret: string | undefined): void {
-  if (secret === undefined) context.io.stdout('\nA public client has no secret.\n')
-  else context.io.stdout(`\nclient_secret  ${secret}\n${SECRET_NOTICE}\n`)
+function printSecret(context: Context, client: ClientRecord, secret: string | undefined): void {
+  if (secret !== undefined) context.io.stdout(`\nclient_secret  ${secret}\n${SECRET_NOTICE}\n`)
+  else if (client.tokenEndpointAuthMethod === 'private_key_jwt') {
+    context.io.stdout('\nThe client authenticates with private_key_jwt: no secret.\n')
+  } else context.io.stdout('\nA public client has no secret.\n')
 }
 
 export async function addClient(
   context: Context,
   options: CommonOptions & ClientFields & { type: 'confidential' | 'public' },
 ): Promise<void> {
-  const input = { ...fields(options), clientType: options.type } as CreateClientInput
+  const input = { ...(await fields(context, options)), clientType: options.type } as CreateClientInput
   const created = await (await registry(context, options)).create(input)
   if (options.json === true) {
-    context.print(options, { client: created.client, clientSecret: created.clientSecret ?? null }, () => '')
+    context.print(
+      options,
+      { client: clientView(created.client), clientSecret: created.clientSecret ?? null },
+      () => '',
+    )
     return
   }
   context.io.stdout(`${clientText(created.client)}\n`)
-  printSecret(context, created.clientSecret)
+  printSecret(context, created.client, created.clientSecret)
 }
 
 export async function updateClient(
@@ -66,14 +83,14 @@ export async function updateClient(
   clientId: string,
   options: CommonOptions & ClientFields,
 ) {
-  const changes = fields(options)
+  const changes = await fields(context, options)
   // `--owner ''` removes the owner.
   if (changes.owner === '') changes.owner = null
   if (Object.keys(changes).length === 0) {
     throw new CliError('ERR_USAGE', 'clients update needs at least one field to change (see --help)')
   }
   const client = await (await registry(context, options)).update(clientId, changes)
-  context.print(options, { client }, () => clientText(client))
+  context.print(options, { client: clientView(client) }, () => clientText(client))
 }
 
 export async function rotateSecret(
@@ -106,19 +123,19 @@ export async function setDisabled(
 ): Promise<void> {
   const clients = await registry(context, options)
   const client = disabled ? await clients.disable(clientId) : await clients.enable(clientId)
-  context.print(options, { client }, () => clientText(client))
+  context.print(options, { client: clientView(client) }, () => clientText(client))
 }
 
 export async function listClients(context: Context, options: CommonOptions & { owner?: string }) {
   const clients = await (await registry(context, options)).list(
     options.owner === undefined ? undefined : { owner: options.owner },
   )
-  context.print(options, { clients }, () =>
+  context.print(options, { clients: clients.map(clientView) }, () =>
     clients.length === 0 ? 'No clients.' : clients.map(clientLine).join('\n'),
   )
 }
 
 export async function showClient(context: Context, clientId: string, options: CommonOptions) {
   const client = await (await registry(context, options)).show(clientId)
-  context.print(options, { client }, () => clientText(client))
+  context.print(options, { client: clientView(client) }, () => clientText(client))
 }

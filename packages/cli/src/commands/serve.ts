@@ -1,12 +1,17 @@
 /**
  * `org-auth serve`: `createTokenServer` on Node's http (through `@hono/node-server`), with the
- * clients, signing keys and rate-limit counters in the database, so several instances (and the
- * admin commands) share them. Ends on the io's abort signal (the bin's SIGINT/SIGTERM): stops
+ * clients, signing keys, rate-limit counters, used client assertions and revoked tokens in the
+ * database, so several instances (and the admin commands) share them. Ends on the io's abort signal (the bin's SIGINT/SIGTERM): stops
  * accepting, lets requests in flight finish, then closes the pool.
  */
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer, type Http2Bindings, type HttpBindings } from '@hono/node-server'
-import { PostgresClientStore, PostgresRateLimitStore } from '@org/auth-postgres'
+import {
+  PostgresClientStore,
+  PostgresOneTimeStore,
+  PostgresRateLimitStore,
+  PostgresRevocationStore,
+} from '@org/auth-postgres'
 import { createClientRegistry, createTokenServer } from '@org/auth-server'
 import type { CommonOptions, Context } from '../context.js'
 import { CliError, EXIT } from '../errors.js'
@@ -30,6 +35,11 @@ export async function serve(context: Context, options: ServeOptions): Promise<vo
     clients: createClientRegistry({ store: new PostgresClientStore(db, schema) }),
     keys,
     rateLimit: new PostgresRateLimitStore(db, schema),
+    // In the database, not in memory: a private_key_jwt assertion used at one instance is refused
+    // at every other, and a token revoked at one is inactive at all (and for resource servers
+    // that read revoked_tokens).
+    replayStore: new PostgresOneTimeStore(db, schema),
+    revocations: new PostgresRevocationStore(db, schema),
     accessTokenTtl: options.accessTokenTtl,
     clientAddress: (request) => addresses.get(request),
   })
