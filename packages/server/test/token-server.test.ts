@@ -9,7 +9,7 @@ import { createTokenVerifier, MemoryRateLimitStore } from '@org/auth-core'
 import { fakeClock } from '@org/test-kit/store-contracts'
 import { decodeJwt, decodeProtectedHeader } from 'jose'
 import * as oidc from 'openid-client'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   type ClientRegistry,
   type CreateClientInput,
@@ -407,7 +407,7 @@ describe('throttling', () => {
     expect(recovered.status).toBe(200)
   })
 
-  it('counts failures per address across client ids, and a success clears its counters', async () => {
+  it('counts failures per address across client ids', async () => {
     const clock = fakeClock(1_800_000_000_000)
     const { handler, clientId, secret } = await setup({
       now: clock.now,
@@ -425,6 +425,55 @@ describe('throttling', () => {
     expect(third.headers.get('retry-after')).toBe('30')
     // Another address is not affected.
     expect((await from('192.0.2.2', clientId, secret)).status).toBe(200)
+  })
+})
+
+describe('throttling under concurrency', () => {
+  const form = `grant_type=client_credentials&resource=${encodeURIComponent(API)}`
+
+  it("never throttles a client's concurrent successes, whatever their number, and writes no counter", async () => {
+    const rateLimit = new MemoryRateLimitStore()
+    const hits = vi.spyOn(rateLimit, 'hit')
+    const { handler, clientId, secret } = await setup({
+      rateLimit,
+      clientAddress: () => '192.0.2.7',
+      limits: { perClient: 3, perAddress: 3 },
+    })
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        handler(tokenRequest(form, { authorization: basic(clientId, secret) })),
+      ),
+    )
+    expect(answers.map((answer) => answer.status)).toEqual(Array(50).fill(200))
+    expect(hits).not.toHaveBeenCalled()
+    await expect(rateLimit.peek(`oauth-token:client:${clientId}`)).resolves.toBeUndefined()
+  })
+
+  it('counts each of many concurrent failures once, then refuses even the right secret', async () => {
+    const rateLimit = new MemoryRateLimitStore()
+    const { handler, clientId, secret } = await setup({ rateLimit, limits: { perClient: 5 } })
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        handler(tokenRequest(form, { authorization: basic(clientId, 'wrong') })),
+      ),
+    )
+    const statuses = answers.map((answer) => answer.status)
+    expect(statuses.every((status) => status === 401 || status === 429)).toBe(true)
+    // Every failure that was verified was counted: the counter holds exactly the 401s.
+    const counted = await rateLimit.peek(`oauth-token:client:${clientId}`)
+    expect(counted?.count).toBe(statuses.filter((status) => status === 401).length)
+    expect(counted?.count).toBeGreaterThanOrEqual(5)
+    const right = await handler(tokenRequest(form, { authorization: basic(clientId, secret) }))
+    expect(right.status).toBe(429)
+  })
+
+  it('keeps earlier failures after a success (a success is not a reset)', async () => {
+    const rateLimit = new MemoryRateLimitStore()
+    const { handler, clientId, secret } = await setup({ rateLimit, limits: { perClient: 3 } })
+    for (let i = 0; i < 2; i++) await handler(tokenRequest(form, { authorization: basic(clientId, 'wrong') }))
+    expect((await handler(tokenRequest(form, { authorization: basic(clientId, secret) }))).status).toBe(200)
+    await handler(tokenRequest(form, { authorization: basic(clientId, 'wrong') }))
+    expect((await handler(tokenRequest(form, { authorization: basic(clientId, secret) }))).status).toBe(429)
   })
 })
 
