@@ -3,6 +3,8 @@
  * `ClientStore`. Generates ids and secrets, hashes secrets (secrets.ts says why HMAC-SHA-256),
  * validates metadata (validate.ts), and verifies a client's secret for the token server.
  */
+import { ConfigurationError } from '@org/auth-core'
+import { createAuthCache, NO_AUTH_CACHE } from './auth-cache.js'
 import { ClientRegistryError } from './errors.js'
 import { checkJwks } from './jwks.js'
 import {
@@ -75,6 +77,18 @@ export interface ClientRegistryOptions {
   store: ClientStore
   /** Current time in milliseconds, for `createdAt` and `updatedAt`. Default: `Date.now`. */
   now?: () => number
+  /**
+   * Seconds that `verifySecret` and `assertionClient` may reuse a client read from the store
+   * (0 to 300). A change made elsewhere (another instance, the CLI) then reaches this registry
+   * within that time: until then a disabled client or an old secret may still authenticate here.
+   * Changes made through this registry apply here at once. A cached client also answers sooner
+   * than an unknown id (which is never cached): timing then tells whether an id is registered
+   * (ids are identifiers, not secrets; checking a secret stays the same work whatever it is).
+   * Default: 0 (read every time).
+   */
+  cacheSeconds?: number
+  /** Most clients cached. Default: 10,000. */
+  cacheEntries?: number
 }
 
 export interface ClientRegistry {
@@ -148,6 +162,16 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
   }
   const now = options.now ?? Date.now
   const seconds = () => Math.floor(now() / 1000)
+  const cacheSeconds = checkCacheOption(options.cacheSeconds, 'cacheSeconds', 0, 300)
+  const cache =
+    cacheSeconds === 0
+      ? NO_AUTH_CACHE
+      : createAuthCache(
+          cacheSeconds,
+          checkCacheOption(options.cacheEntries, 'cacheEntries', 10_000, 1_000_000),
+          now,
+        )
+  const authenticationRead = (clientId: string) => cache.read(clientId, readWithSecrets)
   // Stands in for a missing hash: verification hashes against it and never matches.
   const decoy = decoyHash()
 
@@ -160,7 +184,10 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       const current = await read(clientId)
       if (current === undefined) throw notFound()
       const next = { ...apply(current), clientId, updatedAt: seconds(), revision: current.revision + 1 }
-      if (await store.replace(next, current.revision)) return next
+      if (await store.replace(next, current.revision)) {
+        cache.forget(clientId)
+        return next
+      }
     }
     throw conflict()
   }
@@ -259,6 +286,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       if (!(await store.rotateSecret(clientId, stored.secretHash, await hashSecret(clientSecret), grace))) {
         throw conflict()
       }
+      cache.forget(clientId)
       return { clientSecret }
     },
 
@@ -277,7 +305,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       // An id no registry generates is looked up all the same (up to a bound): skipping the read
       // would make it answer sooner. Beyond the bound it is not sent to the store.
       const usableId = typeof clientId === 'string' && clientId.length <= MAX_CLIENT_ID
-      const stored = usableId ? await readWithSecrets(clientId) : undefined
+      const stored = usableId ? await authenticationRead(clientId) : undefined
       const usableSecret = typeof secret === 'string' && secret.length <= MAX_SECRET_LENGTH
       const given = usableSecret ? secret : ''
       const current = (stored?.secretHash != null && parseHash(stored.secretHash)) || decoy
@@ -296,9 +324,17 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       // Not the equal-work dance of verifySecret: what is secret here is the client's private
       // key, which no answer time reveals. Client ids themselves are identifiers, not secrets.
       if (typeof clientId !== 'string' || clientId.length > MAX_CLIENT_ID) return undefined
-      const client = await read(clientId)
+      const client = (await authenticationRead(clientId))?.client
       if (client?.tokenEndpointAuthMethod !== 'private_key_jwt' || client.disabled) return undefined
       return client
     },
   }
+}
+
+function checkCacheOption(value: unknown, name: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > max) {
+    throw new ConfigurationError(`"${name}" must be a whole number from 0 to ${max}`)
+  }
+  return value
 }
