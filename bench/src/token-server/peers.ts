@@ -65,9 +65,11 @@ async function ours(config: PeerConfig): Promise<(request: Request) => Promise<R
       accessTokenTtl: TOKEN_TTL,
     })
   }
+  // A client is read from PostgreSQL at most every 5 s (cacheSeconds; the README's trade-off).
+  const cacheSeconds = Number(process.env['BENCH_CLIENT_CACHE'] ?? 5)
   return createTokenServer({
     issuer: config.issuer,
-    clients: createClientRegistry({ store: new PostgresClientStore(pool, options) }),
+    clients: createClientRegistry({ store: new PostgresClientStore(pool, options), cacheSeconds }),
     keys: createKeyRing({ store: new PostgresKeyStore(pool, options), kek: config.kek as string }),
     rateLimit: new PostgresRateLimitStore(pool, options),
     replayStore: new PostgresOneTimeStore(pool, options),

@@ -225,6 +225,12 @@ export function buildProgram(context: Context): Command {
         'access token lifetime',
         integer('--access-token-ttl', 1, 86_400),
         300,
+      )
+      .option(
+        '--client-cache-seconds <seconds>',
+        'reuse a client read for authentication this long (a change made elsewhere, e.g. disable, reaches this server within it)',
+        integer('--client-cache-seconds', 0, 300),
+        0,
       ),
   ).action((options) => serve(context, options))
 

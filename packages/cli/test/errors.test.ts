@@ -22,6 +22,11 @@ describe('usage errors exit 2 before touching a database', () => {
     ['a bad algorithm', ['keys', 'generate', '--alg', 'HS256'], /--alg/],
     ['an invalid schema', ['clients', 'list', '--schema', 'Bad-Name'], /schema/],
     [
+      'a client cache beyond 300 s',
+      ['serve', '--issuer', 'http://127.0.0.1:4100', '--client-cache-seconds', '301'],
+      /--client-cache-seconds/,
+    ],
+    [
       'the same role twice',
       ['db', 'roles', '--admin-role', 'r', '--server-role', 'r', '--print'],
       /different/,

@@ -22,6 +22,7 @@ export interface ServeOptions extends CommonOptions, Partial<KeyRingFlags> {
   port: number
   host: string
   accessTokenTtl: number
+  clientCacheSeconds: number
 }
 
 export async function serve(context: Context, options: ServeOptions): Promise<void> {
@@ -32,7 +33,10 @@ export async function serve(context: Context, options: ServeOptions): Promise<vo
   const addresses = new WeakMap<Request, string>()
   const handler = createTokenServer({
     issuer: options.issuer,
-    clients: createClientRegistry({ store: new PostgresClientStore(db, schema) }),
+    clients: createClientRegistry({
+      store: new PostgresClientStore(db, schema),
+      cacheSeconds: options.clientCacheSeconds,
+    }),
     keys,
     rateLimit: new PostgresRateLimitStore(db, schema),
     // In the database, not in memory: a private_key_jwt assertion used at one instance is refused
