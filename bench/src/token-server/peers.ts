@@ -23,9 +23,7 @@ import {
 import type { JWK } from 'jose'
 import Provider from 'oidc-provider'
 import pg from 'pg'
-
-export const AUDIENCE = 'https://api.example.test'
-export const TOKEN_TTL = 300
+import { AUDIENCE, TOKEN_TTL } from './constants.js'
 
 /** What the parent tells a peer (as JSON in BENCH_TOKEN_PEER). */
 export interface PeerConfig {

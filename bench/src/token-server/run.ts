@@ -18,7 +18,8 @@ import { CORES, freePort, pinToCpu } from '../child.js'
 import { writeJson } from '../report.js'
 import { assertionBodies } from './assertions.js'
 import { breakdown } from './breakdown.js'
-import { AUDIENCE, type PeerConfig } from './peers.js'
+import { AUDIENCE } from './constants.js'
+import type { PeerConfig } from './peers.js'
 
 const env = process.env
 const DATABASE_URL = env['DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres'
