@@ -199,20 +199,18 @@ describe('private_key_jwt refusals', () => {
     expect((await handler(assertionRequest(assertion))).status).toBe(200)
   })
 
-  it('counts failed assertions in the per-client throttle', async () => {
+  it('counts failed assertions in the per-client throttle: 429 past it, yet a valid assertion passes', async () => {
     const { handler, client, clock } = await setup({ limits: { perClient: 2 } })
     const stranger = await generateKeyPair('ES256')
-    for (let i = 0; i < 2; i++) {
+    const statuses: number[] = []
+    for (let i = 0; i < 3; i++) {
       const bad = await signAssertion(client, clock.now(), { key: stranger.privateKey })
-      expect((await handler(assertionRequest(bad))).status).toBe(401)
+      statuses.push((await handler(assertionRequest(bad))).status)
     }
+    expect(statuses).toEqual([401, 401, 429])
+    // A client id is public: failures in its name must not shut the real client out.
     const good = await signAssertion(client, clock.now())
-    const throttled = await read(await handler(assertionRequest(good)))
-    expect(throttled).toMatchObject({ status: 429, body: { error: 'invalid_client' } })
-    expect(throttled.headers.get('retry-after')).toBe('300')
-    await clock.advance(300_000)
-    const later = await signAssertion(client, clock.now())
-    expect((await handler(assertionRequest(later))).status).toBe(200)
+    expect((await handler(assertionRequest(good))).status).toBe(200)
   })
 
   it('never answers 500 to a malformed assertion (fuzzed)', async () => {

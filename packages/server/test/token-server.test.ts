@@ -371,20 +371,10 @@ describe('configuration', () => {
 })
 
 describe('throttling', () => {
-  it('answers 429 with Retry-After past the limit, before verifying, and recovers after the window', async () => {
-    const { registry, clientId, secret } = await setup()
+  it('answers failures past the per-client limit 429 with Retry-After, yet lets the right secret in', async () => {
     const clock = fakeClock(1_800_000_000_000)
-    let verified = 0
-    const clients: ClientRegistry = {
-      ...registry,
-      verifySecret: (id, given) => {
-        verified++
-        return registry.verifySecret(id, given)
-      },
-    }
     const rateLimit = new MemoryRateLimitStore({ now: clock.now })
-    const { handler } = await setup({
-      clients,
+    const { handler, clientId, secret } = await setup({
       rateLimit,
       now: clock.now,
       limits: { perClient: 3, perAddress: 100, windowSeconds: 60 },
@@ -396,15 +386,47 @@ describe('throttling', () => {
     }
     await clock.advance(10_000)
     const throttled = await read(
-      await handler(tokenRequest(form, { authorization: basic(clientId, secret) })),
+      await handler(tokenRequest(form, { authorization: basic(clientId, 'wrong') })),
     )
     expect(throttled.status).toBe(429)
     expect(throttled.body.error).toBe('invalid_client')
     expect(Number(throttled.headers.get('retry-after'))).toBe(50)
+    // The client id is public (every token names it): failures in its name must not lock it out.
+    const right = await handler(tokenRequest(form, { authorization: basic(clientId, secret) }))
+    expect(right.status).toBe(200)
+  })
+
+  it('refuses everything from an address past its limit, before verifying, until the window ends', async () => {
+    const { registry, clientId, secret } = await setup()
+    const clock = fakeClock(1_800_000_000_000)
+    let verified = 0
+    const clients: ClientRegistry = {
+      ...registry,
+      verifySecret: (id, given) => {
+        verified++
+        return registry.verifySecret(id, given)
+      },
+    }
+    const { handler } = await setup({
+      clients,
+      rateLimit: new MemoryRateLimitStore({ now: clock.now }),
+      now: clock.now,
+      clientAddress: () => '198.51.100.9',
+      limits: { perClient: 100, perAddress: 3, windowSeconds: 60 },
+    })
+    const form = `grant_type=client_credentials&resource=${encodeURIComponent(API)}`
+    for (let i = 0; i < 3; i++) {
+      expect((await handler(tokenRequest(form, { authorization: basic(clientId, 'wrong') }))).status).toBe(
+        401,
+      )
+    }
+    await clock.advance(10_000)
+    const throttled = await handler(tokenRequest(form, { authorization: basic(clientId, secret) }))
+    expect(throttled.status).toBe(429)
+    expect(Number(throttled.headers.get('retry-after'))).toBe(50)
     expect(verified).toBe(3)
     await clock.advance(50_000)
-    const recovered = await handler(tokenRequest(form, { authorization: basic(clientId, secret) }))
-    expect(recovered.status).toBe(200)
+    expect((await handler(tokenRequest(form, { authorization: basic(clientId, secret) }))).status).toBe(200)
   })
 
   it('counts failures per address across client ids', async () => {
@@ -449,9 +471,13 @@ describe('throttling under concurrency', () => {
     await expect(rateLimit.peek(`oauth-token:client:${clientId}`)).resolves.toBeUndefined()
   })
 
-  it('counts each of many concurrent failures once, then refuses even the right secret', async () => {
+  it('counts each of many concurrent failures once, and an address past its limit is refused', async () => {
     const rateLimit = new MemoryRateLimitStore()
-    const { handler, clientId, secret } = await setup({ rateLimit, limits: { perClient: 5 } })
+    const { handler, clientId, secret } = await setup({
+      rateLimit,
+      clientAddress: () => '198.51.100.20',
+      limits: { perClient: 1000, perAddress: 5 },
+    })
     const answers = await Promise.all(
       Array.from({ length: 40 }, () =>
         handler(tokenRequest(form, { authorization: basic(clientId, 'wrong') })),
@@ -459,10 +485,11 @@ describe('throttling under concurrency', () => {
     )
     const statuses = answers.map((answer) => answer.status)
     expect(statuses.every((status) => status === 401 || status === 429)).toBe(true)
-    // Every failure that was verified was counted: the counter holds exactly the 401s.
-    const counted = await rateLimit.peek(`oauth-token:client:${clientId}`)
-    expect(counted?.count).toBe(statuses.filter((status) => status === 401).length)
-    expect(counted?.count).toBeGreaterThanOrEqual(5)
+    // Every verified failure was counted once, on both counters.
+    const verifiedFailures = (await rateLimit.peek(`oauth-token:client:${clientId}`))?.count
+    expect((await rateLimit.peek('oauth-token:address:198.51.100.20'))?.count).toBe(verifiedFailures)
+    expect(verifiedFailures).toBeGreaterThanOrEqual(5)
+    expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(5)
     const right = await handler(tokenRequest(form, { authorization: basic(clientId, secret) }))
     expect(right.status).toBe(429)
   })
@@ -472,8 +499,8 @@ describe('throttling under concurrency', () => {
     const { handler, clientId, secret } = await setup({ rateLimit, limits: { perClient: 3 } })
     for (let i = 0; i < 2; i++) await handler(tokenRequest(form, { authorization: basic(clientId, 'wrong') }))
     expect((await handler(tokenRequest(form, { authorization: basic(clientId, secret) }))).status).toBe(200)
-    await handler(tokenRequest(form, { authorization: basic(clientId, 'wrong') }))
-    expect((await handler(tokenRequest(form, { authorization: basic(clientId, secret) }))).status).toBe(429)
+    expect((await handler(tokenRequest(form, { authorization: basic(clientId, 'wrong') }))).status).toBe(401)
+    expect((await handler(tokenRequest(form, { authorization: basic(clientId, 'wrong') }))).status).toBe(429)
   })
 })
 

@@ -27,7 +27,8 @@ export async function authenticateClient(
         // undefined after equal work.
         await server.clients.verifySecret(credentials.clientId, credentials.clientSecret)
   if (client === undefined) {
-    await countFailure(server, attempt)
+    const overLimit = await countFailure(server, attempt)
+    if (overLimit !== undefined) throw overLimit
     // Made only here: an error captures a stack, which the successful path has no use for.
     throw new TokenRequestError(
       'invalid_client',

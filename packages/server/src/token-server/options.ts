@@ -14,9 +14,16 @@ import type { SigningKeySource } from '../keys/signing-key-source.js'
 import { createMemoryRevocationStore, type RevocationStore } from './revocation-store.js'
 
 export interface TokenServerLimits {
-  /** Failed authentications of one `client_id` per window before 429. Default: 10. */
+  /**
+   * Failed authentications of one `client_id` per window; later failures are answered 429, but
+   * right credentials still pass (a client id is public: a lock would let anyone shut it out).
+   * Default: 10.
+   */
   perClient?: number
-  /** Failed authentications from one address per window before 429 (with `clientAddress`). Default: 50. */
+  /**
+   * Failed authentications from one address per window (with `clientAddress`); then everything
+   * from it is answered 429, unverified, until the window ends. Default: 50.
+   */
   perAddress?: number
   /** The window in seconds (fixed, opened by the first failure). Default: 300. */
   windowSeconds?: number

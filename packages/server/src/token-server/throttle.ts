@@ -1,21 +1,23 @@
 /**
- * Throttling of client authentication, per `client_id` and per caller address, in a shared
- * `RateLimitStore`. Only failures are counted: before verifying, the counters are read (`peek`, no
- * write); over a limit, the caller gets 429 and no verification at all; a failed verification is
- * then counted with an atomic `hit`. A successful one writes nothing, so a busy client's
- * concurrent requests never contend on its counter, and are never throttled by their own number.
+ * Throttling of failed client authentication, per caller address and per `client_id`, in a
+ * shared `RateLimitStore`. Only failures are counted (an atomic `hit` after a failed
+ * verification); a success writes nothing, so a busy client's concurrent requests never contend
+ * on a counter and are never throttled by their own number.
  *
- * What holds under concurrency: every failure is counted exactly once (the store's atomic hit),
- * and once a counter reaches its limit no request is verified until the window ends, so no answer
- * can reveal a correct secret. What does not hold exactly: requests already past the read when the
- * limit is reached are still verified, so a window admits `limit` failures plus those in flight at
- * that moment. A secret here has 256 random bits (and an assertion is signed), so a few more
- * guesses change nothing; the throttle exists to cut floods and noise. Counting before verifying
- * would bound them exactly, at the price of a contended write per request and of a busy client's
- * in-flight requests counting against its own limit.
+ * The two limits do different jobs:
+ * - **Per address** (with `clientAddress`): a flood guard. Before verifying, the address's counter
+ *   is read (`peek`, no write); at its limit every request from it gets 429 and no verification
+ *   at all, right credentials included, until the window ends. Only that address waits.
+ * - **Per client**: failures beyond the limit are answered 429 instead of 401, but right
+ *   credentials still pass. A client id is no secret (every token carries it in `sub` and
+ *   `client_id`), so a per-client lock would let anyone shut a client out by sending wrong
+ *   secrets in its name; and there is nothing to guess: secrets have 256 random bits and
+ *   assertions are signatures.
  *
- * A client's failures also make it wait until the window ends (anyone knowing its `client_id` can
- * do that): the price of any per-account throttle. A success does not clear them.
+ * Under concurrency every failure is counted exactly once, on every instance sharing the store.
+ * Requests already past the address's read when it reaches its limit are still verified, so a
+ * window admits `perAddress` failures plus those in flight at that moment; counting every attempt
+ * before verifying would bound them exactly, at the price of a contended write per request.
  */
 import type { ResolvedTokenServer } from './options.js'
 import { TokenRequestError } from './respond.js'
@@ -24,7 +26,8 @@ import { TokenRequestError } from './respond.js'
 const MAX_KEY_ID = 256
 
 export interface Attempt {
-  counters: Array<{ key: string; limit: number }>
+  clientKey: string
+  addressKey: string | undefined
 }
 
 function throttled(server: ResolvedTokenServer, resetAt: number): TokenRequestError {
@@ -40,33 +43,36 @@ function throttled(server: ResolvedTokenServer, resetAt: number): TokenRequestEr
   )
 }
 
-/** Reads the counters; throws a 429 `invalid_client` with `Retry-After` when one is at its limit. */
+/** Reads the address's counter; throws a 429 `invalid_client` with `Retry-After` at its limit. */
 export async function checkAttempt(
   server: ResolvedTokenServer,
   clientId: string,
   address: string | undefined,
 ): Promise<Attempt> {
-  const counters = [
-    {
-      key: `oauth-token:client:${clientId.length <= MAX_KEY_ID ? clientId : '(overlong)'}`,
-      limit: server.perClient,
-    },
-  ]
-  if (address !== undefined && address !== '') {
-    counters.push({ key: `oauth-token:address:${address.slice(0, MAX_KEY_ID)}`, limit: server.perAddress })
-  }
-  const counts = await Promise.all(counters.map(({ key }) => server.rateLimit.peek(key)))
-  let resetAt = 0
-  counts.forEach((count, index) => {
-    if (count !== undefined && count.count >= (counters[index]?.limit ?? 0)) {
-      resetAt = Math.max(resetAt, count.resetAt)
-    }
-  })
-  if (resetAt > 0) throw throttled(server, resetAt)
-  return { counters }
+  const clientKey = `oauth-token:client:${clientId.length <= MAX_KEY_ID ? clientId : '(overlong)'}`
+  if (address === undefined || address === '') return { clientKey, addressKey: undefined }
+  const addressKey = `oauth-token:address:${address.slice(0, MAX_KEY_ID)}`
+  const count = await server.rateLimit.peek(addressKey)
+  if (count !== undefined && count.count >= server.perAddress) throw throttled(server, count.resetAt)
+  return { clientKey, addressKey }
 }
 
-/** Counts a failed authentication on every counter of the attempt. */
-export async function countFailure(server: ResolvedTokenServer, attempt: Attempt): Promise<void> {
-  await Promise.all(attempt.counters.map(({ key }) => server.rateLimit.hit(key, server.windowSeconds)))
+/**
+ * Counts a failed authentication on both counters. Returns the 429 to answer when either is now
+ * past its limit, else undefined (the caller answers 401).
+ */
+export async function countFailure(
+  server: ResolvedTokenServer,
+  attempt: Attempt,
+): Promise<TokenRequestError | undefined> {
+  const [client, address] = await Promise.all([
+    server.rateLimit.hit(attempt.clientKey, server.windowSeconds),
+    attempt.addressKey === undefined
+      ? undefined
+      : server.rateLimit.hit(attempt.addressKey, server.windowSeconds),
+  ])
+  let resetAt = 0
+  if (client.count > server.perClient) resetAt = client.resetAt
+  if (address !== undefined && address.count > server.perAddress) resetAt = Math.max(resetAt, address.resetAt)
+  return resetAt > 0 ? throttled(server, resetAt) : undefined
 }
