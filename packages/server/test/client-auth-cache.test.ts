@@ -89,3 +89,29 @@ describe('client registry cache (cacheSeconds)', () => {
     )
   })
 })
+
+describe('client registry cache under concurrency', () => {
+  it('never caches a read that was in flight when a change was made here (review finding)', async () => {
+    const clock = fakeClock(1_800_000_000_000)
+    const store = createMemoryClientStore({ now: clock.now })
+    const registry = createClientRegistry({ store, now: clock.now, cacheSeconds: 300 })
+    const { clientId, clientSecret } = await registry.create(machine)
+    // The next authentication read is held until the disable has been made.
+    const original = store.getWithSecrets.bind(store)
+    let release: () => void = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const spy = vi.spyOn(store, 'getWithSecrets').mockImplementationOnce(async (id) => {
+      const stored = await original(id)
+      await held
+      return stored
+    })
+    const inFlight = registry.verifySecret(clientId, clientSecret as string)
+    await registry.disable(clientId)
+    release()
+    await inFlight // read before the disable: it may answer with what it read, but must not cache it
+    spy.mockRestore()
+    await expect(registry.verifySecret(clientId, clientSecret as string)).resolves.toBeUndefined()
+  })
+})

@@ -24,11 +24,16 @@ export interface AuthCache {
 
 export function createAuthCache(ttlSeconds: number, maxEntries: number, now: () => number): AuthCache {
   const entries = new Map<string, Entry>()
+  // Bumped by every forget(): a read that started before a change made here must not put the
+  // record it read (from before the change) back in the cache after it.
+  let generation = 0
   return {
     async read(clientId, load) {
       const entry = entries.get(clientId)
       if (entry !== undefined && entry.until > now()) return entry.stored
+      const started = generation
       const stored = await load(clientId)
+      if (started !== generation) return stored
       if (stored === undefined) {
         entries.delete(clientId)
         return undefined
@@ -40,6 +45,7 @@ export function createAuthCache(ttlSeconds: number, maxEntries: number, now: () 
       return stored
     },
     forget(clientId) {
+      generation++
       entries.delete(clientId)
     },
   }
