@@ -43,16 +43,24 @@ describe('private_key_jwt', () => {
     }
   })
 
-  it('accepts the issuer or the token endpoint as audience, alone or among others', async () => {
-    const { handler, client, clock } = await setup()
-    for (const aud of [
-      ISSUER,
-      TOKEN_ENDPOINT,
-      [API, ISSUER],
-      ['https://elsewhere.example/', TOKEN_ENDPOINT],
-    ]) {
-      const assertion = await signAssertion(client, clock.now(), { claims: { aud } })
-      expect((await handler(assertionRequest(assertion))).status, JSON.stringify(aud)).toBe(200)
+  it('accepts the issuer alone as audience; the token endpoint only when allowed; never a list', async () => {
+    const strict = await setup()
+    const lenient = await setup({ acceptTokenEndpointAudience: true })
+    const cases: Array<[unknown, number, number]> = [
+      [ISSUER, 200, 200],
+      [TOKEN_ENDPOINT, 401, 200],
+      [[ISSUER], 401, 401],
+      [[API, ISSUER], 401, 401],
+      [['https://elsewhere.example/', TOKEN_ENDPOINT], 401, 401],
+    ]
+    for (const [aud, strictStatus, lenientStatus] of cases) {
+      for (const [{ handler, client, clock }, expected] of [
+        [strict, strictStatus],
+        [lenient, lenientStatus],
+      ] as const) {
+        const assertion = await signAssertion(client, clock.now(), { claims: { aud } })
+        expect((await handler(assertionRequest(assertion))).status, JSON.stringify(aud)).toBe(expected)
+      }
     }
   })
 

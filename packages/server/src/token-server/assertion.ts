@@ -94,6 +94,13 @@ export async function verifyAssertion(
   } catch {
     return undefined
   }
+  // draft-ietf-oauth-rfc7523bis: `aud` is the issuer identifier alone, as a string. An assertion
+  // naming several audiences, or an endpoint URL, could have been made for another server that
+  // lists ours beside its own (the 2025 audience-injection disclosure) and replayed here.
+  const audiences = server.acceptTokenEndpointAudience
+    ? [server.issuer, `${server.issuer}/token`]
+    : [server.issuer]
+  if (typeof claims.aud !== 'string' || !audiences.includes(claims.aud)) return undefined
   const { exp, iat, jti } = claims
   if (typeof exp !== 'number' || exp > now + MAX_ASSERTION_LIFETIME + ASSERTION_LEEWAY) return undefined
   if (iat !== undefined && (typeof iat !== 'number' || iat > now + ASSERTION_LEEWAY)) return undefined

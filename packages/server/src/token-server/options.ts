@@ -63,6 +63,13 @@ export interface TokenServerOptions {
    * raw `X-Forwarded-For` a client can forge). Default: none, and only the per-client throttle applies.
    */
   clientAddress?: (request: Request) => string | undefined
+  /**
+   * Also accept a `private_key_jwt` assertion whose `aud` is the token endpoint's URL, for clients
+   * written to RFC 7523's first wording. Without it `aud` must be the issuer identifier alone, as
+   * a string (draft-ietf-oauth-rfc7523bis; what openid-client sends): an assertion made for several
+   * audiences, or for an endpoint URL another server also claims, is refused. Default: false.
+   */
+  acceptTokenEndpointAudience?: boolean
   /** Largest accepted request body in bytes. Default: 8192. */
   maxBodyBytes?: number
   /**
@@ -77,6 +84,7 @@ export interface TokenServerOptions {
 }
 
 export interface ResolvedTokenServer {
+  acceptTokenEndpointAudience: boolean
   issuer: string
   /** The issuer's path without a trailing slash ('' at the root). */
   basePath: string
@@ -169,6 +177,7 @@ export function resolveOptions(options: TokenServerOptions): ResolvedTokenServer
     windowSeconds: positiveInteger(limits.windowSeconds, 'limits.windowSeconds', 300, 86_400),
     clientAddress: options.clientAddress,
     maxBodyBytes: positiveInteger(options.maxBodyBytes, 'maxBodyBytes', 8192, 1_048_576),
+    acceptTokenEndpointAudience: options.acceptTokenEndpointAudience === true,
     revocations: options.revocations ?? createMemoryRevocationStore(options.now ? { now: options.now } : {}),
     now: options.now ?? Date.now,
   }
