@@ -72,10 +72,16 @@ export class MemoryRateLimitStore implements RateLimitStore {
       return { ...current }
     }
     this.#windows.delete(key)
+    // Insertion order is window-opening order: ended windows are dropped from the front, stopping
+    // at the first one still open (with one window length, the rest are newer). A full scan here
+    // cost every new key O(n) while the map was full of open windows: a cheap way to burn CPU.
     if (this.#windows.size >= this.#maxEntries) {
-      for (const [entry, window] of this.#windows) if (window.resetAt <= seconds) this.#windows.delete(entry)
+      for (const [entry, window] of this.#windows) {
+        if (window.resetAt > seconds) break
+        this.#windows.delete(entry)
+      }
     }
-    // Insertion order is window-opening order: the first key is the oldest window.
+    // Still full: the oldest window is forgotten (its key starts again from zero).
     if (this.#windows.size >= this.#maxEntries)
       this.#windows.delete(this.#windows.keys().next().value as string)
     const opened = { count: 1, resetAt: Math.ceil(seconds) + windowSeconds }
