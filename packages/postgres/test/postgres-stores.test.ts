@@ -84,9 +84,10 @@ describe('without a database', () => {
     expect(() => new PostgresRateLimitStore(db, { schema: 'x'.repeat(63) })).not.toThrow()
   })
 
-  it('runs no DDL on a request path: only migrate.ts creates, alters or drops', () => {
+  it('runs no DDL on a request path: only migrate.ts and roles.ts (administration) create, alter or drop', () => {
     const dir = new URL('../src/', import.meta.url)
-    for (const file of readdirSync(dir).filter((name) => name !== 'migrate.ts')) {
+    // roles.ts builds the statements of `org-auth db roles`, run by an administrator, never by a store.
+    for (const file of readdirSync(dir).filter((name) => name !== 'migrate.ts' && name !== 'roles.ts')) {
       expect(readFileSync(new URL(file, dir), 'utf8'), file).not.toMatch(/\b(CREATE|ALTER|DROP|TRUNCATE)\b/)
     }
   })
