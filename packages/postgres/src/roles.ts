@@ -70,7 +70,8 @@ function roleName(value: unknown, option: string): string {
 }
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`
+// An escape-string literal: its backslashes mean the same whatever standard_conforming_strings says.
+const literal = (text: string) => `E'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`
 
 /** A dollar-quote tag that does not occur in `body`, so no role name can close the quote. */
 function dollarQuote(body: string): string {

@@ -10,9 +10,14 @@ import { DATABASE_URL, skip } from './postgres.js'
 
 describe('leastPrivilegeRoles (statements)', () => {
   it('quotes role names as identifiers and literals', () => {
-    const statements = leastPrivilegeRoles({ schema: 'org_auth', adminRole: `a"b'c$roles$`, serverRole: 's' })
-    expect(statements[0]).toContain(`CREATE ROLE "a""b'c$roles$" NOLOGIN`)
-    expect(statements[0]).toContain(`rolname = 'a"b''c$roles$'`)
+    const statements = leastPrivilegeRoles({
+      schema: 'org_auth',
+      adminRole: `a"b'c\\d$roles$`,
+      serverRole: 's',
+    })
+    expect(statements[0]).toContain(`CREATE ROLE "a""b'c\\d$roles$" NOLOGIN`)
+    // An escape string: the backslash is doubled, whatever standard_conforming_strings says.
+    expect(statements[0]).toContain(`rolname = E'a"b''c\\\\d$roles$'`)
     // The dollar quote's tag is not the one inside the name.
     expect(statements[0]?.startsWith('DO $roles1$')).toBe(true)
     expect(statements.join('\n')).not.toMatch(/CREATE (TABLE|SCHEMA)|ALL PRIVILEGES|\bLOGIN\b(?!;)/)
