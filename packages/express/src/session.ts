@@ -75,15 +75,6 @@ export function requireSession(options: RequireSessionOptions = {}): RequestHand
   // Scope names are checked now: a malformed one would otherwise refuse every request (403).
   if (options.scopes !== undefined) scopeNames(options.scopes)
   return function requireSessionMiddleware(req: Request, res: Response, next: NextFunction): void {
-    const settle = (check: SessionCheck): void => {
-      if (!check.ok) {
-        sendWebResponse(res, check.response).catch(next)
-        return
-      }
-      for (const cookie of check.cookies) res.append('Set-Cookie', cookie)
-      setAuth(req, check.auth)
-      next()
-    }
     let now: SessionCheck | undefined
     let pending: Promise<SessionCheck> | undefined
     try {
@@ -97,9 +88,20 @@ export function requireSession(options: RequireSessionOptions = {}): RequestHand
       next(error)
       return
     }
-    if (now !== undefined) settle(now)
-    else pending?.then(settle, next)
+    if (now !== undefined) settle(req, res, next, now)
+    else pending?.then((check) => settle(req, res, next, check), next)
   }
+}
+
+/** Answers a refused check, or records the session (and its cookies) and goes on. */
+function settle(req: Request, res: Response, next: NextFunction, check: SessionCheck): void {
+  if (!check.ok) {
+    sendWebResponse(res, check.response).catch(next)
+    return
+  }
+  for (const cookie of check.cookies) res.append('Set-Cookie', cookie)
+  setAuth(req, check.auth)
+  next()
 }
 
 /**

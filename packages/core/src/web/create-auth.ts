@@ -253,7 +253,7 @@ export function createAuth(options: AuthOptions): Auth {
         return { ok: false, response: await fail(error, request) }
       }
       const { session, cookies } = resolved
-      return checkSession(request, session, cookies, (returnTo) => loginUrl(request, returnTo), options)
+      return checkSession(request, session, cookies, loginUrl, options)
     },
     requireSessionNow(request, options = {}) {
       let session: Session | undefined
@@ -264,7 +264,7 @@ export function createAuth(options: AuthOptions): Auth {
         return undefined // requireSession answers it (ERR_BASE_URL_REQUIRED)
       }
       if (session === undefined) return undefined
-      return checkSession(request, session, [], (returnTo) => loginUrl(request, returnTo), options)
+      return checkSession(request, session, [], loginUrl, options)
     },
     loginUrl,
     registrationMetadata(request) {
