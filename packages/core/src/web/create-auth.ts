@@ -258,8 +258,7 @@ export function createAuth(options: AuthOptions): Auth {
     requireSessionNow(request, options = {}) {
       let session: Session | undefined
       try {
-        const ctx = sessionContextOf(request)
-        session = resolver.resolveCached(ctx.site, ctx.cookies)
+        session = resolver.resolveCached(siteOf(request), request.headers.get('cookie'))
       } catch {
         return undefined // requireSession answers it (ERR_BASE_URL_REQUIRED)
       }

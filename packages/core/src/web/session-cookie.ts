@@ -7,7 +7,7 @@ import { SessionError } from '../errors.js'
 import { randomToken } from '../oauth/pkce.js'
 import type { TokenSet } from '../oauth/token-set.js'
 import type { AuthConfig, Site } from './auth-config.js'
-import { deleteChunked, readChunked, writeChunked } from './cookies.js'
+import { deleteChunked, firstCookieValue, readChunked, writeChunked } from './cookies.js'
 import { type CachingSealer, type Sealer, type Unsealed, withUnsealCache } from './seal.js'
 import type { SessionData, SessionStore, SessionTokens } from './session-store.js'
 
@@ -130,14 +130,16 @@ export class SessionCookies {
 
   /**
    * What {@link read} gives, when it is known without waiting: no store (a store is asked on
-   * every request, so a revoked session ends at once) and a cookie value unsealed before.
+   * every request, so a revoked session ends at once) and a cookie value unsealed before, read
+   * straight from the `Cookie` header.
    * `undefined` when it is not known so (no cookie, a new value, a store): call `read`, which
    * also decides every refusal.
    */
-  readCached(site: Site, cookies: Map<string, string>): ReadSession | undefined {
+  readCached(site: Site, cookieHeader: string | null): ReadSession | undefined {
     if (this.#config.store !== undefined) return undefined
-    const value = readChunked(cookies, cookieNameOf(this.#config, site), this.#config.maxChunks)
-    const unsealed = value === undefined ? undefined : this.#sealer.unsealCached(value)
+    // The whole value in one cookie (read first by readChunked too); chunks take the long way.
+    const value = firstCookieValue(cookieHeader, cookieNameOf(this.#config, site))
+    const unsealed = value === undefined || value === '' ? undefined : this.#sealer.unsealCached(value)
     return unsealed === undefined ? undefined : this.#valid(unsealed.payload['session'], unsealed)
   }
 

@@ -225,8 +225,8 @@ export class SessionResolver {
    * `resolve`): a cookie unsealed before (see `SessionCookies.readCached`) whose session needs no
    * refresh and no renewal, so no cookie to set. Every other case, refusals included, is `resolve`'s.
    */
-  resolveCached(site: Site, cookies: Map<string, string>): Session | undefined {
-    const read = this.#cookies.readCached(site, cookies)
+  resolveCached(site: Site, cookieHeader: string | null): Session | undefined {
+    const read = this.#cookies.readCached(site, cookieHeader)
     if (read === undefined || this.#needsRefresh(read.session) || this.#cookies.shouldExtend(read)) {
       return undefined
     }
