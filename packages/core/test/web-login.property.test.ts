@@ -20,7 +20,7 @@ import {
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Auth, createAuth, isAuthError } from '../src/index.js'
-import { parseCookies, readChunked } from '../src/web/cookies.js'
+import { firstCookieValue, parseCookies, readChunked } from '../src/web/cookies.js'
 import { createSealer } from '../src/web/seal.js'
 import { type CodeFlowServer, startCodeFlowServer } from './helpers/code-flow-server.js'
 import { APP_ORIGIN, SECRET } from './helpers/web-login.js'
@@ -111,6 +111,20 @@ describe('parseCookies / readChunked on any Cookie header', () => {
           }
         },
       ),
+      { numRuns: RUNS.fast * 3 },
+    )
+  })
+})
+
+describe('firstCookieValue on any Cookie header', () => {
+  it('gives a valid value only when parseCookies gives the same one (the unseal cache hit is safe)', () => {
+    fc.assert(
+      fc.property(fc.oneof(cookieHeader(COOKIE), fc.string({ maxLength: 80 })), (header) => {
+        const first = firstCookieValue(header, COOKIE)
+        const parsed = parseCookies(header).get(COOKIE)
+        if (first !== undefined && COOKIE_OCTETS.test(first)) expect(parsed).toBe(first)
+        if (first === undefined) expect(parsed).toBeUndefined()
+      }),
       { numRuns: RUNS.fast * 3 },
     )
   })

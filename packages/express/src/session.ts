@@ -11,6 +11,7 @@ import {
   type RequireSessionOptions,
   resolveAuth,
   type Session,
+  type SessionCheck,
   type SessionSummary,
   scopeNames,
 } from '@org/auth-core'
@@ -74,24 +75,33 @@ export function requireSession(options: RequireSessionOptions = {}): RequestHand
   // Scope names are checked now: a malformed one would otherwise refuse every request (403).
   if (options.scopes !== undefined) scopeNames(options.scopes)
   return function requireSessionMiddleware(req: Request, res: Response, next: NextFunction): void {
-    let pending: ReturnType<Auth['requireSession']>
+    let now: SessionCheck | undefined
+    let pending: Promise<SessionCheck> | undefined
     try {
       const { auth, sessionRequest } = stateOf(req)
-      pending = auth.requireSession(sessionRequest(req), options)
+      const request = sessionRequest(req)
+      // A signed-in browser's cookie seen before: answered without a promise (an Auth from another
+      // copy of the core may not have requireSessionNow).
+      now = auth.requireSessionNow?.(request, options)
+      if (now === undefined) pending = auth.requireSession(request, options)
     } catch (error) {
       next(error)
       return
     }
-    pending.then((check) => {
-      if (!check.ok) {
-        sendWebResponse(res, check.response).catch(next)
-        return
-      }
-      for (const cookie of check.cookies) res.append('Set-Cookie', cookie)
-      setAuth(req, check.auth)
-      next()
-    }, next)
+    if (now !== undefined) settle(req, res, next, now)
+    else pending?.then((check) => settle(req, res, next, check), next)
   }
+}
+
+/** Answers a refused check, or records the session (and its cookies) and goes on. */
+function settle(req: Request, res: Response, next: NextFunction, check: SessionCheck): void {
+  if (!check.ok) {
+    sendWebResponse(res, check.response).catch(next)
+    return
+  }
+  for (const cookie of check.cookies) res.append('Set-Cookie', cookie)
+  setAuth(req, check.auth)
+  next()
 }
 
 /**

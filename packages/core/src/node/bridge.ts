@@ -290,6 +290,17 @@ function rawHeader(req: IncomingMessage, name: string): string | null {
   return value
 }
 
+/** A Node request's headers read in place (a class: no closure to create on every request). */
+class RawHeaders {
+  readonly #req: IncomingMessage
+  constructor(req: IncomingMessage) {
+    this.#req = req
+  }
+  get(name: string): string | null {
+    return rawHeader(this.#req, name.toLowerCase())
+  }
+}
+
 /**
  * A builder of the requests adapters pass to the session functions of `createAuth`
  * (`requireSession`, `getSession`, session management), with the options checked once: the URL
@@ -308,7 +319,7 @@ export function sessionRequestBuilder(
     if (FORBIDDEN_METHOD.test(method)) {
       throw new InvalidRequestError('ERR_METHOD_UNSUPPORTED', `The ${method} method is not supported`, 405)
     }
-    const headers = { get: (name: string) => rawHeader(req, name.toLowerCase()) }
+    const headers = new RawHeaders(req)
     return { url: `${originOf(req, headers, settings)}${pathOf(req)}`, method, headers }
   }
 }

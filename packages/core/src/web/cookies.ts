@@ -34,6 +34,27 @@ export function parseCookies(header: string | null): Map<string, string> {
   return cookies
 }
 
+/**
+ * The first value named `name` in a `Cookie` header, trimmed and unquoted as {@link parseCookies}
+ * reads it but not checked: only for comparing with a value checked before (the unseal cache), so
+ * a hit is the value `parseCookies` gives too. Skips splitting and checking every cookie.
+ */
+export function firstCookieValue(header: string | null, name: string): string | undefined {
+  if (header === null) return undefined
+  let start = 0
+  while (start < header.length) {
+    let end = header.indexOf(';', start)
+    if (end === -1) end = header.length
+    const eq = header.indexOf('=', start)
+    if (eq > start && eq < end && header.slice(start, eq).trim() === name) {
+      const value = header.slice(eq + 1, end).trim()
+      return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value
+    }
+    start = end + 1
+  }
+  return undefined
+}
+
 /** A `Set-Cookie` value. Values are ours (base64url, JWE compact), never user input. */
 export function serializeCookie(name: string, value: string, attributes: CookieAttributes): string {
   if (!COOKIE_NAME.test(name)) throw new TypeError(`Invalid cookie name ${JSON.stringify(name)}`)

@@ -51,6 +51,12 @@ export interface Auth {
    * with `Retry-After` when the session store is unreachable).
    */
   requireSession(request: RequestLike, options?: RequireSessionOptions): Promise<SessionCheck>
+  /**
+   * For adapters: what `requireSession` would answer, when that is known without waiting (a signed-in
+   * browser's cookie seen before, cookie mode, nothing to refresh or renew); `undefined` otherwise,
+   * then call `requireSession`. Skips only the promise, never a check.
+   */
+  requireSessionNow(request: RequestLike, options?: RequireSessionOptions): SessionCheck | undefined
   /** The login route's URL for a page that needs a session (`returnTo` kept if same-origin). */
   loginUrl(request: RequestLike, returnTo?: string): string
   /**
@@ -247,7 +253,17 @@ export function createAuth(options: AuthOptions): Auth {
         return { ok: false, response: await fail(error, request) }
       }
       const { session, cookies } = resolved
-      return checkSession(request, session, cookies, (returnTo) => loginUrl(request, returnTo), options)
+      return checkSession(request, session, cookies, loginUrl, options)
+    },
+    requireSessionNow(request, options = {}) {
+      let session: Session | undefined
+      try {
+        session = resolver.resolveCached(siteOf(request), request.headers.get('cookie'))
+      } catch {
+        return undefined // requireSession answers it (ERR_BASE_URL_REQUIRED)
+      }
+      if (session === undefined) return undefined
+      return checkSession(request, session, [], loginUrl, options)
     },
     loginUrl,
     registrationMetadata(request) {

@@ -59,14 +59,14 @@ export function checkSession(
   request: RequestLike,
   session: Session | null,
   cookies: string[],
-  loginUrl: (returnTo: string) => string,
+  loginUrl: (request: RequestLike, returnTo: string) => string,
   options: RequireSessionOptions,
 ): SessionCheck {
   if (session === null) {
     const mode = options.onMissing ?? 'auto'
     if (mode === 'redirect' || (mode === 'auto' && isNavigation(request))) {
       const url = new URL(request.url)
-      return { ok: false, response: redirect(loginUrl(url.pathname + url.search), cookies) }
+      return { ok: false, response: redirect(loginUrl(request, url.pathname + url.search), cookies) }
     }
     return {
       ok: false,

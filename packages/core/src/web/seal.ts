@@ -150,6 +150,16 @@ function deepFreeze<T>(value: T): T {
   return value
 }
 
+/** A sealer that remembers what it unsealed, and answers for those values without waiting. */
+export interface CachingSealer extends Sealer {
+  /**
+   * What `unseal(value)` would give, when `value` was unsealed before and has not expired since;
+   * `undefined` when that is not known yet (then call `unseal`). Synchronous: the session check
+   * of a browser that sends the same cookie again needs neither the crypto nor a promise.
+   */
+  unsealCached(value: string): Unsealed | undefined
+}
+
 /**
  * The same sealer, remembering up to `maxEntries` values it unsealed until each one's `exp`: a
  * browser sends the same session cookie with every request, and decrypting it (Web Crypto's
@@ -158,21 +168,34 @@ function deepFreeze<T>(value: T): T {
  * nothing unseals from the cache that would not unseal now: the secrets of a sealer never change,
  * and an entry ends when the value expires. Payloads are frozen, since every hit shares them.
  */
-export function withUnsealCache(sealer: Sealer, now: () => number = Date.now, maxEntries = 1000): Sealer {
+export function withUnsealCache(
+  sealer: Sealer,
+  now: () => number = Date.now,
+  maxEntries = 1000,
+): CachingSealer {
   const cache = new LruCache<Remembered>(maxEntries)
+  const unsealCached = (value: string): Unsealed | undefined => {
+    const key = value.slice(-CACHE_KEY_LENGTH)
+    const hit = cache.get(key)
+    if (hit === undefined || hit.value !== value) return undefined
+    if (hit.until > now()) return hit.unsealed
+    cache.delete(key)
+    return undefined
+  }
   return {
     seal: (payload, expiresAt) => sealer.seal(payload, expiresAt),
+    unsealCached,
     async unseal(value) {
-      const key = value.slice(-CACHE_KEY_LENGTH)
-      const hit = cache.get(key)
-      if (hit !== undefined && hit.value === value) {
-        if (hit.until > now()) return hit.unsealed
-        cache.delete(key)
-      }
+      const cached = unsealCached(value)
+      if (cached !== undefined) return cached
       const unsealed = await sealer.unseal(value)
       const expiresAt = unsealed?.payload['exp']
       if (unsealed !== undefined && typeof expiresAt === 'number') {
-        cache.set(key, { value, unsealed: deepFreeze(unsealed), until: expiresAt * 1000 })
+        cache.set(value.slice(-CACHE_KEY_LENGTH), {
+          value,
+          unsealed: deepFreeze(unsealed),
+          until: expiresAt * 1000,
+        })
       }
       return unsealed
     },

@@ -7,8 +7,8 @@ import { SessionError } from '../errors.js'
 import { randomToken } from '../oauth/pkce.js'
 import type { TokenSet } from '../oauth/token-set.js'
 import type { AuthConfig, Site } from './auth-config.js'
-import { deleteChunked, readChunked, writeChunked } from './cookies.js'
-import { type Sealer, withUnsealCache } from './seal.js'
+import { deleteChunked, firstCookieValue, readChunked, writeChunked } from './cookies.js'
+import { type CachingSealer, type Sealer, type Unsealed, withUnsealCache } from './seal.js'
 import type { SessionData, SessionStore, SessionTokens } from './session-store.js'
 
 /** A cookie value stays below the 4096-byte limit with room for the name and attributes. */
@@ -103,7 +103,7 @@ function isSession(value: unknown): value is SessionData {
 
 export class SessionCookies {
   readonly #config: AuthConfig
-  readonly #sealer: Sealer
+  readonly #sealer: CachingSealer
 
   constructor(config: AuthConfig, sealer: Sealer) {
     this.#config = config
@@ -125,11 +125,31 @@ export class SessionCookies {
         : typeof payload['sid'] === 'string'
           ? await store.get(payload['sid'])
           : undefined
+    return this.#valid(session, unsealed)
+  }
+
+  /**
+   * What {@link read} gives, when it is known without waiting: no store (a store is asked on
+   * every request, so a revoked session ends at once) and a cookie value unsealed before, read
+   * straight from the `Cookie` header.
+   * `undefined` when it is not known so (no cookie, a new value, a store): call `read`, which
+   * also decides every refusal.
+   */
+  readCached(site: Site, cookieHeader: string | null): ReadSession | undefined {
+    if (this.#config.store !== undefined) return undefined
+    // The whole value in one cookie (read first by readChunked too); chunks take the long way.
+    const value = firstCookieValue(cookieHeader, cookieNameOf(this.#config, site))
+    const unsealed = value === undefined || value === '' ? undefined : this.#sealer.unsealCached(value)
+    return unsealed === undefined ? undefined : this.#valid(unsealed.payload['session'], unsealed)
+  }
+
+  /** The session read, unless malformed or past its inactivity or absolute end. */
+  #valid(session: unknown, unsealed: Unsealed): ReadSession | undefined {
     if (!isSession(session)) return undefined
     const now = nowSeconds(this.#config)
     // The cookie expiry is checked by the seal; these hold even for a store that keeps entries longer.
     if (session.expiresAt <= now || session.createdAt + this.#config.absoluteDuration <= now) return undefined
-    return { session, writtenAt: Number(payload['iat']) || 0, stale: !unsealed.current }
+    return { session, writtenAt: Number(unsealed.payload['iat']) || 0, stale: !unsealed.current }
   }
 
   /** Whether a rolling session has aged enough since its last write to be extended now. */
