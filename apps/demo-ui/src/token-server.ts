@@ -17,7 +17,9 @@ import {
   openEmbeddedDatabase,
   PostgresClientStore,
   PostgresKeyStore,
+  PostgresOneTimeStore,
   PostgresRateLimitStore,
+  PostgresRevocationStore,
   type Queryable,
 } from '@org/auth-postgres'
 import { type ClientRegistry, createClientRegistry, createKeyRing, createTokenServer } from '@org/auth-server'
@@ -121,6 +123,9 @@ export async function startDemoTokenServer(options: DemoTokenServerOptions = {})
       clients,
       keys,
       rateLimit: new PostgresRateLimitStore(database.db, stores),
+      // In the database: with DATABASE_URL, an `org-auth serve` on the same schema shares them.
+      replayStore: new PostgresOneTimeStore(database.db, stores),
+      revocations: new PostgresRevocationStore(database.db, stores),
       clientAddress: (request) => addresses.get(request),
     })
     return {
