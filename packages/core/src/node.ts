@@ -26,9 +26,6 @@ export function publicKeyFromFile(path: string): PublicKeyInput {
 export {
   BodyConsumedError,
   InvalidRequestError,
-  type NodeHandlerOptions,
-  type NodeMiddleware,
-  nodeHandler,
   RequestAbortedError,
   RequestTooLargeError,
   ResponseAlreadySentError,
@@ -37,5 +34,10 @@ export {
   sessionRequestBuilder,
   type ToWebRequestOptions,
   toWebRequest,
-  type WebHandler,
 } from './node/bridge.js'
+export {
+  type NodeHandlerOptions,
+  type NodeMiddleware,
+  nodeHandler,
+  type WebHandler,
+} from './node/node-handler.js'

@@ -1,12 +1,12 @@
 /**
  * The one bridge between Node's HTTP server and the core's fetch-style handlers: an
- * `IncomingMessage` becomes a Web `Request`, a Web `Response` is written to a `ServerResponse`.
+ * `IncomingMessage` becomes a Web `Request` here, a Web `Response` is written to a `ServerResponse`
+ * by response.ts, and node-handler.ts serves a handler with both.
  * Express and Nest adapters are built on it; nothing framework-specific lives here beyond reading
  * what Express's body parsers leave on `req`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { AuthError, ConfigurationError, isAuthError, nameErrorClass } from '../errors.js'
-import { authErrorResponse } from '../http/error-response.js'
+import { AuthError, ConfigurationError, nameErrorClass } from '../errors.js'
 import type { RequestLike } from '../web/request-like.js'
 import {
   BodyConsumedError,
@@ -15,7 +15,6 @@ import {
   RequestAbortedError,
   RequestTooLargeError,
 } from './request-body.js'
-import { sendWebResponse } from './response.js'
 
 export { BodyConsumedError, RequestAbortedError, RequestTooLargeError } from './request-body.js'
 export { ResponseAlreadySentError, type SendWebResponseOptions, sendWebResponse } from './response.js'
@@ -54,24 +53,6 @@ export interface ToWebRequestOptions {
   body?: boolean
 }
 
-export interface NodeHandlerOptions extends Omit<ToWebRequestOptions, 'res' | 'signal' | 'body'> {
-  /**
-   * Receives errors answered with a generic 500 (a failing handler, a body stream that broke) when
-   * the middleware is called without `next`. Default: none (the 500 is sent, nothing is logged).
-   */
-  onError?: (error: unknown) => void
-}
-
-/** A fetch-style handler, the shape of the core's `handler(request)`. */
-export type WebHandler = (request: Request) => Promise<Response>
-
-/** A Node `request` listener that is also an Express / Connect middleware. */
-export type NodeMiddleware = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  next?: (error?: unknown) => void,
-) => void
-
 /** Invalid request metadata that Node's parser let through (a forbidden method, a malformed header). */
 export class InvalidRequestError extends AuthError {
   static {
@@ -83,7 +64,7 @@ export class InvalidRequestError extends AuthError {
   }
 }
 
-interface BridgeSettings {
+export interface BridgeSettings {
   bodyLimit: number
   trustProxy: boolean
   origin: string | undefined
@@ -97,7 +78,7 @@ const FALLBACK_HOST = 'localhost'
 // Fetch refuses these methods (`new Request` throws); Node's parser accepts them.
 const FORBIDDEN_METHOD = /^(?:CONNECT|TRACE|TRACK)$/i
 
-function bridgeSettings(options: ToWebRequestOptions): BridgeSettings {
+export function bridgeSettings(options: ToWebRequestOptions): BridgeSettings {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
   if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 0) {
     throw new ConfigurationError('bodyLimit must be a non-negative integer number of bytes')
@@ -245,7 +226,7 @@ function disconnectSignal(req: IncomingMessage, res: ServerResponse | undefined)
   return controller.signal
 }
 
-function createRequest(
+export function createRequest(
   req: IncomingMessage,
   settings: BridgeSettings,
   options: ToWebRequestOptions,
@@ -338,71 +319,4 @@ export function sessionRequestBuilder(
  */
 export function toWebRequest(req: IncomingMessage, options: ToWebRequestOptions = {}): Request {
   return createRequest(req, bridgeSettings(options), options)
-}
-
-const INTERNAL_ERROR_BODY = JSON.stringify({
-  error: 'server_error',
-  error_description: 'Internal server error',
-})
-
-function errorResponse(error: unknown): Response {
-  if (isAuthError(error)) return authErrorResponse(error)
-  return new Response(INTERNAL_ERROR_BODY, {
-    status: 500,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-  })
-}
-
-/**
- * Serves a fetch-style handler from Node's HTTP server or Express: `toWebRequest`, the handler,
- * then `sendWebResponse`. Failures the client caused (an {@link AuthError} under 500, or 503) are
- * answered as JSON `{ error, error_description }` with their status, e.g. 413 for a body over
- * `bodyLimit`. Anything else goes to `next(err)` when there is one (Express's error handling), else
- * to `onError` and a 500 whose body says nothing about the cause. Options are checked here, once.
- */
-export function nodeHandler(handler: WebHandler, options: NodeHandlerOptions = {}): NodeMiddleware {
-  const settings = bridgeSettings(options)
-  const { onError } = options
-  return function webHandlerMiddleware(req, res, next) {
-    const report = (error: unknown) => (next !== undefined ? next(error) : onError?.(error))
-    serve(handler, settings, req, res)
-      .catch((error: unknown) => answerError(error, req, res, report, next))
-      // Last resort (a throwing onError): never an unhandled rejection, never a hanging client.
-      .catch(() => res.destroy())
-  }
-}
-
-async function serve(
-  handler: WebHandler,
-  settings: BridgeSettings,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
-  const request = createRequest(req, settings, { res })
-  const response = await handler(request)
-  await sendWebResponse(res, response)
-}
-
-async function answerError(
-  error: unknown,
-  req: IncomingMessage,
-  res: ServerResponse,
-  report: (error: unknown) => void,
-  next: ((error?: unknown) => void) | undefined,
-): Promise<void> {
-  const aborted = isAuthError(error) && error.code === 'ERR_REQUEST_ABORTED'
-  if (res.destroyed || res.headersSent) {
-    // Nobody to answer, or a response already under way (sendWebResponse destroyed it).
-    if (!aborted) report(error)
-    return
-  }
-  const clientError = isAuthError(error) && (error.status < 500 || error.status === 503)
-  if (!clientError && next !== undefined) {
-    next(error)
-    return
-  }
-  if (!clientError) report(error)
-  // A body that was refused or never read is not drained for the sake of keep-alive.
-  if (!req.complete) res.setHeader('connection', 'close')
-  await sendWebResponse(res, errorResponse(error)).catch(() => res.destroy())
 }
