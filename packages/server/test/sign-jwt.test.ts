@@ -26,7 +26,7 @@ describe('signJwt', () => {
       n: 'ü',
     }
     for (const path of [native, null]) {
-      const token = await signJwt({ typ: 'at+jwt' }, payload, key, path)
+      const token = await signJwt('at+jwt', payload, key, path)
       const { payload: verified, protectedHeader } = await jwtVerify(token, verifyKey, {
         algorithms: [alg],
         typ: 'at+jwt',
@@ -36,13 +36,16 @@ describe('signJwt', () => {
     }
   })
 
-  it('never lets the header override the key’s alg or kid', async () => {
+  it('puts the key’s own alg and kid in the header, the same on both paths and for every token', async () => {
     const { privateKey } = await generateKeyPair('EdDSA')
-    const token = await signJwt(
-      { typ: 'at+jwt', alg: 'none', kid: 'other' },
-      {},
-      { kid: 'k', alg: 'EdDSA', privateKey },
-    )
-    expect(decodeProtectedHeader(token)).toEqual({ typ: 'at+jwt', alg: 'EdDSA', kid: 'k' })
+    const key = { kid: 'k', alg: 'EdDSA' as const, privateKey }
+    const tokens = [
+      await signJwt('at+jwt', { n: 1 }, key, native),
+      await signJwt('at+jwt', { n: 2 }, key, native),
+      await signJwt('at+jwt', { n: 1 }, key, null),
+    ]
+    for (const token of tokens)
+      expect(decodeProtectedHeader(token)).toEqual({ typ: 'at+jwt', alg: 'EdDSA', kid: 'k' })
+    expect(decodeProtectedHeader(await signJwt('other', {}, key, native))).toMatchObject({ typ: 'other' })
   })
 })

@@ -39,7 +39,12 @@ export function claimedClient(assertion: string): string | undefined {
 const keySets = new Map<string, ReturnType<typeof createLocalJWKSet>>()
 const MAX_KEY_SETS = 1000
 
+// The same record object (the registry's cache hands one out for its period) skips serialising it.
+const byObject = new WeakMap<JSONWebKeySet, ReturnType<typeof createLocalJWKSet>>()
+
 function keySetOf(jwks: JSONWebKeySet): ReturnType<typeof createLocalJWKSet> {
+  const known = byObject.get(jwks)
+  if (known !== undefined) return known
   const id = JSON.stringify(jwks)
   let set = keySets.get(id)
   if (set === undefined) {
@@ -47,6 +52,7 @@ function keySetOf(jwks: JSONWebKeySet): ReturnType<typeof createLocalJWKSet> {
     set = createLocalJWKSet(jwks)
     keySets.set(id, set)
   }
+  byObject.set(jwks, set)
   return set
 }
 

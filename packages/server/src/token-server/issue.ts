@@ -66,6 +66,6 @@ export async function signAccessToken(
   }
   if (scopes.length > 0) payload.scope = scopes.join(' ')
   // RFC 9068 §2.1: the `at+jwt` type keeps an access token from being taken for an ID token.
-  const token = await signJwt({ typ: 'at+jwt' }, payload, key)
+  const token = await signJwt('at+jwt', payload, key)
   return { token, expiresIn: server.accessTokenTtl }
 }

@@ -9,6 +9,22 @@ import { type NativeCrypto, nativeCrypto } from '../native-crypto.js'
 
 const encoder = new TextEncoder()
 const keyObjects = new WeakMap<CryptoKey, ReturnType<NativeCrypto['KeyObject']['from']>>()
+// The encoded protected header of each key and `typ`: the same for every token the key signs.
+const encodedHeaders = new WeakMap<CryptoKey, Map<string, string>>()
+
+function encodedHeader(key: SigningKey, typ: string): string {
+  let byType = encodedHeaders.get(key.privateKey)
+  if (byType === undefined) {
+    byType = new Map()
+    encodedHeaders.set(key.privateKey, byType)
+  }
+  let encoded = byType.get(typ)
+  if (encoded === undefined) {
+    encoded = base64url.encode(JSON.stringify({ typ, alg: key.alg, kid: key.kid }))
+    byType.set(typ, encoded)
+  }
+  return encoded
+}
 
 function nativeSignature(native: NativeCrypto, key: SigningKey, input: Uint8Array): Uint8Array {
   let keyObject = keyObjects.get(key.privateKey)
@@ -34,18 +50,17 @@ function nativeSignature(native: NativeCrypto, key: SigningKey, input: Uint8Arra
   }
 }
 
-/** `header` gets the key's `alg` and `kid`; `payload` is serialised as given. */
+/** The protected header is `{ typ, alg, kid }` of the key; `payload` is serialised as given. */
 export async function signJwt(
-  header: Record<string, unknown>,
+  typ: string,
   payload: Record<string, unknown>,
   key: SigningKey,
   native: NativeCrypto | null = nativeCrypto(),
 ): Promise<string> {
-  const protectedHeader = { ...header, alg: key.alg, kid: key.kid }
   const body = encoder.encode(JSON.stringify(payload))
   if (native === null) {
-    return new CompactSign(body).setProtectedHeader(protectedHeader).sign(key.privateKey)
+    return new CompactSign(body).setProtectedHeader({ typ, alg: key.alg, kid: key.kid }).sign(key.privateKey)
   }
-  const input = `${base64url.encode(JSON.stringify(protectedHeader))}.${base64url.encode(body)}`
+  const input = `${encodedHeader(key, typ)}.${base64url.encode(body)}`
   return `${input}.${base64url.encode(nativeSignature(native, key, encoder.encode(input)))}`
 }
