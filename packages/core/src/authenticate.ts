@@ -1,4 +1,14 @@
 import { checkTokenCharacters, splitBearer } from './bearer.js'
+import {
+  authenticateDpop,
+  type BearerRequest,
+  checkBearerUse,
+  dpopPolicyOf,
+  dpopSchemeToken,
+  isBearerRequest,
+} from './dpop/bearer-request.js'
+import type { DpopPolicy } from './dpop/policy.js'
+import type { AuthError } from './errors.js'
 import type { JWTClaims } from './jwt/claims.js'
 import { createTokenVerifier } from './jwt/verifier.js'
 import type { TokenVerifierOptions } from './jwt/verifier-options.js'
@@ -9,6 +19,8 @@ export interface BearerVerifier<C extends JWTClaims = JWTClaims> {
   verify(token: string): Promise<C>
   /** Claims of a token verified earlier and still valid, found without any work; else `undefined`. */
   cached?(token: string): C | undefined
+  /** DPoP settings (RFC 9449). Default: mode `allowed` with default settings. */
+  readonly dpop?: DpopPolicy
 }
 
 /** What an adapter attaches to an authenticated request (`req.auth`, `c.var.auth`). */
@@ -19,17 +31,27 @@ export interface AuthContext<C extends JWTClaims = JWTClaims> {
   readonly token: string
   /** The granted scopes, from `scope` or `scp`. */
   readonly scopes: readonly string[]
+  /** For a DPoP-bound token presented with a valid proof: the thumbprint of its key (`cnf.jkt`). */
+  readonly dpop?: { readonly jkt: string }
 }
+
+/** What {@link authenticate} takes: the request (so DPoP proofs can be checked), or only its `Authorization` header. */
+export type BearerInput = BearerRequest | string | readonly string[] | null | undefined
 
 /**
  * The whole bearer check for one request: parse the `Authorization` header (RFC 6750 §2.1),
  * verify the token, and collect its scopes. Every adapter calls this, so they agree exactly.
+ *
+ * Given a {@link BearerRequest} (method, URL, `Authorization` and `DPoP` headers), a DPoP-bound
+ * token (`Authorization: DPoP <token>`) is accepted with a valid proof (RFC 9449), per the
+ * verifier's `dpop` settings. Given only the header, just `Bearer` tokens can pass. Either way, a
+ * DPoP-bound token presented as `Bearer` is refused.
  */
 export async function authenticate<C extends JWTClaims>(
   verifier: BearerVerifier<C>,
-  authorization: string | readonly string[] | null | undefined,
+  input: BearerInput,
 ): Promise<AuthContext<C>> {
-  return authenticateNow(verifier, authorization)
+  return authenticateNow(verifier, input)
 }
 
 /**
@@ -40,15 +62,38 @@ export async function authenticate<C extends JWTClaims>(
  */
 export function authenticateNow<C extends JWTClaims>(
   verifier: BearerVerifier<C>,
-  authorization: string | readonly string[] | null | undefined,
+  input: BearerInput,
 ): AuthContext<C> | Promise<AuthContext<C>> {
+  const policy = dpopPolicyOf(verifier)
+  let authorization = input as string | readonly string[] | null | undefined
+  if (isBearerRequest(input)) {
+    const dpopToken = dpopSchemeToken(input.authorization)
+    if (dpopToken !== undefined) return authenticateDpop(verifier, policy, dpopToken, input)
+    authorization = input.authorization
+  }
+  if (
+    authorization === undefined ||
+    authorization === null ||
+    (typeof authorization !== 'string' && authorization.length === 0)
+  )
+    throw policy.missingToken
   const token = splitBearer(authorization)
   // A token found among verified ones needs no character scan: it passed one before.
   const hit = verifier.cached?.(token)
-  if (hit !== undefined) return cachedContext(hit, token)
+  if (hit !== undefined) return cachedContext(bearerClaims(hit, policy), token)
   return verifier
     .verify(checkTokenCharacters(token))
-    .then((claims) => ({ claims, token, scopes: scopesOf(claims) }))
+    .then((claims) => ({ claims: bearerClaims(claims, policy), token, scopes: scopesOf(claims) }))
+}
+
+/** Claims presented with `Bearer`: refused when bound to a DPoP key, or when DPoP is required. */
+function bearerClaims<C extends JWTClaims>(claims: C, policy: DpopPolicy): C {
+  return policy.mode === 'required' || claims['cnf'] !== undefined ? checkBearerUse(claims, policy) : claims
+}
+
+/** The shared "no token" error of a verifier: its challenge offers the schemes its DPoP mode accepts. */
+export function missingTokenError(verifier: BearerVerifier<JWTClaims>): AuthError {
+  return dpopPolicyOf(verifier).missingToken
 }
 
 /**

@@ -2,16 +2,34 @@ export {
   type AuthContext,
   authenticate,
   authenticateNow,
+  type BearerInput,
   type BearerVerifier,
   isPending,
+  missingTokenError,
   resolveVerifier,
 } from './authenticate.js'
 export { extractBearerToken } from './bearer.js'
+export { type BearerRequest, boundJkt } from './dpop/bearer-request.js'
+export { normaliseHtu } from './dpop/htu.js'
+export { createDpopNonceSource, type DpopNonceSource, type DpopNonceSourceOptions } from './dpop/nonce.js'
+export {
+  createDpopPolicy,
+  type DpopMode,
+  type DpopOptions,
+  type DpopPolicy,
+  type DpopRequest,
+} from './dpop/policy.js'
+export { type DpopProofCheck, type VerifiedDpopProof, verifyDpopProof } from './dpop/proof-verify.js'
+export { type BearerRequestOptions, bearerRequestOf, headerValues } from './dpop/request-input.js'
+export { jwkThumbprint } from './dpop/thumbprint.js'
 export {
   AuthError,
   type AuthErrorOptions,
   AuthorizationResponseError,
   ConfigurationError,
+  DpopBindingError,
+  DpopNonceError,
+  DpopProofError,
   InsufficientScopeError,
   InvalidPublicKeyError,
   isAuthError,
@@ -29,6 +47,12 @@ export {
   SessionError,
   UnusableExchangeResponseError,
 } from './errors.js'
+export {
+  type AuthScheme,
+  buildWwwAuthenticate,
+  type ChallengeParams,
+  type ErrorChallenge,
+} from './http/challenge.js'
 export {
   authErrorResponse,
   describeAuthError,

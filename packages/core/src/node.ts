@@ -23,6 +23,7 @@ export function publicKeyFromFile(path: string): PublicKeyInput {
   return text
 }
 
+export { type NodeBearerRequestOptions, nodeBearerRequests } from './node/bearer-request.js'
 export {
   BodyConsumedError,
   InvalidRequestError,

@@ -1,3 +1,4 @@
+import { createDpopPolicy, type DpopOptions, type DpopPolicy } from './dpop/policy.js'
 import { ConfigurationError, JWTClaimValidationError } from './errors.js'
 import type { JWTClaims } from './jwt/claims.js'
 import { decodePayload, splitCompact } from './jwt/decode.js'
@@ -8,6 +9,11 @@ export interface ResourceServerOptions<C extends JWTClaims = JWTClaims> {
   verifiers: readonly TokenVerifier<C>[]
   /** Longest token accepted before it is decoded for routing. Default: 8192 characters. */
   maxTokenLength?: number
+  /**
+   * DPoP (RFC 9449) for every issuer's tokens: see {@link DpopOptions}; the verifiers' own `dpop`
+   * settings are not used. Default: mode `'allowed'` with the default settings.
+   */
+  dpop?: DpopOptions
 }
 
 export interface ResourceServer<C extends JWTClaims = JWTClaims> {
@@ -16,6 +22,8 @@ export interface ResourceServer<C extends JWTClaims = JWTClaims> {
   cached(token: string): C | undefined
   /** Routes the token by its `iss` to that issuer's verifier; unknown issuers are refused. */
   verify(token: string): Promise<C>
+  /** The resolved `dpop` option, which `authenticate` applies. */
+  readonly dpop: DpopPolicy
 }
 
 /**
@@ -37,6 +45,7 @@ export function createResourceServer<C extends JWTClaims = JWTClaims>(
     byIssuer.set(verifier.issuer, verifier)
   }
   const maxTokenLength = options.maxTokenLength ?? 8192
+  const dpop = createDpopPolicy(options.dpop)
 
   function cached(token: string): C | undefined {
     for (const verifier of verifiers) {
@@ -48,6 +57,7 @@ export function createResourceServer<C extends JWTClaims = JWTClaims>(
 
   return {
     issuers: [...byIssuer.keys()],
+    dpop,
     cached,
     verify(token: string): Promise<C> {
       const hit = cached(token)

@@ -10,7 +10,13 @@
  * not a grant.
  */
 import { ConfigurationError, InsufficientScopeError } from './errors.js'
+import { withChallenge } from './http/challenge.js'
 import type { JWTClaims } from './jwt/claims.js'
+
+const DPOP_SCOPE_CHALLENGE = Object.freeze({
+  schemes: Object.freeze(['DPoP'] as const),
+  errorScheme: 'DPoP' as const,
+})
 
 const EMPTY: readonly string[] = Object.freeze([])
 
@@ -68,7 +74,13 @@ export function requireGrantedScopes(auth: ScopedAuth, required: readonly string
   if (required.length === 0) return
   const granted = grantedOf(auth, 'requireGrantedScopes')
   for (const scope of required) {
-    if (!granted.includes(scope)) throw new InsufficientScopeError(required)
+    if (!granted.includes(scope)) {
+      const error = new InsufficientScopeError(required)
+      // A request authenticated with DPoP is answered with a DPoP challenge (RFC 9449 §7.1).
+      throw (auth as { dpop?: unknown }).dpop === undefined
+        ? error
+        : withChallenge(error, DPOP_SCOPE_CHALLENGE)
+    }
   }
 }
 

@@ -40,6 +40,9 @@ const ARGUMENTS: Record<string, unknown[]> = {
   DelegationProtocolError: ['ERR_DELEGATION_SIGNATURE', 'bad signature'],
   InvalidPrivateKeyError: ['not a private key'],
   DelegationRefusedError: ['otp_invalid', 2],
+  DpopProofError: ['bad proof'],
+  DpopNonceError: ['nonce-1'],
+  DpopBindingError: ['ERR_DPOP_BINDING_MISMATCH', 'wrong key'],
 }
 
 function errorClasses(...modules: Module[]): [string, ErrorClass][] {

@@ -1,4 +1,5 @@
 import type { AuthError } from '../errors.js'
+import { buildWwwAuthenticate, type ErrorChallenge } from './challenge.js'
 
 export interface ErrorResponseOptions {
   /**
@@ -18,10 +19,6 @@ export interface ErrorResponseParts {
 // RFC 6750 §3: error_description and scope use %x20-21 / %x23-5B / %x5D-7E (no `"` or `\`).
 const UNSAFE_ATTRIBUTE_CHARS = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g
 
-function quoted(value: string): string {
-  return `"${value.replace(UNSAFE_ATTRIBUTE_CHARS, '')}"`
-}
-
 /**
  * An `error_description` as RFC 6749 §5.2 / RFC 6750 §3 allow it, in the challenge and the JSON
  * body alike: double quotes become single ones (messages quote option and claim names), other
@@ -31,19 +28,22 @@ function description(message: string): string {
   return message.replace(/"/g, "'").replace(UNSAFE_ATTRIBUTE_CHARS, '')
 }
 
+/** The challenge of an error: its scheme(s) from `authChallenge` (DPoP), else plain `Bearer`. */
 function challenge(error: AuthError, realm: string | undefined): string {
-  const attributes: string[] = []
-  if (realm !== undefined) attributes.push(`realm=${quoted(realm)}`)
-  if (error.oauthError !== undefined) {
-    attributes.push(
-      `error=${quoted(error.oauthError)}`,
-      `error_description=${quoted(description(error.message))}`,
-    )
-  }
   // Duck-typed rather than `instanceof`: the error may come from another installed copy.
-  const { requiredScopes } = error as { requiredScopes?: readonly string[] }
-  if (requiredScopes !== undefined) attributes.push(`scope=${quoted(requiredScopes.join(' '))}`)
-  return attributes.length === 0 ? 'Bearer' : `Bearer ${attributes.join(', ')}`
+  const { requiredScopes, authChallenge } = error as {
+    requiredScopes?: readonly string[]
+    authChallenge?: ErrorChallenge
+  }
+  return buildWwwAuthenticate({
+    schemes: authChallenge?.schemes,
+    errorScheme: authChallenge?.errorScheme,
+    dpopAlgs: authChallenge?.dpopAlgs,
+    realm,
+    error: error.oauthError,
+    errorDescription: error.oauthError === undefined ? undefined : description(error.message),
+    scope: requiredScopes,
+  })
 }
 
 /** `Retry-After` of a 503 whose error names no time of its own (a session store that is down). */
@@ -70,6 +70,9 @@ export function describeAuthError(error: AuthError, options: ErrorResponseOption
   const headers: Record<string, string> = { 'cache-control': 'no-store' }
   if (error.status === 401 || error.status === 400 || error.status === 403) {
     headers['www-authenticate'] = challenge(error, options.realm)
+    // RFC 9449 §8: the nonce a `use_dpop_nonce` refusal asks the client to use.
+    const nonce = (error as { authChallenge?: ErrorChallenge }).authChallenge?.dpopNonce
+    if (nonce !== undefined) headers['dpop-nonce'] = nonce
   }
   const unavailable = error.status === 503
   const retryAfter = retryAfterOf(error)

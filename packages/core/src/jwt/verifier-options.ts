@@ -1,4 +1,5 @@
 import type { JWK } from 'jose'
+import type { DpopOptions } from '../dpop/policy.js'
 import { ConfigurationError } from '../errors.js'
 import type { SignatureAlgorithm } from '../keys/algorithms.js'
 import type { DiscoveredKeysOptions } from '../keys/discovery.js'
@@ -104,6 +105,12 @@ export interface TokenVerifierOptions {
    * none (a token is valid until it expires).
    */
   revocation?: RevocationCheckOptions
+  /**
+   * DPoP (RFC 9449) for tokens this verifier checks through `authenticate` (every adapter): see
+   * {@link DpopOptions}. Default: mode `'allowed'`, every supported asymmetric algorithm, proofs
+   * up to 60 s old (5 s clock skew), `jti`s in a memory store, no server nonce.
+   */
+  dpop?: DpopOptions
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -122,6 +129,7 @@ const KNOWN_OPTIONS = new Set([
   'cache',
   'onWarning',
   'revocation',
+  'dpop',
 ])
 
 const TOKEN_TYPES = new Set<unknown>(['access', 'untyped-access', 'id', 'any'])

@@ -1,3 +1,4 @@
+import { createDpopPolicy, type DpopPolicy } from '../dpop/policy.js'
 import {
   InvalidPublicKeyError,
   isAuthError,
@@ -37,6 +38,8 @@ export interface TokenVerifier<C extends JWTClaims = JWTClaims> {
   ready(): Promise<void>
   /** Snapshot of remote keys (and discovered metadata) for a later cold start; `undefined` for static keys. */
   exportKeys(): JwksSnapshot | DiscoverySnapshot | undefined
+  /** The resolved `dpop` option, which `authenticate` applies. */
+  readonly dpop: DpopPolicy
 }
 
 interface CachedToken {
@@ -191,6 +194,7 @@ export function createTokenVerifier<C extends JWTClaims = JWTClaims>(
     requiredClaims: [...required],
   }
   const maxTokenLength = options.maxTokenLength ?? 8192
+  const dpop = createDpopPolicy(options.dpop)
   const keys = keySource(options)
   const warner = warnOncePerCause(options.onWarning, options.issuer)
   const cache =
@@ -293,6 +297,7 @@ export function createTokenVerifier<C extends JWTClaims = JWTClaims>(
 
   return {
     issuer: options.issuer,
+    dpop,
     cached,
     verify(token: string): Promise<C> {
       const verified = verifySignedClaims(token)

@@ -121,7 +121,7 @@ function validHost(host: string | undefined): host is string {
  * Reads the Web headers, not `req.headers`: Node keeps the first of two `Host` headers there,
  * while the joined value (`a, b`) is refused here, as RFC 9112 §3.2 asks of an ambiguous request.
  */
-function originOf(
+export function originOf(
   req: IncomingMessage,
   headers: { get(name: string): string | null },
   settings: BridgeSettings,
@@ -151,7 +151,7 @@ function originOf(
  * original in `req.originalUrl`: the handler sees the URL the client asked for. An absolute-form
  * target (sent to proxies) keeps only its path and query; its authority is not trusted over Host.
  */
-function pathOf(req: IncomingMessage): string {
+export function pathOf(req: IncomingMessage): string {
   const { originalUrl } = req as { originalUrl?: unknown }
   const target = typeof originalUrl === 'string' ? originalUrl : (req.url ?? '/')
   if (target.startsWith('/')) return target
