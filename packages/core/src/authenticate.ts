@@ -8,7 +8,8 @@ import {
   isBearerRequest,
 } from './dpop/bearer-request.js'
 import type { DpopPolicy } from './dpop/policy.js'
-import type { AuthError } from './errors.js'
+import { MissingTokenError } from './errors.js'
+import { withChallenge } from './http/challenge.js'
 import type { JWTClaims } from './jwt/claims.js'
 import { createTokenVerifier } from './jwt/verifier.js'
 import type { TokenVerifierOptions } from './jwt/verifier-options.js'
@@ -91,9 +92,15 @@ function bearerClaims<C extends JWTClaims>(claims: C, policy: DpopPolicy): C {
   return policy.mode === 'required' || claims['cnf'] !== undefined ? checkBearerUse(claims, policy) : claims
 }
 
-/** The shared "no token" error of a verifier: its challenge offers the schemes its DPoP mode accepts. */
-export function missingTokenError(verifier: BearerVerifier<JWTClaims>): AuthError {
-  return dpopPolicyOf(verifier).missingToken
+/**
+ * A "no token" error for `verifier`, whose challenge offers the schemes its DPoP mode accepts
+ * (`Bearer, DPoP algs="…"` by default). New on each call, for adapters that prebuild the
+ * answer to a request without `Authorization` once.
+ */
+export function missingTokenError(verifier: BearerVerifier<JWTClaims>): MissingTokenError {
+  const challenge = dpopPolicyOf(verifier).challenge('DPoP')
+  const error = new MissingTokenError()
+  return challenge === undefined ? error : withChallenge(error, challenge)
 }
 
 /**

@@ -14,6 +14,7 @@ export { normaliseHtu } from './dpop/htu.js'
 export { createDpopNonceSource, type DpopNonceSource, type DpopNonceSourceOptions } from './dpop/nonce.js'
 export {
   createDpopPolicy,
+  DEFAULT_DPOP_ALGORITHMS,
   type DpopMode,
   type DpopOptions,
   type DpopPolicy,

@@ -14,7 +14,7 @@ import {
 } from '../src/index.js'
 
 const URL_ = 'https://api.example.test/orders/1'
-const ALGS = 'RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519'
+const ALGS = 'ES256 ES384 ES512 EdDSA Ed25519 PS256 RS256'
 const DPOP_CHALLENGE = (error: string) =>
   new RegExp(`^Bearer, DPoP error="${error}", error_description="[^"]+", algs="${ALGS}"$`)
 

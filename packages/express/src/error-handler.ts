@@ -1,10 +1,4 @@
-import {
-  type AuthError,
-  describeAuthError,
-  type ErrorResponseOptions,
-  isAuthError,
-  MissingTokenError,
-} from '@org/auth-core'
+import { type AuthError, describeAuthError, type ErrorResponseOptions, isAuthError } from '@org/auth-core'
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express'
 
 export interface AuthErrorHandlerOptions extends ErrorResponseOptions {
@@ -22,10 +16,22 @@ export interface AuthErrorHandlerOptions extends ErrorResponseOptions {
  */
 export function authErrorHandler(options: AuthErrorHandlerOptions = {}): ErrorRequestHandler {
   const { onError, ...responseOptions } = options
-  // The answer to "no token at all", the usual refusal, never varies: described once.
-  const missing = describeAuthError(new MissingTokenError(), responseOptions)
-  const missingHeaders = { ...missing.headers, 'content-type': 'application/json; charset=utf-8' }
-  const missingBody = JSON.stringify(missing.body)
+  // The answer to "no token at all", the usual refusal, never varies for one `requireAuth` (whose
+  // shared error says which schemes it accepts): described once per such error.
+  const described = new WeakMap<
+    AuthError,
+    { status: number; headers: Record<string, string>; body: string }
+  >()
+  const missingAnswer = (error: AuthError) => {
+    let answer = described.get(error)
+    if (answer === undefined) {
+      const parts = describeAuthError(error, responseOptions)
+      const headers = { ...parts.headers, 'content-type': 'application/json; charset=utf-8' }
+      answer = { status: parts.status, headers, body: JSON.stringify(parts.body) }
+      described.set(error, answer)
+    }
+    return answer
+  }
   return function authErrorHandlerMiddleware(
     error: unknown,
     req: Request,
@@ -38,7 +44,8 @@ export function authErrorHandler(options: AuthErrorHandlerOptions = {}): ErrorRe
     }
     onError?.(error, req)
     if (error.code === 'ERR_BEARER_MISSING') {
-      res.status(missing.status).set(missingHeaders).send(missingBody)
+      const missing = missingAnswer(error)
+      res.status(missing.status).set(missing.headers).send(missing.body)
       return
     }
     const { status, headers, body } = describeAuthError(error, responseOptions)

@@ -1,17 +1,18 @@
 import {
   type AuthContext,
   authenticateNow,
-  authorizationOf,
   type BearerVerifier,
   describeAuthError,
   isAuthError,
   isPending,
   MissingTokenError,
+  missingTokenError,
   requireGrantedScopes,
   resolveVerifier,
   scopeNames,
   type TokenVerifierOptions,
 } from '@org/auth-core'
+import { type NodeBearerRequestOptions, nodeBearerRequests } from '@org/auth-core/node'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { getAuth, setAuth } from './request-auth.js'
 
@@ -29,25 +30,36 @@ function forExpress(error: unknown): unknown {
 }
 
 /**
- * Protects the routes after it with a bearer token (RFC 6750). Pass verifier options (a
+ * Where the API is reached, for the DPoP `htu` check (RFC 9449): `origin` (the public origin,
+ * e.g. `https://api.example.com`: the safest choice behind a proxy) or `trustProxy` (read
+ * `X-Forwarded-Proto` / `X-Forwarded-Host`). Default: the `Host` header and the connection's scheme.
+ */
+export type RequireAuthOptions = NodeBearerRequestOptions
+
+/**
+ * Protects the routes after it with a bearer token (RFC 6750), or a DPoP-bound token with its
+ * proof (RFC 9449) as the verifier's `dpop` option allows. Pass verifier options (a
  * verifier is created once, here) or a verifier / resource server from `@org/auth-core`.
  *
  * On success `getAuth(req)` (and `req.auth`) holds `{ claims, token, scopes }`. On failure the `AuthError` goes to
  * `next(err)`; mount {@link authErrorHandler} to answer it.
  */
-export function requireAuth(verifier: TokenVerifierOptions | BearerVerifier): RequestHandler {
+export function requireAuth(
+  verifier: TokenVerifierOptions | BearerVerifier,
+  options: RequireAuthOptions = {},
+): RequestHandler {
   const resolved = resolveVerifier(verifier)
+  const bearerRequestOf = nodeBearerRequests(options)
   // No header at all, the usual refusal: one shared (frozen) error instead of one per request.
-  const missing = Object.freeze(forExpress(new MissingTokenError()))
+  const missing = Object.freeze(forExpress(missingTokenError(resolved)))
   return function requireAuthMiddleware(req: Request, _res: Response, next: NextFunction): void {
-    const header = authorizationOf(req)
-    if (header === undefined) {
+    if (req.headers.authorization === undefined) {
       next(missing)
       return
     }
     let result: AuthContext | Promise<AuthContext>
     try {
-      result = authenticateNow(resolved, header)
+      result = authenticateNow(resolved, bearerRequestOf(req))
     } catch (error) {
       next(forExpress(error))
       return

@@ -90,7 +90,9 @@ describe.each([
   it('401 without a token: a bare challenge, no error code', async () => {
     const res = await supertest(app()).get('/api/me')
     expect(res.status).toBe(401)
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="api"')
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer realm="api", DPoP realm="api", algs="ES256 ES384 ES512 EdDSA Ed25519 PS256 RS256"',
+    )
     expect(res.body).toEqual({ error: 'unauthorized', error_description: 'A bearer token is required' })
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8')
     expect(res.headers['cache-control']).toBe('no-store')
@@ -258,7 +260,9 @@ describe.each([
   it('401 with the challenge for a missing and an invalid token, 403 for a missing scope', async () => {
     const missing = await supertest(bareApp()).get('/api/me')
     expect(missing.status).toBe(401)
-    expect(missing.headers['www-authenticate']).toBe('Bearer')
+    expect(missing.headers['www-authenticate']).toBe(
+      'Bearer, DPoP algs="ES256 ES384 ES512 EdDSA Ed25519 PS256 RS256"',
+    )
     expect(missing.headers['cache-control']).toBe('no-store')
     const invalid = await supertest(bareApp()).get('/api/me').set('Authorization', 'Bearer x.y.z')
     expect(invalid.status).toBe(401)

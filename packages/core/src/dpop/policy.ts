@@ -20,7 +20,7 @@ export type DpopMode = 'allowed' | 'required' | 'disabled'
 export interface DpopOptions {
   /** Default: `'allowed'`. */
   mode?: DpopMode
-  /** Accepted proof algorithms. Default: every supported asymmetric one (RS*, PS*, ES*, EdDSA, Ed25519). */
+  /** Accepted proof algorithms (any of `SUPPORTED_ALGORITHMS`). Default: {@link DEFAULT_DPOP_ALGORITHMS}. */
   algorithms?: readonly SignatureAlgorithm[]
   /** Oldest proof accepted, in seconds from its `iat` (1–600). Default: 60. */
   maxAgeSeconds?: number
@@ -59,6 +59,20 @@ export interface DpopPolicy {
   readonly missingToken: MissingTokenError
 }
 
+/**
+ * The proof algorithms accepted by default: those DPoP clients use (openid-client, oidc-provider,
+ * browsers' Web Crypto), in the order the `algs` challenge attribute lists them.
+ */
+export const DEFAULT_DPOP_ALGORITHMS: readonly SignatureAlgorithm[] = Object.freeze([
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+  'PS256',
+  'RS256',
+])
+
 const MODES = new Set<unknown>(['allowed', 'required', 'disabled'])
 const KNOWN = new Set([
   'mode',
@@ -87,7 +101,7 @@ export function createDpopPolicy(options: DpopOptions = {}): DpopPolicy {
   const mode = options.mode ?? 'allowed'
   if (!MODES.has(mode))
     throw new ConfigurationError('"dpop.mode" must be "allowed", "required" or "disabled"')
-  const algorithms = options.algorithms ?? SUPPORTED_ALGORITHMS
+  const algorithms = options.algorithms ?? DEFAULT_DPOP_ALGORITHMS
   if (
     !Array.isArray(algorithms) ||
     algorithms.length === 0 ||
