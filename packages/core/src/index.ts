@@ -21,7 +21,13 @@ export {
   type DpopRequest,
 } from './dpop/policy.js'
 export { type DpopProofCheck, type VerifiedDpopProof, verifyDpopProof } from './dpop/proof-verify.js'
-export { type BearerRequestOptions, bearerRequestOf, headerValues } from './dpop/request-input.js'
+export {
+  type BearerRequestOptions,
+  bearerRequestOf,
+  checkOrigin,
+  headerValues,
+  publicUrl,
+} from './dpop/request-input.js'
 export { jwkThumbprint } from './dpop/thumbprint.js'
 export {
   AuthError,

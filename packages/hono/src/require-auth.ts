@@ -4,13 +4,18 @@ import {
   authErrorResponse,
   authenticateNow,
   authorizationFromRawHeaders,
+  type BearerRequest,
   type BearerVerifier,
+  checkOrigin,
   type ErrorResponseOptions,
+  headerValues,
   isAuthError,
   isPending,
   type JWTClaims,
   MissingTokenError,
+  missingTokenError,
   prebuiltErrorResponse,
+  publicUrl,
   requireGrantedScopes,
   resolveVerifier,
   scopeNames,
@@ -46,6 +51,11 @@ export interface RequireAuthOptions extends ErrorResponseOptions {
    * have `app.onError` return `error.getResponse()` to stay on the fast path.
    */
   throwHttpException?: boolean
+  /**
+   * The public origin (`https://api.example.com`) clients address, for the DPoP `htu` check
+   * (RFC 9449) behind a proxy that changes the host or scheme. Default: the origin of `c.req.url`.
+   */
+  origin?: string
 }
 
 /**
@@ -86,6 +96,15 @@ function authorizationHeader(c: Context): string | string[] | null | undefined {
   return c.req.header('authorization')
 }
 
+/** The `DPoP` header: every value when repeated (refused by the core), from the raw headers on Node. */
+function dpopHeader(c: Context): string | string[] | null | undefined {
+  const incoming = (c.env as { incoming?: { rawHeaders?: unknown } } | undefined)?.incoming
+  if (incoming !== undefined && Array.isArray(incoming.rawHeaders)) {
+    return headerValues(incoming.rawHeaders as string[], 'dpop')
+  }
+  return c.req.header('dpop')
+}
+
 /** Answers an auth failure (or rethrows anything else), per {@link RequireAuthOptions.throwHttpException}. */
 function answer(error: unknown, c: Context, options: RequireAuthOptions): Response {
   if (!isAuthError(error)) throw error
@@ -104,9 +123,10 @@ export function requireAuth<C extends JWTClaims = JWTClaims>(
   options: RequireAuthOptions = {},
 ): MiddlewareHandler<AuthenticatedEnv<C>> {
   const resolved = resolveVerifier<C>(verifier)
+  const origin = checkOrigin(options.origin)
   // No Authorization header at all is the common refusal (crawlers, floods, expired front-ends):
   // its answer never varies, so it is built once and the request skips the throw and the description.
-  const missingError = Object.freeze(new MissingTokenError())
+  const missingError = Object.freeze(missingTokenError(resolved))
   const missingResponse = prebuiltErrorResponse(missingError, options)
   async function afterVerification(
     pending: Promise<AuthContext<C>>,
@@ -133,7 +153,14 @@ export function requireAuth<C extends JWTClaims = JWTClaims>(
     }
     let result: AuthContext<C> | Promise<AuthContext<C>>
     try {
-      result = authenticateNow(resolved, header)
+      const request: BearerRequest = {
+        authorization: header,
+        dpop: dpopHeader(c),
+        method: c.req.method,
+        // Computed only when a DPoP proof is checked.
+        url: origin === undefined ? () => c.req.url : () => publicUrl(c.req.url, origin),
+      }
+      result = authenticateNow(resolved, request)
     } catch (error) {
       return Promise.resolve(answer(error, c, options))
     }

@@ -6,6 +6,9 @@ import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AuthenticatedEnv, requireAuth } from '../src/index.js'
 
+/** The default DPoP algorithms a 401 without a token offers (RFC 9449 §7.1). */
+const ALGS = 'ES256 ES384 ES512 EdDSA Ed25519 PS256 RS256'
+
 // On @hono/node-server the middleware reads Authorization from the Node request (c.env.incoming).
 let idp: DevIdp
 let server: ServerType
@@ -60,7 +63,7 @@ describe('requireAuth on @hono/node-server', () => {
   it('answers a bare 401 challenge without a token', async () => {
     const res = await get([])
     expect(res.status).toBe(401)
-    expect(res.challenge).toBe('Bearer realm="api"')
+    expect(res.challenge).toBe(`Bearer realm="api", DPoP realm="api", algs="${ALGS}"`)
   })
 
   it('refuses two Authorization headers, which Node would otherwise reduce to the first', async () => {

@@ -12,6 +12,9 @@ import {
   requireScopesWith,
 } from '../src/index.js'
 
+/** The default DPoP algorithms a 401 without a token offers (RFC 9449 §7.1). */
+const ALGS = 'ES256 ES384 ES512 EdDSA Ed25519 PS256 RS256'
+
 let idp: DevIdp
 let verifier: TokenVerifier
 let token: string
@@ -59,7 +62,7 @@ describe('requireAuth (Hono)', () => {
   it('401 without a token: a bare challenge with the realm', async () => {
     const res = await get('/api/me')
     expect(res.status).toBe(401)
-    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+    expect(res.headers.get('www-authenticate')).toBe(`Bearer realm="api", DPoP realm="api", algs="${ALGS}"`)
     expect(await res.json()).toEqual({
       error: 'unauthorized',
       error_description: 'A bearer token is required',
@@ -168,7 +171,7 @@ describe('requireAuth (Hono)', () => {
     // No header at all takes the prebuilt answer: the same exposure on c.error.
     const missing = await app.request('/api/me')
     expect(missing.status).toBe(401)
-    expect(missing.headers.get('www-authenticate')).toBe('Bearer')
+    expect(missing.headers.get('www-authenticate')).toBe(`Bearer, DPoP algs="${ALGS}"`)
     expect(seen).toEqual(['ERR_JWT_MALFORMED', 'ERR_BEARER_MISSING'])
     expect(onErrorCalls).toBe(0)
   })
@@ -186,7 +189,9 @@ describe('requireAuth (Hono)', () => {
     const res = await app.request('/api/me', { headers: { authorization: 'Bearer a.b.c' } })
     expect(res.status).toBe(401)
     const missing = await app.request('/api/me')
-    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+    expect(missing.headers.get('www-authenticate')).toBe(
+      `Bearer realm="api", DPoP realm="api", algs="${ALGS}"`,
+    )
     expect(codes).toEqual(['ERR_JWT_MALFORMED', 'ERR_BEARER_MISSING'])
   })
 
@@ -206,7 +211,7 @@ describe('requireAuth (Hono)', () => {
     expect(exception.cause.code).toBe('ERR_BEARER_MISSING')
     for (let i = 0; i < 2; i++) {
       const res = exception.getResponse()
-      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+      expect(res.headers.get('www-authenticate')).toBe(`Bearer realm="api", DPoP realm="api", algs="${ALGS}"`)
       expect(await res.json()).toEqual({
         error: 'unauthorized',
         error_description: 'A bearer token is required',
@@ -218,7 +223,7 @@ describe('requireAuth (Hono)', () => {
     const app = buildApp(requireAuth(verifier, { realm: 'api', throwHttpException: true }))
     const res = await app.request('/api/me')
     expect(res.status).toBe(401)
-    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+    expect(res.headers.get('www-authenticate')).toBe(`Bearer realm="api", DPoP realm="api", algs="${ALGS}"`)
     expect(await res.json()).toEqual({
       error: 'unauthorized',
       error_description: 'A bearer token is required',
