@@ -3,12 +3,13 @@ import { HttpAdapterHost, Reflector } from '@nestjs/core'
 import {
   type AuthContext,
   authenticateNow,
-  authorizationOf,
+  type BearerRequest,
   type BearerVerifier,
   ConfigurationError,
   isPending,
   requireGrantedScopes,
 } from '@org/auth-core'
+import { nodeBearerRequests } from '@org/auth-core/node'
 import { AUTH_RUNTIME } from './auth.constants.js'
 import { type AuthenticatedRequest, Public, ScopesMetadata, SessionMetadata } from './auth.decorators.js'
 import type { AuthRuntime } from './auth.options.js'
@@ -34,6 +35,8 @@ export function requiredScopes(reflector: Reflector, context: ExecutionContext):
 @Injectable()
 export class AuthGuard implements CanActivate {
   readonly #verifier: BearerVerifier
+  /** Method, URL (from the module's `bridge` origin / trustProxy) and the Authorization and DPoP headers. */
+  readonly #bearerRequest: (request: ReturnType<typeof nodeRequest>) => BearerRequest
 
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
@@ -45,6 +48,7 @@ export class AuthGuard implements CanActivate {
       throw new ConfigurationError('AuthGuard needs the "verifier" option of AuthModule')
     }
     this.#verifier = runtime.verifier
+    this.#bearerRequest = nodeBearerRequests(runtime.bridge)
   }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
@@ -66,7 +70,7 @@ export class AuthGuard implements CanActivate {
       throw rejection(error, response, this.runtime, this.adapterHost)
     }
     try {
-      const result = authenticateNow(this.#verifier, authorizationOf(nodeRequest(request)))
+      const result = authenticateNow(this.#verifier, this.#bearerRequest(nodeRequest(request)))
       // A cached token or a refused header is settled at once: no promise, no microtask turn.
       if (!isPending(result)) return admit(result)
       return result.then(admit).catch(fail)

@@ -42,7 +42,8 @@ export interface AuthModuleOptions extends ErrorResponseOptions {
    */
   login?: AuthOptions | Auth
   /**
-   * Node-bridge settings of the login routes and session checks: `origin` (the public origin;
+   * Node-bridge settings of the login routes, session checks and the DPoP `htu` check of
+   * `AuthGuard`: `origin` (the public origin;
    * default: from `Host`, prefer `baseUrl` in `login`), `trustProxy` (read `X-Forwarded-*`;
    * default `false`), `bodyLimit` (largest login-route body; default 1 MiB).
    */

@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AuthGuard, CurrentAuth, Public, RequireScopes } from '../src/index.js'
 import { MATRIX, type RunningApp, rawGet, refusingUrl, startApp } from './helpers.js'
 
+/** The default DPoP algorithms a 401 without a token offers (RFC 9449 §7.1). */
+const ALGS = 'ES256 ES384 ES512 EdDSA Ed25519 PS256 RS256'
+
 // Bearer tokens from the real dev IdP, checked by AuthGuard in real listening Nest applications
 // on Express and Fastify, configured with forRoot and forRootAsync.
 
@@ -149,7 +152,7 @@ describe.each(MATRIX)('AuthGuard on %s with %s', (platform, mode) => {
   it('401 without a token: a bare challenge with the realm, never a bare 401', async () => {
     const res = await fetch(`${routes.origin}/api/me`)
     expect(res.status).toBe(401)
-    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+    expect(res.headers.get('www-authenticate')).toBe(`Bearer realm="api", DPoP realm="api", algs="${ALGS}"`)
     expect(res.headers.get('cache-control')).toBe('no-store')
     expect(await res.json()).toEqual({
       error: 'unauthorized',
@@ -228,7 +231,9 @@ describe.each(MATRIX)('AuthGuard on %s with %s', (platform, mode) => {
   it('globalGuard protects every route; @Public() on a route or a controller opts out', async () => {
     const closed = await fetch(`${global.origin}/closed`)
     expect(closed.status).toBe(401)
-    expect(closed.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+    expect(closed.headers.get('www-authenticate')).toBe(
+      `Bearer realm="api", DPoP realm="api", algs="${ALGS}"`,
+    )
     const ok = await fetch(`${global.origin}/closed`, { headers: bearer(read) })
     expect(await ok.json()).toEqual({ sub: idp.client.clientId })
     expect((await fetch(`${global.origin}/scoped`, { headers: bearer(read) })).status).toBe(403)

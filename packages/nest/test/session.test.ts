@@ -26,6 +26,9 @@ import {
 } from '../src/index.js'
 import { MATRIX, type RunningApp, rawGet, startApp } from './helpers.js'
 
+/** The default DPoP algorithms a 401 without a token offers (RFC 9449 §7.1). */
+const ALGS = 'ES256 ES384 ES512 EdDSA Ed25519 PS256 RS256'
+
 // Web login through AuthModule's login routes (the core's Node bridge) against the real dev IdP,
 // SessionGuard / @RequireSession on pages and APIs, on Express and Fastify, forRoot and
 // forRootAsync. The applications also run the global bearer guard: session routes must pass it.
@@ -223,7 +226,7 @@ describe.each(MATRIX)('web login on %s with %s', (platform, mode) => {
     const { jar } = await signInToApp(idp.authorize, `${origin}/auth/login`)
     const res = await get('/api/me', jar)
     expect(res.status).toBe(401)
-    expect(res.headers.get('www-authenticate')).toBe('Bearer')
+    expect(res.headers.get('www-authenticate')).toBe(`Bearer, DPoP algs="${ALGS}"`)
     const token = await idp.getAccessToken({ scope: 'read' })
     expect((await get('/api/me', undefined, { authorization: `Bearer ${token}` })).status).toBe(200)
   })
