@@ -55,6 +55,8 @@ export type NextAuthConfig = NextAuthOptions | (() => NextAuthOptions)
 export interface BearerSettings {
   readonly verifier: BearerVerifier | undefined
   readonly realm: string | undefined
+  /** The public origin for the DPoP `htu` check: that of the login's `baseUrl`, when set. */
+  readonly origin: string | undefined
 }
 
 /**
@@ -106,7 +108,14 @@ function buildLogin(options: NextAuthOptions): Auth | undefined {
 
 function buildBearer(options: NextAuthOptions): BearerSettings {
   const { verifier, realm } = options
-  return Object.freeze({ verifier: verifier === undefined ? undefined : resolveVerifier(verifier), realm })
+  const { baseUrl } = options as { baseUrl?: unknown }
+  // The app's public origin: behind a proxy, request.url may name the internal host.
+  const origin = typeof baseUrl === 'string' && URL.canParse(baseUrl) ? new URL(baseUrl).origin : undefined
+  return Object.freeze({
+    verifier: verifier === undefined ? undefined : resolveVerifier(verifier),
+    realm,
+    origin,
+  })
 }
 
 /** `next build` sets this phase while it loads route modules to collect page data and prerender. */

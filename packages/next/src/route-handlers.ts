@@ -8,6 +8,7 @@ import {
   type AuthContext,
   authErrorResponse,
   authenticate,
+  bearerRequestOf,
   ConfigurationError,
   isAuthError,
   type JWTClaims,
@@ -47,9 +48,9 @@ export type WithSession = ReturnType<typeof createWithSession>
 
 export function createWithAuth(instance: NextAuthInstance) {
   const verifierOf = () => {
-    const { verifier, realm } = instance.bearer()
+    const { verifier, realm, origin } = instance.bearer()
     if (verifier === undefined) throw noVerifier()
-    return { verifier, realm }
+    return { verifier, realm, origin }
   }
   return <C extends JWTClaims = JWTClaims, R extends Request = Request, Ctx = RouteContext>(
     handler: (request: R, context: Ctx & { auth: AuthContext<C> }) => Response | Promise<Response>,
@@ -61,10 +62,11 @@ export function createWithAuth(instance: NextAuthInstance) {
     return async function authenticatedRoute(request: R, context: Ctx): Promise<Response> {
       // Request data before anything reads the clock (Next's cacheComponents prerendering).
       const authorization = request.headers.get('authorization')
-      const { verifier, realm } = verifierOf()
+      const { verifier, realm, origin } = verifierOf()
       let auth: AuthContext
       try {
-        auth = await authenticate(verifier, authorization)
+        // Method, URL and the DPoP header too, for DPoP-bound tokens (RFC 9449).
+        auth = await authenticate(verifier, { ...bearerRequestOf(request, { origin }), authorization })
         requireGrantedScopes(auth, required)
       } catch (error) {
         if (!isAuthError(error)) throw error

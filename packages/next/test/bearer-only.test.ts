@@ -5,6 +5,9 @@ import { createNextAuth, type NextAuth } from '../src/index.js'
 import { Jar, loginOptions, request } from './helpers.js'
 import { enterRequest, leaveRequest } from './next-context.js'
 
+/** The default DPoP algorithms a 401 without a token offers (RFC 9449 §7.1). */
+const ALGS = 'ES256 ES384 ES512 EdDSA Ed25519 PS256 RS256'
+
 // `createNextAuth({ verifier })`: an API that only accepts bearer tokens needs no login (no client,
 // no session secrets). withAuth works; what needs a login says so when used, with its own code.
 vi.mock('next/headers', () => import('./next-context.js'))
@@ -53,7 +56,9 @@ describe('a bearer-only createNextAuth', () => {
     expect(await ok.json()).toEqual({ sub: idp.client.clientId })
     const missing = await route(request(new Jar(), '/api/x'), params)
     expect(missing.status).toBe(401)
-    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+    expect(missing.headers.get('www-authenticate')).toBe(
+      `Bearer realm="api", DPoP realm="api", algs="${ALGS}"`,
+    )
   })
 
   it('throws ERR_LOGIN_NOT_CONFIGURED where a route module uses the login (proxy, withSession)', () => {

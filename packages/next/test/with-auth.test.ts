@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNextAuth, type NextAuth } from '../src/index.js'
 import { Jar, logIn, loginOptions, request } from './helpers.js'
 
+/** The default DPoP algorithms a 401 without a token offers (RFC 9449 §7.1). */
+const ALGS = 'ES256 ES384 ES512 EdDSA Ed25519 PS256 RS256'
+
 // withAuth and withSession route handlers, called as Next calls them: (request, { params }).
 let idp: DevIdp
 let nextAuth: NextAuth
@@ -46,7 +49,9 @@ describe('withAuth', () => {
   it('answers 401 with a bare challenge without a token', async () => {
     const response = await getNote()(request(new Jar(), '/api/notes/1'), params({ id: '1' }))
     expect(response.status).toBe(401)
-    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="notes"')
+    expect(response.headers.get('www-authenticate')).toBe(
+      `Bearer realm="notes", DPoP realm="notes", algs="${ALGS}"`,
+    )
   })
 
   it('answers 400 invalid_request to a malformed Authorization header', async () => {
