@@ -47,7 +47,9 @@ describe('next demo (next start) in Chromium', () => {
   it('answers API calls without a token with an RFC 6750 challenge', async () => {
     const response = await fetch(`${origin()}/api/profile`)
     expect(response.status).toBe(401)
-    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="next-demo"')
+    expect(response.headers.get('www-authenticate')).toBe(
+      'Bearer realm="next-demo", DPoP realm="next-demo", algs="ES256 ES384 ES512 EdDSA Ed25519 PS256 RS256"',
+    )
   })
 
   it('never serves the protected page to the header that once skipped Next middleware (CVE-2025-29927)', async () => {

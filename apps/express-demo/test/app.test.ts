@@ -34,7 +34,9 @@ describe('express-demo', () => {
     expect(ok.body).toEqual({ sub: 'dev-client', scopes: ['read'] })
     const missing = await supertest(app).get('/api/profile')
     expect(missing.status).toBe(401)
-    expect(missing.headers['www-authenticate']).toBe('Bearer realm="express-demo"')
+    expect(missing.headers['www-authenticate']).toBe(
+      'Bearer realm="express-demo", DPoP realm="express-demo", algs="ES256 ES384 ES512 EdDSA Ed25519 PS256 RS256"',
+    )
   })
 
   it('needs the write scope to create a note', async () => {

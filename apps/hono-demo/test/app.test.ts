@@ -35,7 +35,9 @@ describe('hono-demo', () => {
     expect(await ok.json()).toEqual({ sub: 'dev-client', scopes: ['read'] })
     const missing = await app.request('/api/profile')
     expect(missing.status).toBe(401)
-    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="hono-demo"')
+    expect(missing.headers.get('www-authenticate')).toBe(
+      'Bearer realm="hono-demo", DPoP realm="hono-demo", algs="ES256 ES384 ES512 EdDSA Ed25519 PS256 RS256"',
+    )
   })
 
   it('needs the write scope to create a note', async () => {

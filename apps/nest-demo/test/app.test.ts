@@ -43,7 +43,9 @@ describe.each(['express', 'fastify'] as const)('nest-demo on %s', (platform) => 
     expect(await ok.json()).toEqual({ sub: 'dev-client', scopes: ['read'] })
     const missing = await fetch(`${origin}/api/profile`)
     expect(missing.status).toBe(401)
-    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="nest-demo"')
+    expect(missing.headers.get('www-authenticate')).toBe(
+      'Bearer realm="nest-demo", DPoP realm="nest-demo", algs="ES256 ES384 ES512 EdDSA Ed25519 PS256 RS256"',
+    )
   })
 
   it('needs the write scope to create a note', async () => {
