@@ -29,6 +29,8 @@ export interface ProviderSettings {
   clients: ClientMetadata[]
   /** MFA transactions, shared across Provider rebuilds. */
   mfa: MfaState
+  /** Key of DPoP nonces when the token endpoint requires them (RFC 9449 §8); none: no nonce. */
+  dpopNonceSecret: Buffer | undefined
 }
 
 let loading: Promise<OidcModule> | undefined
@@ -112,6 +114,12 @@ export function buildProvider(oidc: OidcModule, settings: ProviderSettings): Oid
     },
     features: {
       devInteractions: { enabled: false },
+      // DPoP (RFC 9449): a token request with a proof gets a bound token (`cnf.jkt`, token_type
+      // DPoP). With `dpopNonce`, every proof must carry a nonce the token endpoint handed out.
+      dPoP:
+        settings.dpopNonceSecret === undefined
+          ? { enabled: true }
+          : { enabled: true, nonceSecret: settings.dpopNonceSecret, requireNonce: () => true },
       clientCredentials: { enabled: true },
       deviceFlow: { enabled: true, ...deviceFlowPages },
       // Optional PAR (RFC 9126): clients may push, plain authorization requests keep working.

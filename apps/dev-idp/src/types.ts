@@ -22,6 +22,12 @@ export interface DevIdpOptions {
    * IdP, whose private half is `clients.jwt.privateJwk`.
    */
   privateKeyJwtClientJwks?: { keys: JWK[] }
+  /**
+   * Require a server nonce in the DPoP proofs of token requests (RFC 9449 §8): the first request
+   * is answered `use_dpop_nonce` with a `DPoP-Nonce` header. Default: false (DPoP is always
+   * enabled: a token request with a proof gets a DPoP-bound token).
+   */
+  dpopNonce?: boolean
 }
 
 /** Absolute endpoint URLs, from discovery where the IdP publishes them. */

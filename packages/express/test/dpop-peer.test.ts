@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net'
+import { createDpopNonceSource } from '@org/auth-core'
 import { type DevIdp, startDevIdp } from '@org/dev-idp'
+import { dpopKey, proof } from '@org/test-kit/dpop'
 import { type DpopPeer, dpopPeer, expectDpopPeerAccepted } from '@org/test-kit/dpop-peer'
 import express from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -72,6 +74,106 @@ describe('Express: a DPoP-bound token from oidc-provider, proofs by openid-clien
       )
     } finally {
       proxied.close()
+    }
+  })
+
+  it('with server nonces: openid-client answers use_dpop_nonce with the DPoP-Nonce it was given', async () => {
+    const app = express()
+    app.get(
+      '/api/n',
+      requireAuth({
+        issuer: idp.issuer,
+        audience: idp.resource,
+        jwks: idp.jwksUri,
+        dpop: { nonce: createDpopNonceSource() },
+      }),
+      (_req, res) => {
+        res.json({ ok: true })
+      },
+    )
+    app.use(authErrorHandler())
+    const nonced = app.listen(0, '127.0.0.1')
+    await new Promise((resolve) => nonced.once('listening', resolve))
+    const url = `http://127.0.0.1:${(nonced.address() as AddressInfo).port}/api/n`
+    try {
+      // A fresh peer: it holds no nonce for this server yet, so its first proof has none.
+      const fresh = await dpopPeer({ issuer: idp.issuer, ...idp.client, resource: idp.resource })
+      const seen: { status: number; challenge: string | null; nonce: string | null }[] = []
+      const original = globalThis.fetch
+      globalThis.fetch = async (input, init) => {
+        const response = await original(input, init)
+        if (String(input instanceof Request ? input.url : input).startsWith(url)) {
+          seen.push({
+            status: response.status,
+            challenge: response.headers.get('www-authenticate'),
+            nonce: response.headers.get('dpop-nonce'),
+          })
+        }
+        return response
+      }
+      let ok: Response
+      try {
+        ok = await fresh.call(url)
+      } finally {
+        globalThis.fetch = original
+      }
+      expect(ok.status).toBe(200)
+      expect(seen[0]).toMatchObject({ status: 401, nonce: expect.stringMatching(/\./) })
+      expect(seen[0]?.challenge).toMatch(/DPoP error="use_dpop_nonce"/)
+      expect(seen.at(-1)?.status).toBe(200)
+    } finally {
+      nonced.close()
+    }
+  })
+
+  it('against a dev IdP that requires DPoP nonces: a bound token after the nonce retry, accepted here', async () => {
+    const nonceIdp = await startDevIdp({ dpopNonce: true })
+    try {
+      // Without a nonce the token endpoint answers use_dpop_nonce with one.
+      const key = await dpopKey()
+      const first = await fetch(nonceIdp.endpoints.token, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${btoa(`${nonceIdp.client.clientId}:${nonceIdp.client.clientSecret}`)}`,
+          dpop: await proof(key, { htm: 'POST', htu: nonceIdp.endpoints.token }),
+        },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          scope: 'read',
+          resource: nonceIdp.resource,
+        }),
+      })
+      expect(first.status).toBe(400)
+      expect(await first.json()).toMatchObject({ error: 'use_dpop_nonce' })
+      expect(first.headers.get('dpop-nonce')).toBeTruthy()
+      // openid-client retries with the nonce and gets a bound token, which an API accepts.
+      const noncePeer = await dpopPeer({
+        issuer: nonceIdp.issuer,
+        ...nonceIdp.client,
+        resource: nonceIdp.resource,
+      })
+      const app = express()
+      app.get(
+        '/api/y',
+        requireAuth({ issuer: nonceIdp.issuer, audience: nonceIdp.resource, jwks: nonceIdp.jwksUri }),
+        (_req, res) => {
+          res.json({})
+        },
+      )
+      app.use(authErrorHandler())
+      const api = app.listen(0, '127.0.0.1')
+      await new Promise((resolve) => api.once('listening', resolve))
+      try {
+        await expectDpopPeerAccepted(
+          noncePeer,
+          `http://127.0.0.1:${(api.address() as AddressInfo).port}/api/y`,
+        )
+      } finally {
+        api.close()
+      }
+    } finally {
+      await nonceIdp.close()
     }
   })
 })
