@@ -38,6 +38,8 @@ function verifier(dpop?: DpopOptions) {
 
 const boundToken = (jkt = client.jkt) => sign(issuerKey, { cnf: { jkt } })
 
+const b64json = (value: unknown) => base64url.encode(new TextEncoder().encode(JSON.stringify(value)))
+
 function request(authorization: string, dpop?: string | string[], method = 'GET', url = URL_): BearerRequest {
   return { authorization, dpop, method, url }
 }
@@ -389,6 +391,39 @@ describe('DPoP-bound tokens through authenticate', () => {
       const refused = await refusal(verifier({ algorithms: ['ES256'] }), request(`DPoP ${token}`, p))
       expect(refused.code).toBe('ERR_DPOP_PROOF_INVALID')
     }
+  })
+
+  it('refuses a 1024-bit RSA proof key', async () => {
+    const pair = (await crypto.subtle.generateKey(
+      {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: 1024,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: 'SHA-256',
+      },
+      true,
+      ['sign', 'verify'],
+    )) as CryptoKeyPair
+    const { exportJWK, calculateJwkThumbprint } = await import('jose')
+    const publicJwk = await exportJWK(pair.publicKey)
+    const token = await boundToken(await calculateJwkThumbprint(publicJwk, 'sha256'))
+    // jose will not sign with such a key: the proof is signed with Web Crypto directly.
+    const { ath } = await import('@org/test-kit/dpop')
+    const input = `${b64json({ alg: 'RS256', typ: 'dpop+jwt', jwk: publicJwk })}.${b64json({
+      htm: 'GET',
+      htu: URL_,
+      iat: Math.floor(Date.now() / 1000),
+      jti: crypto.randomUUID(),
+      ath: await ath(token),
+    })}`
+    const signature = await crypto.subtle.sign(
+      'RSASSA-PKCS1-v1_5',
+      pair.privateKey,
+      new TextEncoder().encode(input),
+    )
+    const weakProof = `${input}.${base64url.encode(new Uint8Array(signature))}`
+    const answer = await refusal(verifier(), request(`DPoP ${token}`, weakProof))
+    expect(answer).toMatchObject({ status: 401, code: 'ERR_DPOP_PROOF_INVALID' })
   })
 
   it('answers 403 insufficient_scope with a DPoP challenge for a DPoP request', async () => {

@@ -7,7 +7,9 @@ import type { AuthScheme, ErrorChallenge } from '../http/challenge.js'
 import { type SignatureAlgorithm, SUPPORTED_ALGORITHMS } from '../keys/algorithms.js'
 import { MemoryOneTimeStore, type OneTimeStore } from '../web/one-time-store.js'
 import type { DpopNonceSource } from './nonce.js'
-import { type VerifiedDpopProof, verifyDpopProof } from './proof-verify.js'
+import { DEFAULT_DPOP_ALGORITHMS, type VerifiedDpopProof, verifyDpopProof } from './proof-verify.js'
+
+export { DEFAULT_DPOP_ALGORITHMS }
 
 /**
  * - `'allowed'`: `Bearer` tokens and DPoP-bound tokens (scheme `DPoP` with a proof) both pass;
@@ -58,20 +60,6 @@ export interface DpopPolicy {
   /** The shared (frozen) "no token" error, carrying this policy's challenges. */
   readonly missingToken: MissingTokenError
 }
-
-/**
- * The proof algorithms accepted by default: those DPoP clients use (openid-client, oidc-provider,
- * browsers' Web Crypto), in the order the `algs` challenge attribute lists them.
- */
-export const DEFAULT_DPOP_ALGORITHMS: readonly SignatureAlgorithm[] = Object.freeze([
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-  'PS256',
-  'RS256',
-])
 
 const MODES = new Set<unknown>(['allowed', 'required', 'disabled'])
 const KNOWN = new Set([

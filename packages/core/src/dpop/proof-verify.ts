@@ -22,18 +22,18 @@ export interface DpopProofCheck {
   accessToken?: string
   /** The thumbprint the proof key must have: the token's `cnf.jkt`. */
   jkt?: string
-  /** Accepted proof algorithms (asymmetric only). */
-  algorithms: readonly SignatureAlgorithm[]
-  /** Oldest `iat` accepted, in seconds before now (the clock skew comes on top). */
-  maxAgeSeconds: number
-  /** Clock difference tolerated on `iat`, both ways, in seconds. */
-  clockSkewSeconds: number
+  /** Accepted proof algorithms (asymmetric only). Default: {@link DEFAULT_DPOP_ALGORITHMS}. */
+  algorithms?: readonly SignatureAlgorithm[]
+  /** Oldest `iat` accepted, in seconds before now (the clock skew comes on top). Default: 60. */
+  maxAgeSeconds?: number
+  /** Clock difference tolerated on `iat`, both ways, in seconds. Default: 5. */
+  clockSkewSeconds?: number
   /** Where each `jti` is recorded, so that a proof is used once. */
   replay: OneTimeStore
   /** Server nonces: when set, the proof must carry a current one. */
   nonce?: DpopNonceSource
-  /** Longest proof accepted, checked before anything is parsed. */
-  maxProofLength: number
+  /** Longest proof accepted, checked before anything is parsed. Default: 8192 characters. */
+  maxProofLength?: number
   /** Clock in epoch milliseconds, for tests. Default: `Date.now`. */
   now?: () => number
 }
@@ -50,6 +50,20 @@ export interface VerifiedDpopProof {
   /** The normalised `htu`. */
   readonly htu: string
 }
+
+/**
+ * The proof algorithms accepted by default: those DPoP clients use (openid-client, oidc-provider,
+ * browsers' Web Crypto), in the order the `algs` challenge attribute lists them.
+ */
+export const DEFAULT_DPOP_ALGORITHMS: readonly SignatureAlgorithm[] = Object.freeze([
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+  'PS256',
+  'RS256',
+])
 
 const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -86,14 +100,16 @@ async function sha256(value: string): Promise<string> {
  */
 export async function verifyDpopProof(proof: string, check: DpopProofCheck): Promise<VerifiedDpopProof> {
   if (typeof proof !== 'string' || proof.length === 0) fail('A DPoP proof is required')
-  if (proof.length > check.maxProofLength) fail('The DPoP proof is too large')
+  const algorithms: readonly string[] = check.algorithms ?? DEFAULT_DPOP_ALGORITHMS
+  const maxAge = check.maxAgeSeconds ?? 60
+  const skew = check.clockSkewSeconds ?? 5
+  if (proof.length > (check.maxProofLength ?? 8192)) fail('The DPoP proof is too large')
   if (!COMPACT.test(proof)) fail('The DPoP proof is not a compact JWS')
   const [headerSegment, payloadSegment] = proof.split('.') as [string, string, string]
   const header = jsonSegment(headerSegment, 'header')
   if (header['typ'] !== 'dpop+jwt') fail('The DPoP proof "typ" must be "dpop+jwt"')
   const alg = header['alg']
-  if (typeof alg !== 'string' || !(check.algorithms as readonly string[]).includes(alg))
-    fail('The DPoP proof algorithm is not allowed')
+  if (typeof alg !== 'string' || !algorithms.includes(alg)) fail('The DPoP proof algorithm is not allowed')
   const jwk = publicJwkOf(header['jwk'])
   if (typeof jwk === 'string') fail(`The DPoP proof is refused: ${jwk}`)
   const fits = algorithmsForKey(jwk as KeyShape)
@@ -124,8 +140,8 @@ export async function verifyDpopProof(proof: string, check: DpopProofCheck): Pro
   if (proofHtu !== expectedHtu) fail('The DPoP proof is for another URL ("htu")')
   if (typeof iat !== 'number' || !Number.isFinite(iat)) fail('The DPoP proof "iat" is missing')
   const now = Math.floor((check.now ?? Date.now)() / 1000)
-  if (iat > now + check.clockSkewSeconds) fail('The DPoP proof "iat" is in the future')
-  if (iat < now - check.maxAgeSeconds - check.clockSkewSeconds) fail('The DPoP proof is too old ("iat")')
+  if (iat > now + skew) fail('The DPoP proof "iat" is in the future')
+  if (iat < now - maxAge - skew) fail('The DPoP proof is too old ("iat")')
   if (check.accessToken !== undefined) {
     if (typeof claims['ath'] !== 'string' || claims['ath'] !== (await sha256(check.accessToken)))
       fail('The DPoP proof is for another access token ("ath")')
@@ -145,7 +161,7 @@ export async function verifyDpopProof(proof: string, check: DpopProofCheck): Pro
   // Scoped by key and URL: one client's `jti` values cannot collide with another's.
   const replayKey = await oneTimeKey('dpop-jti', `${jkt} ${expectedHtu} ${jti}`)
   // Kept for as long as the proof could pass the `iat` check.
-  const expiresAt = iat + check.maxAgeSeconds + 2 * check.clockSkewSeconds + 1
+  const expiresAt = iat + maxAge + 2 * skew + 1
   if (!(await check.replay.consume(replayKey, expiresAt))) {
     throw new DpopProofError('The DPoP proof was used before', 'ERR_DPOP_PROOF_REPLAYED')
   }
