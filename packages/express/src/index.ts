@@ -12,7 +12,7 @@ export type {
 } from '@org/auth-core'
 export { type AuthErrorHandlerOptions, authErrorHandler } from './error-handler.js'
 export { getAuth, type RequestAuth } from './request-auth.js'
-export { requireAuth, requireScopes } from './require-auth.js'
+export { type RequireAuthOptions, requireAuth, requireScopes } from './require-auth.js'
 export {
   type AuthMiddleware,
   type AuthMiddlewareOptions,
