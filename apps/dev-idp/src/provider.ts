@@ -1,6 +1,7 @@
 import type * as Oidc from 'oidc-provider'
 import type { ClientMetadata, Configuration, KoaContextWithOIDC, ResourceServer } from 'oidc-provider'
 import { findAccount } from './accounts.js'
+import { DEV_ACR_VALUES, interactionPolicy } from './acr.js'
 import { isDemoClient } from './clients.js'
 import { deviceFlowPages } from './device.js'
 import type { MfaState } from './grants/mfa.js'
@@ -85,7 +86,11 @@ export function buildProvider(oidc: OidcModule, settings: ProviderSettings): Oid
     // Every refresh returns a new refresh token and invalidates the old one, so clients under
     // test must store the rotated token (and replaying an old one revokes the grant).
     rotateRefreshToken: true,
-    interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}${interaction.uid}` },
+    interactions: {
+      policy: interactionPolicy(oidc),
+      url: (_ctx, interaction) => `${INTERACTION_PATH}${interaction.uid}`,
+    },
+    acrValues: [...DEV_ACR_VALUES],
     routes: { jwks: JWKS_PATH },
     ttl: {
       AccessToken: accessTokenTtl,

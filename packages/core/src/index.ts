@@ -13,6 +13,7 @@ export {
   AuthorizationResponseError,
   ConfigurationError,
   InsufficientScopeError,
+  InsufficientUserAuthenticationError,
   InvalidPublicKeyError,
   isAuthError,
   JWTClaimValidationError,
@@ -123,6 +124,11 @@ export {
 } from './oauth/token-endpoints.js'
 export type { IdTokenClaims, TokenSet } from './oauth/token-set.js'
 export { normalizePathname } from './pathname.js'
+export {
+  type ProtectedResource,
+  type ProtectedResourceOptions,
+  protectedResource,
+} from './protected-resource.js'
 export { createResourceServer, type ResourceServer, type ResourceServerOptions } from './resource-server.js'
 export {
   missingScopes,
@@ -132,6 +138,13 @@ export {
   scopeNames,
   scopesOf,
 } from './scopes.js'
+export {
+  type AuthenticationClaims,
+  type AuthenticationRequirement,
+  authenticationRequirement,
+  requireAuthentication,
+  unmetAuthentication,
+} from './step-up.js'
 export type {
   AuthOptions,
   AuthRoutes,

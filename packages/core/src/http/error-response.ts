@@ -6,6 +6,12 @@ export interface ErrorResponseOptions {
    * Default: none (the attribute is omitted).
    */
   realm?: string
+  /**
+   * URL of the API's protected resource metadata (RFC 9728 §5.1): every challenge names it in
+   * `resource_metadata`, so a client that was refused learns where to get a token. Pass
+   * `protectedResource(...).metadataUrl`. Default: none.
+   */
+  resourceMetadata?: string
 }
 
 /** What an adapter sends for an {@link AuthError}: framework-neutral, ready to copy into a response. */
@@ -31,9 +37,12 @@ function description(message: string): string {
   return message.replace(/"/g, "'").replace(UNSAFE_ATTRIBUTE_CHARS, '')
 }
 
-function challenge(error: AuthError, realm: string | undefined): string {
+function challenge(error: AuthError, options: ErrorResponseOptions): string {
   const attributes: string[] = []
-  if (realm !== undefined) attributes.push(`realm=${quoted(realm)}`)
+  if (options.realm !== undefined) attributes.push(`realm=${quoted(options.realm)}`)
+  if (options.resourceMetadata !== undefined) {
+    attributes.push(`resource_metadata=${quoted(options.resourceMetadata)}`)
+  }
   if (error.oauthError !== undefined) {
     attributes.push(
       `error=${quoted(error.oauthError)}`,
@@ -43,6 +52,10 @@ function challenge(error: AuthError, realm: string | undefined): string {
   // Duck-typed rather than `instanceof`: the error may come from another installed copy.
   const { requiredScopes } = error as { requiredScopes?: readonly string[] }
   if (requiredScopes !== undefined) attributes.push(`scope=${quoted(requiredScopes.join(' '))}`)
+  // RFC 9470 §3: what the client must ask the authorization server for, on a step-up refusal.
+  const { acrValues, maxAge } = error as { acrValues?: readonly string[]; maxAge?: number }
+  if (acrValues !== undefined) attributes.push(`acr_values=${quoted(acrValues.join(' '))}`)
+  if (maxAge !== undefined) attributes.push(`max_age=${quoted(String(maxAge))}`)
   return attributes.length === 0 ? 'Bearer' : `Bearer ${attributes.join(', ')}`
 }
 
@@ -69,7 +82,7 @@ export function retryAfterOf(error: AuthError): number | undefined {
 export function describeAuthError(error: AuthError, options: ErrorResponseOptions = {}): ErrorResponseParts {
   const headers: Record<string, string> = { 'cache-control': 'no-store' }
   if (error.status === 401 || error.status === 400 || error.status === 403) {
-    headers['www-authenticate'] = challenge(error, options.realm)
+    headers['www-authenticate'] = challenge(error, options)
   }
   const unavailable = error.status === 503
   const retryAfter = retryAfterOf(error)

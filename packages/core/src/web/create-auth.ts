@@ -6,6 +6,7 @@
 import { ConfigurationError, isAuthError, SessionError } from '../errors.js'
 import { retryAfterOf } from '../http/error-response.js'
 import { OAuthClient } from '../oauth/client.js'
+import { type AuthenticationRequirement, authenticationRequirement } from '../step-up.js'
 import { type AuthConfig, resolveConfig, siteResolver } from './auth-config.js'
 import type { AuthOptions } from './auth-options.js'
 import { backchannelLogout } from './backchannel-logout.js'
@@ -57,8 +58,11 @@ export interface Auth {
    * then call `requireSession`. Skips only the promise, never a check.
    */
   requireSessionNow(request: RequestLike, options?: RequireSessionOptions): SessionCheck | undefined
-  /** The login route's URL for a page that needs a session (`returnTo` kept if same-origin). */
-  loginUrl(request: RequestLike, returnTo?: string): string
+  /**
+   * The login route's URL for a page that needs a session (`returnTo` kept if same-origin), with
+   * a step-up requirement (RFC 9470: `acr_values`, `max_age`) the login asks the provider for.
+   */
+  loginUrl(request: RequestLike, returnTo?: string, requirement?: AuthenticationRequirement): string
   /**
    * The signed-in user's sessions (created, last seen, browser, which is this one), newest first;
    * `null` when the request is signed out. Needs a `session.store` that indexes sessions by user
@@ -186,13 +190,21 @@ export function createAuth(options: AuthOptions): Auth {
     const ctx = sessionContextOf(request)
     return resolver.resolve(ctx.site, ctx.cookies)
   }
-  const loginUrl = (request: RequestLike, returnTo?: string): string => {
+  const loginUrl = (
+    request: RequestLike,
+    returnTo?: string,
+    requirement?: AuthenticationRequirement,
+  ): string => {
     const { origin } = siteOf(request)
     const url = new URL(config.paths.login, origin)
     const safe = returnTo === undefined ? undefined : safeReturnTo(returnTo, origin)
     if (safe !== undefined) url.searchParams.set('returnTo', safe)
+    const stepUp = authenticationRequirement(requirement)
+    if (stepUp?.acrValues !== undefined) url.searchParams.set('acr_values', stepUp.acrValues.join(' '))
+    if (stepUp?.maxAge !== undefined) url.searchParams.set('max_age', String(stepUp.maxAge))
     return url.pathname + url.search
   }
+  const nowSeconds = (): number => Math.floor(config.now() / 1000)
 
   const isBackchannel = (pathname: string): boolean =>
     config.backchannelLogout !== undefined && pathname === config.paths.backchannelLogout
@@ -253,7 +265,7 @@ export function createAuth(options: AuthOptions): Auth {
         return { ok: false, response: await fail(error, request) }
       }
       const { session, cookies } = resolved
-      return checkSession(request, session, cookies, loginUrl, options)
+      return checkSession(request, session, cookies, loginUrl, options, nowSeconds())
     },
     requireSessionNow(request, options = {}) {
       let session: Session | undefined
@@ -263,7 +275,7 @@ export function createAuth(options: AuthOptions): Auth {
         return undefined // requireSession answers it (ERR_BASE_URL_REQUIRED)
       }
       if (session === undefined) return undefined
-      return checkSession(request, session, [], loginUrl, options)
+      return checkSession(request, session, [], loginUrl, options, nowSeconds())
     },
     loginUrl,
     registrationMetadata(request) {

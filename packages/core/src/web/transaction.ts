@@ -18,6 +18,8 @@ export interface Transaction {
   codeVerifier?: string
   redirectUri: string
   maxAge?: number
+  /** The `acr` values a step-up login asked for: the new ID token must have one of them. */
+  acrValues?: readonly string[]
   returnTo: string
   /** Issuer and client the login was started with: a transaction is only valid for them. */
   issuer: string
@@ -71,7 +73,7 @@ export async function startTransaction(
   sealer: Sealer,
   cookies: Map<string, string>,
   request: AuthorizationRequest,
-  binding: { issuer: string; clientId: string; returnTo: string },
+  binding: { issuer: string; clientId: string; returnTo: string; acrValues?: readonly string[] },
 ): Promise<string[]> {
   const prefix = prefixOf(config, site)
   const live: { name: string; iat: number }[] = []
@@ -97,6 +99,7 @@ export async function startTransaction(
     ...(request.nonce === undefined ? {} : { nonce: request.nonce }),
     ...(request.codeVerifier === undefined ? {} : { codeVerifier: request.codeVerifier }),
     ...(request.maxAge === undefined ? {} : { maxAge: request.maxAge }),
+    ...(binding.acrValues === undefined ? {} : { acrValues: binding.acrValues }),
   }
   const now = Math.floor(config.now() / 1000)
   const sealed = await sealer.seal({ ...transaction }, now + config.transactionMaxAge)
