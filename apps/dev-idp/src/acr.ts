@@ -47,3 +47,17 @@ export function interactionPolicy(oidc: typeof Oidc): Oidc.interactionPolicy.Pro
   )
   return policy
 }
+
+/**
+ * `acr` and `auth_time` of the login behind a token request (its code, refresh token or device
+ * code), for the user's access tokens; nothing for a client's own (client_credentials) tokens.
+ */
+export function loginClaimsOf(ctx: Oidc.KoaContextWithOIDC | undefined): Record<string, unknown> | undefined {
+  const entities = ctx?.oidc.entities
+  const login = entities?.AuthorizationCode ?? entities?.RefreshToken ?? entities?.DeviceCode
+  if (login === undefined) return undefined
+  const claims: Record<string, unknown> = {}
+  if (typeof login.acr === 'string') claims['acr'] = login.acr
+  if (typeof login.authTime === 'number') claims['auth_time'] = login.authTime
+  return claims
+}

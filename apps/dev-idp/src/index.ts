@@ -176,6 +176,7 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
         scope: opts.scope ?? ['openid email profile', ...(opts.resource ? scopes : [])].join(' '),
         nonce: opts.nonce ?? randomBytes(16).toString('base64url'),
         resource: opts.resource,
+        acrValues: opts.acrValues,
       }),
     authorize: (url, opts = {}) => authorizeAsUser(issuer, url, opts),
     approveDevice: (userCode, opts = {}) => approveDeviceAsUser(endpoints.deviceVerification, userCode, opts),

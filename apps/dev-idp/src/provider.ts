@@ -1,7 +1,7 @@
 import type * as Oidc from 'oidc-provider'
 import type { ClientMetadata, Configuration, KoaContextWithOIDC, ResourceServer } from 'oidc-provider'
 import { findAccount } from './accounts.js'
-import { DEV_ACR_VALUES, interactionPolicy } from './acr.js'
+import { DEV_ACR_VALUES, interactionPolicy, loginClaimsOf } from './acr.js'
 import { isDemoClient } from './clients.js'
 import { deviceFlowPages } from './device.js'
 import type { MfaState } from './grants/mfa.js'
@@ -91,6 +91,9 @@ export function buildProvider(oidc: OidcModule, settings: ProviderSettings): Oid
       url: (_ctx, interaction) => `${INTERACTION_PATH}${interaction.uid}`,
     },
     acrValues: [...DEV_ACR_VALUES],
+    // RFC 9068 §2.2.1: a user's JWT access token carries the login's acr and auth_time, so APIs
+    // can require a step-up (RFC 9470) on them.
+    extraTokenClaims: (ctx, token) => (token.kind === 'AccessToken' ? loginClaimsOf(ctx) : undefined),
     routes: { jwks: JWKS_PATH },
     ttl: {
       AccessToken: accessTokenTtl,

@@ -72,6 +72,8 @@ export interface DevIdp {
     nonce?: string
     scope?: string
     resource?: string
+    /** `acr_values` (space-separated); the login gets the first the IdP knows (`urn:dev:loa:1`/`2`). */
+    acrValues?: string
   }): Promise<TokenResponse>
   /**
    * Acts as the browser for an authorization URL built by the client under test (also PAR's

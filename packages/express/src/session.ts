@@ -6,6 +6,7 @@
 import {
   type Auth,
   type AuthOptions,
+  authenticationRequirement,
   ConfigurationError,
   type RequestLike,
   type RequireSessionOptions,
@@ -74,6 +75,11 @@ function stateOf(req: Request) {
 export function requireSession(options: RequireSessionOptions = {}): RequestHandler {
   // Scope names are checked now: a malformed one would otherwise refuse every request (403).
   if (options.scopes !== undefined) scopeNames(options.scopes)
+  // A malformed step-up requirement fails here, at start-up, not on the first request.
+  authenticationRequirement({
+    ...(options.acrValues === undefined ? {} : { acrValues: options.acrValues }),
+    ...(options.maxAge === undefined ? {} : { maxAge: options.maxAge }),
+  })
   return function requireSessionMiddleware(req: Request, res: Response, next: NextFunction): void {
     let now: SessionCheck | undefined
     let pending: Promise<SessionCheck> | undefined
