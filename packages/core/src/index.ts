@@ -173,6 +173,7 @@ export {
 } from './web/rate-limit-store.js'
 export type { RequestLike } from './web/request-like.js'
 export {
+  checkRequireSessionOptions,
   type RequireSessionOptions,
   type SessionAuthContext,
   type SessionCheck,

@@ -8,13 +8,13 @@ import {
   type AuthOptions,
   authenticationRequirement,
   ConfigurationError,
+  checkRequireSessionOptions,
   type RequestLike,
   type RequireSessionOptions,
   resolveAuth,
   type Session,
   type SessionCheck,
   type SessionSummary,
-  scopeNames,
 } from '@org/auth-core'
 import {
   nodeHandler,
@@ -74,12 +74,7 @@ function stateOf(req: Request) {
  */
 export function requireSession(options: RequireSessionOptions = {}): RequestHandler {
   // Scope names are checked now: a malformed one would otherwise refuse every request (403).
-  if (options.scopes !== undefined) scopeNames(options.scopes)
-  // A malformed step-up requirement fails here, at start-up, not on the first request.
-  authenticationRequirement({
-    ...(options.acrValues === undefined ? {} : { acrValues: options.acrValues }),
-    ...(options.maxAge === undefined ? {} : { maxAge: options.maxAge }),
-  })
+  checkRequireSessionOptions(options)
   return function requireSessionMiddleware(req: Request, res: Response, next: NextFunction): void {
     let now: SessionCheck | undefined
     let pending: Promise<SessionCheck> | undefined

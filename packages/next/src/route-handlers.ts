@@ -9,6 +9,7 @@ import {
   authErrorResponse,
   authenticate,
   ConfigurationError,
+  checkRequireSessionOptions,
   isAuthError,
   type JWTClaims,
   type RequireSessionOptions,
@@ -83,7 +84,7 @@ export function createWithSession(login: () => Auth, requireLogin: () => void) {
     options: RequireSessionOptions = {},
   ): RouteHandler<R, Ctx> => {
     requireLogin()
-    if (options.scopes !== undefined) scopeNames(options.scopes)
+    checkRequireSessionOptions(options)
     return async function sessionRoute(request: R, context: Ctx): Promise<Response> {
       // Request data first: under cacheComponents Next prerenders a GET handler at build time
       // until it reads the request, and the login configuration (its secrets) waits for run time.

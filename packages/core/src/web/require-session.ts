@@ -4,7 +4,7 @@
  * page afterwards); anything else (fetch, API clients) gets 401 JSON, since a redirect to an
  * HTML login page is useless to a script.
  */
-import { missingScopes, parseScope } from '../scopes.js'
+import { missingScopes, parseScope, scopeNames } from '../scopes.js'
 import { type AuthenticationRequirement, authenticationRequirement, unmetAuthentication } from '../step-up.js'
 import type { RequestLike } from './request-like.js'
 import { json, redirect } from './responses.js'
@@ -42,6 +42,19 @@ export interface RequireSessionOptions {
    * (`auth_time`); otherwise they sign in again (`max_age`), as for `acrValues`. Default: none.
    */
   maxAge?: number
+}
+
+/**
+ * Checks a guard's options at start-up (scope names, the step-up requirement) and returns them:
+ * a malformed one would otherwise refuse every request. Every adapter's `requireSession` calls it.
+ */
+export function checkRequireSessionOptions<O extends RequireSessionOptions>(options: O): O {
+  if (options.scopes !== undefined) scopeNames(options.scopes)
+  authenticationRequirement({
+    ...(options.acrValues === undefined ? {} : { acrValues: options.acrValues }),
+    ...(options.maxAge === undefined ? {} : { maxAge: options.maxAge }),
+  })
+  return options
 }
 
 /** Builds the login route's URL for a page: where to come back, and any step-up to ask for. */
