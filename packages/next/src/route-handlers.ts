@@ -6,13 +6,17 @@
 import {
   type Auth,
   type AuthContext,
+  type AuthenticationRequirement,
   authErrorResponse,
   authenticate,
+  authenticationRequirement,
   ConfigurationError,
   checkRequireSessionOptions,
   isAuthError,
   type JWTClaims,
+  type ProtectedResource,
   type RequireSessionOptions,
+  requireAuthentication,
   requireGrantedScopes,
   type SessionAuthContext,
   scopeNames,
@@ -35,7 +39,11 @@ export type RouteHandler<R extends Request = Request, Ctx = RouteContext> = (
   context: Ctx,
 ) => Promise<Response>
 
-export interface WithAuthOptions {
+/**
+ * Options of `withAuth`: scopes, and a step-up (RFC 9470: `acrValues`, `maxAge`) the token's
+ * login must meet, else 401 `insufficient_user_authentication`. Default: none of them.
+ */
+export interface WithAuthOptions extends AuthenticationRequirement {
   /** Scopes the token must grant, every one (403 `insufficient_scope` otherwise). Default: none. */
   scopes?: readonly string[]
 }
@@ -48,28 +56,33 @@ export type WithSession = ReturnType<typeof createWithSession>
 
 export function createWithAuth(instance: NextAuthInstance) {
   const verifierOf = () => {
-    const { verifier, realm } = instance.bearer()
+    const { verifier, errorResponse } = instance.bearer()
     if (verifier === undefined) throw noVerifier()
-    return { verifier, realm }
+    return { verifier, errorResponse }
   }
   return <C extends JWTClaims = JWTClaims, R extends Request = Request, Ctx = RouteContext>(
     handler: (request: R, context: Ctx & { auth: AuthContext<C> }) => Response | Promise<Response>,
     options: WithAuthOptions = {},
   ): RouteHandler<R, Ctx> => {
     const required = scopeNames(options.scopes ?? [])
+    const stepUp = authenticationRequirement({
+      ...(options.acrValues === undefined ? {} : { acrValues: options.acrValues }),
+      ...(options.maxAge === undefined ? {} : { maxAge: options.maxAge }),
+    })
     // Options known now are checked now: a route module without a verifier fails to load.
     if (instance.declared?.verifier === false) throw noVerifier()
     return async function authenticatedRoute(request: R, context: Ctx): Promise<Response> {
       // Request data before anything reads the clock (Next's cacheComponents prerendering).
       const authorization = request.headers.get('authorization')
-      const { verifier, realm } = verifierOf()
+      const { verifier, errorResponse } = verifierOf()
       let auth: AuthContext
       try {
         auth = await authenticate(verifier, authorization)
         requireGrantedScopes(auth, required)
+        requireAuthentication(auth.claims, stepUp)
       } catch (error) {
         if (!isAuthError(error)) throw error
-        return authErrorResponse(error, realm === undefined ? {} : { realm })
+        return authErrorResponse(error, errorResponse)
       }
       // The claim type is the caller's to name: the verifier checked the token, not its shape.
       return handler(request, { ...context, auth: auth as AuthContext<C> })
@@ -96,4 +109,19 @@ export function createWithSession(login: () => Auth, requireLogin: () => void) {
       return withSetCookies(response, check.cookies)
     }
   }
+}
+
+/**
+ * The route handlers of the API's protected resource metadata (RFC 9728), for the route file at
+ * its well-known path: `app/.well-known/oauth-protected-resource/route.ts` for a resource at the
+ * origin's root, `app/.well-known/oauth-protected-resource/api/mcp/route.ts` for `…/api/mcp`
+ * (`resource.metadataPath` says which): `export const { GET, HEAD, OPTIONS } = protectedResourceRoute(resource)`.
+ */
+export function protectedResourceRoute(resource: ProtectedResource): {
+  GET: (request: Request) => Response
+  HEAD: (request: Request) => Response
+  OPTIONS: (request: Request) => Response
+} {
+  const handle = (request: Request): Response => resource.handle(request)
+  return { GET: handle, HEAD: handle, OPTIONS: handle }
 }
