@@ -30,6 +30,8 @@ export interface ProviderSettings {
   clients: ClientMetadata[]
   /** MFA transactions, shared across Provider rebuilds. */
   mfa: MfaState
+  /** Secret of DPoP nonces (32 bytes) when every proof must carry one; absent: nonces optional. */
+  dpopNonceSecret?: Buffer
 }
 
 let loading: Promise<OidcModule> | undefined
@@ -120,6 +122,10 @@ export function buildProvider(oidc: OidcModule, settings: ProviderSettings): Oid
     },
     features: {
       devInteractions: { enabled: false },
+      // DPoP (RFC 9449) is on either way; with a nonce secret every proof must carry a nonce.
+      ...(settings.dpopNonceSecret === undefined
+        ? {}
+        : { dPoP: { enabled: true, nonceSecret: settings.dpopNonceSecret, requireNonce: () => true } }),
       clientCredentials: { enabled: true },
       deviceFlow: { enabled: true, ...deviceFlowPages },
       // Optional PAR (RFC 9126): clients may push, plain authorization requests keep working.

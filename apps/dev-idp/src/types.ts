@@ -22,6 +22,12 @@ export interface DevIdpOptions {
    * IdP, whose private half is `clients.jwt.privateJwk`.
    */
   privateKeyJwtClientJwks?: { keys: JWK[] }
+  /**
+   * Require a server-provided nonce in every DPoP proof (RFC 9449 §8, §9: oidc-provider's
+   * `features.dPoP.requireNonce`, with a fresh nonce secret): a proof without one is answered
+   * `use_dpop_nonce` with a `DPoP-Nonce` header. Default: `false` (DPoP stays on, nonces optional).
+   */
+  dpopRequireNonce?: boolean
 }
 
 /** Absolute endpoint URLs, from discovery where the IdP publishes them. */
