@@ -7,6 +7,18 @@ export {
   resolveVerifier,
 } from './authenticate.js'
 export { extractBearerToken } from './bearer.js'
+export type { DpopOption } from './dpop/client-dpop.js'
+export {
+  type CreateDpopKeyOptions,
+  createDpopKey,
+  DPOP_ALGORITHMS,
+  type DPoPKey,
+  type DpopAlgorithm,
+  exportDpopKey,
+  importDpopKey,
+} from './dpop/dpop-key.js'
+export { DpopNonces } from './dpop/nonces.js'
+export { createDpopProof, type DpopProofOptions } from './dpop/proof-sign.js'
 export {
   AuthError,
   type AuthErrorOptions,
@@ -68,6 +80,7 @@ export type { WarningHandler } from './lib/warn-once.js'
 export type {
   AuthorizationRequest,
   AuthorizationUrlParams,
+  CallbackOptions,
   EndSessionParams,
   ExpectedAuthorization,
 } from './oauth/authorization-code.js'
@@ -121,6 +134,7 @@ export {
   skipSubjectCheck,
   type TokenTypeHint,
   type UserinfoClaims,
+  type UserinfoOptions,
 } from './oauth/token-endpoints.js'
 export type { IdTokenClaims, TokenSet } from './oauth/token-set.js'
 export { normalizePathname } from './pathname.js'
