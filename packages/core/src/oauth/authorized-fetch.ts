@@ -1,9 +1,9 @@
-import { proofFor } from '../dpop/client-dpop.js'
 import { type DPoPKey, isDpopKey } from '../dpop/dpop-key.js'
-import { challengeErrors, DpopNonces, isUseDpopNonce } from '../dpop/nonces.js'
+import { challengeErrors, DpopNonces } from '../dpop/nonces.js'
 import { ConfigurationError } from '../errors.js'
 import { secureUrl } from '../lib/url.js'
 import type { OAuthClient } from './client.js'
+import { isReplayable, isRequest, type SendableToken, sendWithToken } from './token-sender.js'
 import type { TokenSet } from './token-set.js'
 
 export interface AuthorizedFetchOptions {
@@ -60,15 +60,12 @@ const KNOWN_OPTIONS = new Set([
   'now',
 ])
 
-interface CachedToken {
-  value: string
-  /** Set for a DPoP-bound token: the key its proofs are signed with. */
-  dpop: DPoPKey | undefined
+interface CachedToken extends SendableToken {
   /** Epoch ms (on `now`) from which a new token is fetched; Infinity when the server gave no lifetime. */
   renewAt: number
 }
 
-function allowedOriginsOf(options: AuthorizedFetchOptions): ReadonlySet<string> {
+export function allowedOriginsOf(options: AuthorizedFetchOptions): ReadonlySet<string> {
   const insecure = options.allowInsecureRequests === true
   const origins = new Set<string>()
   if (options.allowedOrigins !== undefined) {
@@ -127,31 +124,6 @@ export function isInvalidTokenChallenge(
   scheme: 'bearer' | 'dpop' = 'bearer',
 ): boolean {
   return challengeErrors(header).get(scheme) === 'invalid_token'
-}
-
-function isRequest(input: unknown): input is Request {
-  return Object.prototype.toString.call(input) === '[object Request]'
-}
-
-/**
- * Whether a body can be sent a second time: absent, or a value fetch re-reads from the start.
- * A stream (or an async iterable) is consumed by the first attempt.
- */
-function isReplayable(input: string | URL | Request, init: RequestInit | undefined): boolean {
-  const body = init?.body
-  if (body === undefined) {
-    // A Request's own body is a stream, consumed by the first send; a GET has none.
-    return !(isRequest(input) && input.body !== null)
-  }
-  return (
-    body === null ||
-    typeof body === 'string' ||
-    body instanceof ArrayBuffer ||
-    ArrayBuffer.isView(body) ||
-    body instanceof URLSearchParams ||
-    body instanceof Blob ||
-    body instanceof FormData
-  )
 }
 
 /**
@@ -221,44 +193,12 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): Authoriz
   const currentToken = (): Promise<CachedToken> =>
     cached !== undefined && now() < cached.renewAt ? Promise.resolve(cached) : renew()
 
-  const send = async (input: string | URL | Request, init: RequestInit | undefined, token: CachedToken) => {
-    const request = new Request(input, init)
-    if (token.dpop === undefined) {
-      request.headers.set('authorization', `Bearer ${token.value}`)
-    } else {
-      request.headers.set('authorization', `DPoP ${token.value}`)
-      request.headers.set(
-        'dpop',
-        await proofFor(token.dpop, nonces, request.method, request.url, token.value),
-      )
-    }
-    const response = await (options.fetch ?? globalThis.fetch)(request)
-    if (token.dpop !== undefined) nonces.remember(request.url, response.headers)
-    return response
-  }
-
-  /** Sends once more when a DPoP API asks for a nonce it has just given (RFC 9449 §9); once only. */
-  const sendDpop = async (
+  const sendDpop = (
     input: string | URL | Request,
     init: RequestInit | undefined,
     token: CachedToken,
     replayable: boolean,
-  ): Promise<Response> => {
-    const url = isRequest(input) ? input.url : String(input)
-    const sent = token.dpop === undefined ? undefined : nonces.get(url)
-    const response = await send(input, init, token)
-    if (
-      token.dpop === undefined ||
-      !replayable ||
-      !isUseDpopNonce(response.status, response.headers) ||
-      nonces.get(url) === undefined ||
-      nonces.get(url) === sent
-    ) {
-      return response
-    }
-    await response.body?.cancel().catch(() => undefined)
-    return send(input, init, token)
-  }
+  ) => sendWithToken(options.fetch ?? globalThis.fetch, nonces, input, init, token, replayable)
 
   return async function authorizedFetch(input, init) {
     // By tag, not instanceof: a polyfilled or framework Request (NextRequest) passes too.
