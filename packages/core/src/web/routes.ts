@@ -16,6 +16,7 @@ import { revokeQuietly } from './revoke-quietly.js'
 import type { Sealer } from './seal.js'
 import type { SessionCookies } from './session-cookie.js'
 import { newSession } from './session-cookie.js'
+import type { SessionDpopKeys } from './session-dpop.js'
 import type { SessionResolver } from './session-resolver.js'
 import type { SessionData } from './session-store.js'
 import { findTransaction, startTransaction, transactionCookie, transactionCookieName } from './transaction.js'
@@ -32,6 +33,7 @@ export interface RouteContext {
   transactions: Sealer
   sessions: SessionCookies
   resolver: SessionResolver
+  dpopKeys: SessionDpopKeys
 }
 
 function redirectUriOf(ctx: RouteContext): string {
@@ -46,7 +48,9 @@ export async function login(ctx: RouteContext): Promise<Response> {
   // The OIDC parameters the client has typed options for are passed as such (and checked there).
   const { prompt, login_hint, max_age, acr_values, ...extraParams } = ctx.config.authorizationParams ?? {}
   const stepUp = stepUpOf(url.searchParams, max_age, acr_values)
+  const dpop = await ctx.dpopKeys.forLogin(client)
   const authorization = await client.authorizationUrl({
+    ...(dpop.key === undefined ? {} : { dpopKey: dpop.key }),
     redirectUri: redirectUriOf(ctx),
     scope: ctx.config.scopes,
     extraParams:
@@ -61,6 +65,7 @@ export async function login(ctx: RouteContext): Promise<Response> {
     clientId: client.clientId,
     returnTo,
     ...(stepUp.requiredAcr === undefined ? {} : { acrValues: stepUp.requiredAcr }),
+    dpopKey: dpop.jwk,
   })
   return redirect(authorization.url.href, cookies)
 }
@@ -170,18 +175,24 @@ export async function callback(
 
     const response = new URL(transaction.redirectUri)
     for (const [name, value] of params) response.searchParams.append(name, value)
-    const tokens = await client.handleCallback(response, {
-      state: transaction.state,
-      redirectUri: transaction.redirectUri,
-      ...(transaction.nonce === undefined ? {} : { nonce: transaction.nonce }),
-      ...(transaction.codeVerifier === undefined ? {} : { codeVerifier: transaction.codeVerifier }),
-      ...(transaction.maxAge === undefined ? {} : { maxAge: transaction.maxAge }),
-    })
+    const dpopKey =
+      transaction.dpopKey === undefined ? undefined : await ctx.dpopKeys.imported(transaction.dpopKey)
+    const tokens = await client.handleCallback(
+      response,
+      {
+        state: transaction.state,
+        redirectUri: transaction.redirectUri,
+        ...(transaction.nonce === undefined ? {} : { nonce: transaction.nonce }),
+        ...(transaction.codeVerifier === undefined ? {} : { codeVerifier: transaction.codeVerifier }),
+        ...(transaction.maxAge === undefined ? {} : { maxAge: transaction.maxAge }),
+      },
+      dpopKey === undefined ? {} : { dpopKey },
+    )
     // Checked again where it leaves: the Location sent is a same-origin path, whatever was sealed.
     const returnTo = safeReturnTo(transaction.returnTo, ctx.site.origin) ?? ctx.config.afterLogin
     try {
       requireStepUpAcr(tokens, transaction.acrValues)
-      const fresh = newSession(ctx.config, tokens, ctx.request.headers.get('user-agent'))
+      const fresh = newSession(ctx.config, tokens, ctx.request.headers.get('user-agent'), transaction.dpopKey)
       const login = await applyOnLogin(ctx, tokens, fresh, returnTo, cookies)
       // Session fixation: whatever session the browser had, the login starts a new one (a new id;
       // with a store, the old record goes too: in cookie mode the new cookie replaces the old).
