@@ -204,6 +204,27 @@ describe('DPoP-bound tokens from oidc-provider', () => {
     expect(tokens.claims?.sub).toBe('dana')
   })
 
+  it('password and password-MFA grants carry a proof too (the dev IdP binds them when it can)', async () => {
+    const key = await createDpopKey()
+    const log = recordingFetch()
+    const client = await basicClient({ dpop: key, fetch: log.fetch })
+    const tokens = await client.password('alice', 'alice-password', { scope: 'openid' })
+    const mfaToken = await client
+      .password('mfa-user', 'mfa-password', { scope: 'openid' })
+      .catch((error: { mfaToken?: string }) => error.mfaToken)
+    expect(mfaToken).toEqual(expect.any(String))
+    const mfaTokens = await client.mfaOtpComplete(mfaToken as string, '123456')
+    const calls = log.sent.filter((s) => s.url === provider.endpoints.token)
+    expect(calls).toHaveLength(3)
+    for (const call of calls)
+      expect(decodeJwt(call.dpop ?? '')).toMatchObject({ htm: 'POST', htu: provider.endpoints.token })
+    // The dev IdP's own grants issue Bearer tokens (accepted: RFC 9449 §5); a DPoP one must be bound.
+    for (const set of [tokens, mfaTokens]) {
+      if (set.tokenType === 'DPoP') expect(jktOf(set.accessToken)).toBe(key.thumbprint)
+      else expect(set.tokenType).toBe('Bearer')
+    }
+  })
+
   it('userinfo: sent as DPoP with a proof carrying ath; never downgraded to Bearer', async () => {
     const log = recordingFetch()
     const client = await publicClient({ dpop: true, fetch: log.fetch })
