@@ -195,6 +195,7 @@ export {
 } from './web/require-session.js'
 export { isSameOrigin } from './web/responses.js'
 export { safeReturnTo } from './web/return-to.js'
+export type { SessionFetchOptions } from './web/session-fetch.js'
 export type { SessionSummary } from './web/session-management.js'
 export type { ResolvedSession, Session } from './web/session-resolver.js'
 export {

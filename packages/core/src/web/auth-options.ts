@@ -181,7 +181,7 @@ export interface AuthOptions {
    *   per process unless `clientOptions.dpop` gives one). Nothing more in the session, but one
    *   key for every session, and with a generated key every session's tokens die on restart:
    *   pass a persistent key (`importDpopKey`) in production.
-   * The session's refresh, `userinfo` and `sessionFetch` sign proofs with it. Default: off
+   * The session's refresh and `auth.sessionFetch` sign proofs with it. Default: off
    * (Bearer tokens, unless the given client has a `dpop` key: its DPoP tokens are kept as such).
    */
   dpop?: 'session' | 'client'

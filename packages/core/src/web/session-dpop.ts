@@ -1,7 +1,7 @@
 /**
  * DPoP keys of web sessions (`createAuth({ dpop })`): a login's key is made before the
  * authorization request (its thumbprint binds the code), kept in the transaction, then in the
- * session; each later use (refresh, userinfo, `sessionFetch`) imports it back, once per key
+ * session; each later use (refresh, `sessionFetch`) imports it back, once per key
  * while it stays in a bounded cache.
  */
 import type { JWK } from 'jose'
