@@ -90,6 +90,29 @@ describe('token endpoint use_dpop_nonce', () => {
     await expect(client.clientCredentials()).resolves.toMatchObject({ tokenType: 'Bearer' })
   })
 
+  it('sends dpop_jkt on authorization requests, which extraParams cannot replace', async () => {
+    const key = await createDpopKey()
+    const client = new OAuthClient({
+      metadata: { issuer: ISSUER, authorization_endpoint: `${ISSUER}/authorize` },
+      clientId: 'c',
+      redirectUri: 'https://app.test/cb',
+      dpop: key,
+    })
+    const request = await client.authorizationUrl()
+    expect(request.url.searchParams.getAll('dpop_jkt')).toEqual([key.thumbprint])
+    await expect(client.authorizationUrl({ extraParams: { dpop_jkt: 'attacker' } })).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTION',
+    })
+    const plain = new OAuthClient({
+      metadata: { issuer: ISSUER, authorization_endpoint: `${ISSUER}/authorize` },
+      clientId: 'c',
+      redirectUri: 'https://app.test/cb',
+    })
+    const bare = await plain.authorizationUrl()
+    expect(bare.url.searchParams.has('dpop_jkt')).toBe(false)
+    expect(bare).not.toHaveProperty('dpopJkt')
+  })
+
   it('checks the dpop option when the client is made', () => {
     const base = { metadata: { issuer: ISSUER, token_endpoint: TOKEN }, clientId: 'c' }
     for (const dpop of ['yes', {}, { thumbprint: 'x' }, 1]) {
