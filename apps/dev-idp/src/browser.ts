@@ -94,6 +94,8 @@ export interface AuthorizeAs {
   sub?: string
   /** Refuse consent: the client gets `error=access_denied`. */
   denyConsent?: boolean
+  /** Complete the login with this `acr`, whatever `acr_values` asked (a provider ignoring step-up). */
+  acr?: string
   /**
    * The user's cookie jar at the IdP (default: a fresh one, dropped afterwards). Pass one to keep
    * the IdP session, e.g. to sign out of it later with `DevIdp.endSession`.
@@ -111,6 +113,7 @@ export async function authorizeAsUser(issuer: string, url: string | URL, as: Aut
   const headers: Record<string, string> = {}
   if (as.sub) headers[DIRECTIVE_HEADERS.sub] = as.sub
   if (as.denyConsent) headers[DIRECTIVE_HEADERS.deny] = '1'
+  if (as.acr) headers[DIRECTIVE_HEADERS.acr] = as.acr
   const outcome = await browse(url, {
     jar: as.jar ?? new CookieJar(),
     headers,

@@ -11,4 +11,6 @@ export const DIRECTIVE_HEADERS = {
   sub: 'x-dev-idp-sub',
   /** '1': refuse consent (access_denied) instead of granting it. */
   deny: 'x-dev-idp-deny',
+  /** The `acr` the login completes with, whatever was requested (a provider ignoring `acr_values`). */
+  acr: 'x-dev-idp-acr',
 } as const

@@ -97,7 +97,7 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
   // Outside the Provider, like `store`: MFA transactions survive the rebuild in rotateKeys().
   const mfa = new MfaState()
   const cookieKeys = [randomBytes(32).toString('base64url')]
-  const dpopNonceSecret = options.dpopNonce === true ? randomBytes(32) : undefined
+  const dpopNonceSecret = options.dpopRequireNonce === true ? randomBytes(32) : undefined
   /** `backchannel_logout_uri`s set with setBackchannelLogoutUri(), by client id. */
   const backchannel = new Map<string, string>()
   const server = await IdpServer.listen(options.port ?? DEFAULTS.port, JWKS_PATH)
@@ -120,7 +120,7 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
       adapter: memoryAdapterFactory(store),
       clients: clientMetadata(clients, backchannel),
       mfa,
-      dpopNonceSecret,
+      ...(dpopNonceSecret === undefined ? {} : { dpopNonceSecret }),
     })
     const callback = provider.callback()
     server.setHandler((req, res) => {
@@ -178,6 +178,7 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
         scope: opts.scope ?? ['openid email profile', ...(opts.resource ? scopes : [])].join(' '),
         nonce: opts.nonce ?? randomBytes(16).toString('base64url'),
         resource: opts.resource,
+        acrValues: opts.acrValues,
       }),
     authorize: (url, opts = {}) => authorizeAsUser(issuer, url, opts),
     approveDevice: (userCode, opts = {}) => approveDeviceAsUser(endpoints.deviceVerification, userCode, opts),

@@ -11,9 +11,11 @@
  * signed, HttpOnly, SameSite=Lax cookie (scoped to this path), which a cross-site POST does not
  * carry, and the uid in the URL must name that same interaction.
  */
+
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Interaction } from 'oidc-provider'
 import { checkPassword } from './accounts.js'
+import { loginAcr } from './acr.js'
 import { ACCESS_DENIED, grantConsent, requestedConsent } from './consent.js'
 import { consentPage, errorPage, loginPage, sendHtml } from './pages.js'
 import type { OidcProvider } from './provider.js'
@@ -76,7 +78,7 @@ async function submitLogin(
   await provider.interactionFinished(
     req,
     res,
-    { login: { accountId: user.sub, amr: ['pwd'] } },
+    { login: { accountId: user.sub, amr: ['pwd'], acr: loginAcr(interaction) } },
     { mergeWithLastSubmission: false },
   )
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Interaction } from 'oidc-provider'
+import { loginAcr } from './acr.js'
 import { ACCESS_DENIED, grantConsent } from './consent.js'
 import { DIRECTIVE_HEADERS } from './directives.js'
 import { handleInteractionPage } from './interaction-pages.js'
@@ -48,7 +49,7 @@ async function autoComplete(
       await provider.interactionFinished(
         req,
         res,
-        { login: { accountId: requestedSub(req, interaction) } },
+        { login: { accountId: requestedSub(req, interaction), acr: loginAcr(interaction, req) } },
         { mergeWithLastSubmission: false },
       )
       return

@@ -1,6 +1,7 @@
 import type * as Oidc from 'oidc-provider'
 import type { ClientMetadata, Configuration, KoaContextWithOIDC, ResourceServer } from 'oidc-provider'
 import { findAccount } from './accounts.js'
+import { DEV_ACR_VALUES, interactionPolicy, loginClaimsOf } from './acr.js'
 import { isDemoClient } from './clients.js'
 import { deviceFlowPages } from './device.js'
 import type { MfaState } from './grants/mfa.js'
@@ -29,8 +30,8 @@ export interface ProviderSettings {
   clients: ClientMetadata[]
   /** MFA transactions, shared across Provider rebuilds. */
   mfa: MfaState
-  /** Key of DPoP nonces when the token endpoint requires them (RFC 9449 §8); none: no nonce. */
-  dpopNonceSecret: Buffer | undefined
+  /** Secret of DPoP nonces (32 bytes) when every proof must carry one; absent: nonces optional. */
+  dpopNonceSecret?: Buffer
 }
 
 let loading: Promise<OidcModule> | undefined
@@ -87,7 +88,14 @@ export function buildProvider(oidc: OidcModule, settings: ProviderSettings): Oid
     // Every refresh returns a new refresh token and invalidates the old one, so clients under
     // test must store the rotated token (and replaying an old one revokes the grant).
     rotateRefreshToken: true,
-    interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}${interaction.uid}` },
+    interactions: {
+      policy: interactionPolicy(oidc),
+      url: (_ctx, interaction) => `${INTERACTION_PATH}${interaction.uid}`,
+    },
+    acrValues: [...DEV_ACR_VALUES],
+    // RFC 9068 §2.2.1: a user's JWT access token carries the login's acr and auth_time, so APIs
+    // can require a step-up (RFC 9470) on them.
+    extraTokenClaims: (ctx, token) => (token.kind === 'AccessToken' ? loginClaimsOf(ctx) : undefined),
     routes: { jwks: JWKS_PATH },
     ttl: {
       AccessToken: accessTokenTtl,
@@ -114,12 +122,10 @@ export function buildProvider(oidc: OidcModule, settings: ProviderSettings): Oid
     },
     features: {
       devInteractions: { enabled: false },
-      // DPoP (RFC 9449): a token request with a proof gets a bound token (`cnf.jkt`, token_type
-      // DPoP). With `dpopNonce`, every proof must carry a nonce the token endpoint handed out.
-      dPoP:
-        settings.dpopNonceSecret === undefined
-          ? { enabled: true }
-          : { enabled: true, nonceSecret: settings.dpopNonceSecret, requireNonce: () => true },
+      // DPoP (RFC 9449) is on either way; with a nonce secret every proof must carry a nonce.
+      ...(settings.dpopNonceSecret === undefined
+        ? {}
+        : { dPoP: { enabled: true, nonceSecret: settings.dpopNonceSecret, requireNonce: () => true } }),
       clientCredentials: { enabled: true },
       deviceFlow: { enabled: true, ...deviceFlowPages },
       // Optional PAR (RFC 9126): clients may push, plain authorization requests keep working.

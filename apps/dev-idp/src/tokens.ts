@@ -72,6 +72,8 @@ export interface AuthorizationCodeParams {
   scope: string
   nonce: string
   resource?: string | undefined
+  /** `acr_values` of the authorization request (the dev IdP logs in with the first it knows). */
+  acrValues?: string | undefined
 }
 
 /**
@@ -97,6 +99,7 @@ export async function authorizationCodeFlow(
     code_challenge_method: 'S256',
     login_hint: params.sub,
     resource: params.resource,
+    acr_values: params.acrValues,
     // oidc-provider only honours offline_access (refresh tokens) together with prompt=consent.
     prompt: params.scope.split(' ').includes('offline_access') ? 'consent' : undefined,
   }

@@ -23,11 +23,11 @@ export interface DevIdpOptions {
    */
   privateKeyJwtClientJwks?: { keys: JWK[] }
   /**
-   * Require a server nonce in the DPoP proofs of token requests (RFC 9449 §8): the first request
-   * is answered `use_dpop_nonce` with a `DPoP-Nonce` header. Default: false (DPoP is always
-   * enabled: a token request with a proof gets a DPoP-bound token).
+   * Require a server-provided nonce in every DPoP proof (RFC 9449 §8, §9: oidc-provider's
+   * `features.dPoP.requireNonce`, with a fresh nonce secret): a proof without one is answered
+   * `use_dpop_nonce` with a `DPoP-Nonce` header. Default: `false` (DPoP stays on, nonces optional).
    */
-  dpopNonce?: boolean
+  dpopRequireNonce?: boolean
 }
 
 /** Absolute endpoint URLs, from discovery where the IdP publishes them. */
@@ -78,6 +78,8 @@ export interface DevIdp {
     nonce?: string
     scope?: string
     resource?: string
+    /** `acr_values` (space-separated); the login gets the first the IdP knows (`urn:dev:loa:1`/`2`). */
+    acrValues?: string
   }): Promise<TokenResponse>
   /**
    * Acts as the browser for an authorization URL built by the client under test (also PAR's

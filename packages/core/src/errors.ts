@@ -11,6 +11,7 @@ export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_token'
   | 'insufficient_scope'
+  | 'insufficient_user_authentication'
   | 'invalid_client'
   | 'invalid_grant'
   | 'unauthorized_client'
@@ -212,6 +213,27 @@ export class InsufficientScopeError extends AuthError {
   constructor(requiredScopes: readonly string[]) {
     super('ERR_INSUFFICIENT_SCOPE', 'The token lacks a required scope', 403, 'insufficient_scope')
     this.requiredScopes = requiredScopes
+  }
+}
+
+/**
+ * The token (or session) is valid but its authentication is too weak or too old for the route
+ * (RFC 9470): 401 `insufficient_user_authentication`, with the `acr_values` and `max_age` the
+ * client must ask the authorization server for.
+ */
+export class InsufficientUserAuthenticationError extends AuthError {
+  static {
+    nameErrorClass(InsufficientUserAuthenticationError, 'InsufficientUserAuthenticationError')
+  }
+  static override captureStack = false
+  /** Authentication context classes the route accepts (`acr_values` of the challenge). */
+  readonly acrValues: readonly string[] | undefined
+  /** Longest time since the user authenticated, in seconds (`max_age` of the challenge). */
+  readonly maxAge: number | undefined
+  constructor(message: string, requirement: { acrValues?: readonly string[]; maxAge?: number }) {
+    super('ERR_INSUFFICIENT_USER_AUTHENTICATION', message, 401, 'insufficient_user_authentication')
+    this.acrValues = requirement.acrValues
+    this.maxAge = requirement.maxAge
   }
 }
 

@@ -10,8 +10,19 @@ export {
 } from './authenticate.js'
 export { extractBearerToken } from './bearer.js'
 export { type BearerRequest, boundJkt } from './dpop/bearer-request.js'
+export type { DpopOption } from './dpop/client-dpop.js'
+export {
+  type CreateDpopKeyOptions,
+  createDpopKey,
+  DPOP_ALGORITHMS,
+  type DPoPKey,
+  type DpopAlgorithm,
+  exportDpopKey,
+  importDpopKey,
+} from './dpop/dpop-key.js'
 export { normaliseHtu } from './dpop/htu.js'
 export { createDpopNonceSource, type DpopNonceSource, type DpopNonceSourceOptions } from './dpop/nonce.js'
+export { DpopNonces } from './dpop/nonces.js'
 export {
   createDpopPolicy,
   DEFAULT_DPOP_ALGORITHMS,
@@ -20,6 +31,7 @@ export {
   type DpopPolicy,
   type DpopRequest,
 } from './dpop/policy.js'
+export { createDpopProof, type DpopProofOptions } from './dpop/proof-sign.js'
 export { type DpopProofCheck, type VerifiedDpopProof, verifyDpopProof } from './dpop/proof-verify.js'
 export {
   type BearerRequestOptions,
@@ -38,6 +50,7 @@ export {
   DpopNonceError,
   DpopProofError,
   InsufficientScopeError,
+  InsufficientUserAuthenticationError,
   InvalidPublicKeyError,
   isAuthError,
   JWTClaimValidationError,
@@ -98,6 +111,7 @@ export type { WarningHandler } from './lib/warn-once.js'
 export type {
   AuthorizationRequest,
   AuthorizationUrlParams,
+  CallbackOptions,
   EndSessionParams,
   ExpectedAuthorization,
 } from './oauth/authorization-code.js'
@@ -151,9 +165,15 @@ export {
   skipSubjectCheck,
   type TokenTypeHint,
   type UserinfoClaims,
+  type UserinfoOptions,
 } from './oauth/token-endpoints.js'
 export type { IdTokenClaims, TokenSet } from './oauth/token-set.js'
 export { normalizePathname } from './pathname.js'
+export {
+  type ProtectedResource,
+  type ProtectedResourceOptions,
+  protectedResource,
+} from './protected-resource.js'
 export { createResourceServer, type ResourceServer, type ResourceServerOptions } from './resource-server.js'
 export {
   missingScopes,
@@ -163,6 +183,13 @@ export {
   scopeNames,
   scopesOf,
 } from './scopes.js'
+export {
+  type AuthenticationClaims,
+  type AuthenticationRequirement,
+  authenticationRequirement,
+  requireAuthentication,
+  unmetAuthentication,
+} from './step-up.js'
 export type {
   AuthOptions,
   AuthRoutes,
@@ -191,6 +218,7 @@ export {
 } from './web/rate-limit-store.js'
 export type { RequestLike } from './web/request-like.js'
 export {
+  checkRequireSessionOptions,
   type RequireSessionOptions,
   type SessionAuthContext,
   type SessionCheck,
@@ -198,6 +226,7 @@ export {
 } from './web/require-session.js'
 export { isSameOrigin } from './web/responses.js'
 export { safeReturnTo } from './web/return-to.js'
+export type { SessionFetchOptions } from './web/session-fetch.js'
 export type { SessionSummary } from './web/session-management.js'
 export type { ResolvedSession, Session } from './web/session-resolver.js'
 export {

@@ -21,6 +21,7 @@ const ARGUMENTS: Record<string, unknown[]> = {
   JWTExpiredError: [],
   JWTClaimValidationError: ['ERR_JWT_AUDIENCE', 'aud', 'wrong audience'],
   InsufficientScopeError: [['write']],
+  InsufficientUserAuthenticationError: ['A stronger authentication is required', { acrValues: ['urn:mfa'] }],
   InvalidPublicKeyError: ['not a key'],
   KeysUnavailableError: ['ERR_JWKS_UNAVAILABLE', 'no keys', 30],
   RemoteResponseError: ['ERR_HTTP_STATUS', 'answered 500'],

@@ -1,9 +1,11 @@
 export type {
   Auth,
   AuthContext,
+  AuthenticationRequirement,
   AuthOptions,
   BearerVerifier,
   JWTClaims,
+  ProtectedResource,
   RequireSessionOptions,
   Session,
   SessionAuthContext,
@@ -23,3 +25,4 @@ export {
   revokeAllSessions,
   revokeSession,
 } from './session.js'
+export { protectedResourceMetadata, requireStepUp } from './step-up.js'

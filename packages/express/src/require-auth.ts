@@ -22,7 +22,7 @@ import { getAuth, setAuth } from './request-auth.js'
  * express-oauth2-jwt-bearer's errors carry it, so an app without {@link authErrorHandler} still
  * sends the challenge. Anything else passes unchanged.
  */
-function forExpress(error: unknown): unknown {
+export function forExpress(error: unknown): unknown {
   if (isAuthError(error) && !Object.isFrozen(error) && !('headers' in error)) {
     Object.defineProperty(error, 'headers', { value: describeAuthError(error).headers })
   }

@@ -6,14 +6,15 @@
 import {
   type Auth,
   type AuthOptions,
+  authenticationRequirement,
   ConfigurationError,
+  checkRequireSessionOptions,
   type RequestLike,
   type RequireSessionOptions,
   resolveAuth,
   type Session,
   type SessionCheck,
   type SessionSummary,
-  scopeNames,
 } from '@org/auth-core'
 import {
   nodeHandler,
@@ -73,7 +74,7 @@ function stateOf(req: Request) {
  */
 export function requireSession(options: RequireSessionOptions = {}): RequestHandler {
   // Scope names are checked now: a malformed one would otherwise refuse every request (403).
-  if (options.scopes !== undefined) scopeNames(options.scopes)
+  checkRequireSessionOptions(options)
   return function requireSessionMiddleware(req: Request, res: Response, next: NextFunction): void {
     let now: SessionCheck | undefined
     let pending: Promise<SessionCheck> | undefined

@@ -127,7 +127,7 @@ describe('Express: a DPoP-bound token from oidc-provider, proofs by openid-clien
   })
 
   it('against a dev IdP that requires DPoP nonces: a bound token after the nonce retry, accepted here', async () => {
-    const nonceIdp = await startDevIdp({ dpopNonce: true })
+    const nonceIdp = await startDevIdp({ dpopRequireNonce: true })
     try {
       // Without a nonce the token endpoint answers use_dpop_nonce with one.
       const key = await dpopKey()

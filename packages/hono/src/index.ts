@@ -1,9 +1,11 @@
 export type {
   Auth,
   AuthContext,
+  AuthenticationRequirement,
   AuthOptions,
   BearerVerifier,
   JWTClaims,
+  ProtectedResource,
   RequireSessionOptions,
   Session,
   SessionAuthContext,
@@ -30,3 +32,4 @@ export {
   type SessionEnv,
   type SignedInEnv,
 } from './session.js'
+export { protectedResourceMetadata, requireStepUp } from './step-up.js'

@@ -106,7 +106,7 @@ function dpopHeader(c: Context): string | string[] | null | undefined {
 }
 
 /** Answers an auth failure (or rethrows anything else), per {@link RequireAuthOptions.throwHttpException}. */
-function answer(error: unknown, c: Context, options: RequireAuthOptions): Response {
+export function answer(error: unknown, c: Context, options: RequireAuthOptions): Response {
   if (!isAuthError(error)) throw error
   if (options.throwHttpException) throw new AuthHTTPException(error, options)
   c.error = error
@@ -177,7 +177,7 @@ export function requireAuth<C extends JWTClaims = JWTClaims>(
  * registry every copy of this package shares (the ESM and CommonJS builds loaded together, as
  * `c.var.auth` is shared): a `requireScopes` of one copy still finds the realm set by the other.
  */
-const errorOptionsOf: WeakMap<object, RequireAuthOptions> = sharedRegistry(
+export const errorOptionsOf: WeakMap<object, RequireAuthOptions> = sharedRegistry(
   Symbol.for('@org/auth-hono/error-options'),
 )
 

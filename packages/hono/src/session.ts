@@ -7,11 +7,11 @@
 import {
   type Auth,
   type AuthOptions,
+  checkRequireSessionOptions,
   type RequireSessionOptions,
   resolveAuth,
   type SessionAuthContext,
   type SessionSummary,
-  scopeNames,
 } from '@org/auth-core'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 
@@ -71,7 +71,7 @@ export function requireSession(
 ): MiddlewareHandler<SignedInEnv> {
   const instance = instanceOf(auth)
   // Scope names are checked now: a malformed one would otherwise refuse every request (403).
-  if (options.scopes !== undefined) scopeNames(options.scopes)
+  checkRequireSessionOptions(options)
   return async function requireSessionMiddleware(c, next) {
     const check = await instance.requireSession(c.req.raw, options)
     if (!check.ok) return check.response

@@ -5,3 +5,4 @@ export const AUTH_RUNTIME: unique symbol = Symbol.for('@org/auth-nest/runtime')
 export const PUBLIC_KEY = '@org/auth-nest:public'
 export const SCOPES_KEY = '@org/auth-nest:scopes'
 export const SESSION_KEY = '@org/auth-nest:session'
+export const STEP_UP_KEY = '@org/auth-nest:step-up'

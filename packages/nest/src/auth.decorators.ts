@@ -1,8 +1,14 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common'
 import { Reflector } from '@nestjs/core'
-import type { AuthContext, JWTClaims, RequireSessionOptions, SessionAuthContext } from '@org/auth-core'
-import { ConfigurationError, scopeNames } from '@org/auth-core'
-import { PUBLIC_KEY, SCOPES_KEY, SESSION_KEY } from './auth.constants.js'
+import type {
+  AuthContext,
+  AuthenticationRequirement,
+  JWTClaims,
+  RequireSessionOptions,
+  SessionAuthContext,
+} from '@org/auth-core'
+import { authenticationRequirement, ConfigurationError, scopeNames } from '@org/auth-core'
+import { PUBLIC_KEY, SCOPES_KEY, SESSION_KEY, STEP_UP_KEY } from './auth.constants.js'
 
 /** What the guards attach to the request: a bearer token's context, or a session user's. */
 export type RequestAuth<C extends JWTClaims = JWTClaims> = AuthContext<C> | SessionAuthContext
@@ -30,6 +36,24 @@ export const SessionMetadata = Reflector.createDecorator<RequireSessionOptions>(
  */
 export function RequireScopes(...scopes: string[]): ClassDecorator & MethodDecorator {
   return ScopesMetadata(scopeNames(scopes))
+}
+
+/** The requirement of `@RequireStepUp()`, already checked. */
+export const StepUpMetadata = Reflector.createDecorator<Readonly<AuthenticationRequirement>>({
+  key: STEP_UP_KEY,
+})
+
+/**
+ * `@RequireStepUp({ acrValues, maxAge })` (RFC 9470), with `AuthGuard`: the token's `acr` must be
+ * one of `acrValues` and its `auth_time` at most `maxAge` seconds old, else 401
+ * `insufficient_user_authentication` naming what to ask the authorization server for. On a
+ * handler it replaces its controller's. For `@RequireSession()` pages, pass the same options to
+ * it instead: the browser is sent to log in again. Checked when the application loads.
+ */
+export function RequireStepUp(requirement: AuthenticationRequirement): ClassDecorator & MethodDecorator {
+  const checked = authenticationRequirement(requirement)
+  if (checked === undefined) throw new ConfigurationError('@RequireStepUp() needs "acrValues" or "maxAge"')
+  return StepUpMetadata(checked)
 }
 
 /** The field of the auth context `@CurrentAuth(field)` returns; none for the whole context. */

@@ -7,11 +7,18 @@ import {
   type BearerVerifier,
   ConfigurationError,
   isPending,
+  requireAuthentication,
   requireGrantedScopes,
 } from '@org/auth-core'
 import { nodeBearerRequests } from '@org/auth-core/node'
 import { AUTH_RUNTIME } from './auth.constants.js'
-import { type AuthenticatedRequest, Public, ScopesMetadata, SessionMetadata } from './auth.decorators.js'
+import {
+  type AuthenticatedRequest,
+  Public,
+  ScopesMetadata,
+  SessionMetadata,
+  StepUpMetadata,
+} from './auth.decorators.js'
 import type { AuthRuntime } from './auth.options.js'
 import { httpOf, nodeRequest, rejection } from './platform.js'
 
@@ -61,8 +68,10 @@ export class AuthGuard implements CanActivate {
     const request = http.getRequest<AuthenticatedRequest & object>()
     const response = http.getResponse<unknown>()
     const scopes = requiredScopes(this.reflector, context)
+    const stepUp = this.reflector.getAllAndOverride(StepUpMetadata, targets)
     const admit = (auth: AuthContext): true => {
       requireGrantedScopes(auth, scopes)
+      requireAuthentication(auth.claims, stepUp)
       request.auth = auth
       return true
     }

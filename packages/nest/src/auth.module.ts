@@ -59,15 +59,20 @@ export class AuthRoutesMiddleware implements NestMiddleware {
   constructor(@Inject(AUTH_RUNTIME) private readonly runtime: AuthRuntime) {}
 
   use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
-    const { login, serveLogin } = this.runtime
-    if (login === undefined || serveLogin === undefined) {
-      next()
-      return
-    }
+    const { login, serveLogin, protectedResource } = this.runtime
     // The full path as the client sent it, as the bridge gives it to the core.
     const target = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/'
     const query = target.indexOf('?')
     const pathname = query === -1 ? target : target.slice(0, query)
+    if (protectedResource !== undefined && pathname === protectedResource.metadataPath) {
+      const { status, headers, body } = protectedResource.describe(req.method ?? 'GET')
+      res.writeHead(status, headers).end(req.method === 'HEAD' ? undefined : body)
+      return
+    }
+    if (login === undefined || serveLogin === undefined) {
+      next()
+      return
+    }
     // Without `next`: failures the client caused are answered by the bridge, anything else is a
     // logged, opaque 500 rather than the platform's default error page.
     if (login.isAuthRoute(pathname)) serveLogin(req, res)
@@ -100,7 +105,7 @@ export class AuthModule extends ConfigurableModuleClass implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    if (this.runtime.login === undefined) return
+    if (this.runtime.login === undefined && this.runtime.protectedResource === undefined) return
     // Every path, then `isAuthRoute`: the core owns the paths (`basePath`, `routes`), and a
     // global prefix set with `setGlobalPrefix` then only needs to be part of `basePath`.
     consumer.apply(AuthRoutesMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL })

@@ -12,6 +12,7 @@ import {
   type BearerVerifier,
   ConfigurationError,
   type ErrorResponseOptions,
+  type ProtectedResource,
   type RequestLike,
   resolveAuth,
   resolveVerifier,
@@ -53,6 +54,12 @@ export interface AuthModuleOptions extends ErrorResponseOptions {
    * Messages never contain tokens or secrets. Default: none.
    */
   onError?: (error: AuthError) => void
+  /**
+   * The API's protected resource metadata (RFC 9728, `protectedResource()` from
+   * `@org/auth-core`): the module serves the document at its well-known path, and every
+   * challenge names it in `resource_metadata`. Default: none.
+   */
+  protectedResource?: ProtectedResource
 }
 
 /** Options of `forRoot()` / `forRootAsync()` that shape the module itself (not resolved by a factory). */
@@ -74,6 +81,7 @@ export interface AuthRuntime {
   /** The session functions' requests, built with `bridge` (checked once). */
   readonly sessionRequest: (req: IncomingMessage) => RequestLike
   readonly errorResponse: ErrorResponseOptions
+  readonly protectedResource: ProtectedResource | undefined
   readonly onError: ((error: AuthError) => void) | undefined
 }
 
@@ -88,10 +96,14 @@ export function createRuntime(
   if (typeof options !== 'object' || options === null) {
     throw new ConfigurationError('AuthModule needs an options object')
   }
-  const { verifier, login, bridge = {}, realm, onError } = options
+  const { verifier, login, bridge = {}, realm, onError, protectedResource } = options
   if (verifier === undefined && login === undefined) {
     throw new ConfigurationError('AuthModule needs "verifier", "login" or both')
   }
+  if (protectedResource !== undefined && typeof protectedResource.describe !== 'function') {
+    throw new ConfigurationError('AuthModule option "protectedResource" must come from protectedResource()')
+  }
+  const resourceMetadata = options.resourceMetadata ?? protectedResource?.metadataUrl
   if (onError !== undefined && typeof onError !== 'function') {
     throw new ConfigurationError('AuthModule option "onError" must be a function')
   }
@@ -104,7 +116,11 @@ export function createRuntime(
       auth === undefined ? undefined : nodeHandler(auth.handler, { ...bridge, onError: reportServerError }),
     bridge: { ...bridge },
     sessionRequest: sessionRequestBuilder(bridge),
-    errorResponse: realm === undefined ? {} : { realm },
+    errorResponse: {
+      ...(realm === undefined ? {} : { realm }),
+      ...(resourceMetadata === undefined ? {} : { resourceMetadata }),
+    },
+    protectedResource,
     onError,
   })
 }

@@ -1,9 +1,11 @@
 export type {
   Auth,
   AuthContext,
+  AuthenticationRequirement,
   AuthOptions,
   BearerVerifier,
   JWTClaims,
+  ProtectedResource,
   RequireSessionOptions,
   Session,
   SessionAuthContext,
@@ -17,6 +19,8 @@ export {
   Public,
   type RequestAuth,
   RequireScopes,
+  RequireStepUp,
+  StepUpMetadata,
 } from './auth.decorators.js'
 export { AuthException, AuthExceptionFilter, SessionCheckException } from './auth.exception.js'
 export { AuthGuard } from './auth.guard.js'

@@ -11,10 +11,10 @@ import { HttpAdapterHost, Reflector } from '@nestjs/core'
 import {
   type Auth,
   ConfigurationError,
+  checkRequireSessionOptions,
   type RequestLike,
   type RequireSessionOptions,
   type SessionCheck,
-  scopeNames,
 } from '@org/auth-core'
 import { AUTH_RUNTIME } from './auth.constants.js'
 import { type AuthenticatedRequest, SessionMetadata } from './auth.decorators.js'
@@ -118,6 +118,6 @@ export function sessionRequest(req: IncomingMessage, runtime: AuthRuntime): Requ
  */
 export function RequireSession(options: RequireSessionOptions = {}): ClassDecorator & MethodDecorator {
   // Checked when the decorator is applied (the application loads), like `@RequireScopes()`.
-  if (options.scopes !== undefined) scopeNames(options.scopes)
+  checkRequireSessionOptions(options)
   return applyDecorators(SessionMetadata({ ...options }), UseGuards(SessionGuard))
 }

@@ -1,9 +1,11 @@
 export type {
   Auth,
   AuthContext,
+  AuthenticationRequirement,
   AuthOptions,
   BearerVerifier,
   JWTClaims,
+  ProtectedResource,
   RequireSessionOptions,
   Session,
   SessionAuthContext,
@@ -18,4 +20,11 @@ export {
   type NextAuthOptions,
 } from './options.js'
 export { type AuthProxy, type AuthProxyOptions, createAuthProxy } from './proxy.js'
-export type { RouteContext, RouteHandler, WithAuth, WithAuthOptions, WithSession } from './route-handlers.js'
+export {
+  protectedResourceRoute,
+  type RouteContext,
+  type RouteHandler,
+  type WithAuth,
+  type WithAuthOptions,
+  type WithSession,
+} from './route-handlers.js'

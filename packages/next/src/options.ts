@@ -4,7 +4,9 @@ import {
   type BearerVerifier,
   ConfigurationError,
   createAuth,
+  type ErrorResponseOptions,
   isAuthError,
+  type ProtectedResource,
   resolveVerifier,
   type TokenVerifierOptions,
 } from '@org/auth-core'
@@ -19,6 +21,12 @@ interface BearerOptions {
   verifier?: TokenVerifierOptions | BearerVerifier
   /** `realm` of the `WWW-Authenticate` challenges `withAuth` answers with. Default: none. */
   realm?: string
+  /**
+   * The API's protected resource metadata (RFC 9728, `protectedResource()` from
+   * `@org/auth-core`): every `withAuth` challenge names it in `resource_metadata`. Serve the
+   * document with `protectedResourceRoute(resource)`. Default: none.
+   */
+  protectedResource?: ProtectedResource
 }
 
 /**
@@ -41,7 +49,7 @@ export interface NextAuthLoginOptions extends AuthOptions, BearerOptions {
  * throw a `ConfigurationError` with code `ERR_LOGIN_NOT_CONFIGURED` when used.
  */
 export type NextAuthBearerOnlyOptions = Required<Pick<BearerOptions, 'verifier'>> &
-  Pick<BearerOptions, 'realm'> & {
+  Pick<BearerOptions, 'realm' | 'protectedResource'> & {
     [K in keyof NextAuthLoginOptions as K extends keyof BearerOptions ? never : K]?: never
   }
 
@@ -54,7 +62,8 @@ export type NextAuthConfig = NextAuthOptions | (() => NextAuthOptions)
 /** The verifier side of the adapter: what `withAuth` needs, and nothing of the login. */
 export interface BearerSettings {
   readonly verifier: BearerVerifier | undefined
-  readonly realm: string | undefined
+  /** `realm` and `resource_metadata` of `withAuth`'s challenges. */
+  readonly errorResponse: ErrorResponseOptions
   /** The public origin for the DPoP `htu` check: that of the login's `baseUrl`, when set. */
   readonly origin: string | undefined
 }
@@ -91,7 +100,7 @@ export function loginNotConfigured(): ConfigurationError {
 }
 
 /** Options that configure nothing of the login: with only these, the adapter is bearer-only. */
-const BEARER_ONLY_KEYS = new Set(['verifier', 'realm'])
+const BEARER_ONLY_KEYS = new Set(['verifier', 'realm', 'protectedResource'])
 
 /** Whether the options configure a login: any option besides the verifier's (then checked by `createAuth`). */
 function declaresLogin(options: NextAuthOptions): boolean {
@@ -101,19 +110,31 @@ function declaresLogin(options: NextAuthOptions): boolean {
 function buildLogin(options: NextAuthOptions): Auth | undefined {
   if (!declaresLogin(options)) return undefined
   // Copied, never mutated: the caller's object may be shared.
-  const { verifier: _verifier, realm: _realm, ...login } = options as NextAuthLoginOptions
+  const {
+    verifier: _verifier,
+    realm: _realm,
+    protectedResource: _resource,
+    ...login
+  } = options as NextAuthLoginOptions
   // A missing `session` or client is `createAuth`'s to name (ERR_INVALID_OPTION).
   return createAuth({ ...login, basePath: login.basePath ?? DEFAULT_BASE_PATH })
 }
 
 function buildBearer(options: NextAuthOptions): BearerSettings {
-  const { verifier, realm } = options
+  const { verifier, realm, protectedResource } = options
+  if (protectedResource !== undefined && typeof protectedResource?.metadataUrl !== 'string') {
+    throw new ConfigurationError('"protectedResource" must come from protectedResource() of @org/auth-core')
+  }
+  const resourceMetadata = protectedResource?.metadataUrl
   const { baseUrl } = options as { baseUrl?: unknown }
   // The app's public origin: behind a proxy, request.url may name the internal host.
   const origin = typeof baseUrl === 'string' && URL.canParse(baseUrl) ? new URL(baseUrl).origin : undefined
   return Object.freeze({
     verifier: verifier === undefined ? undefined : resolveVerifier(verifier),
-    realm,
+    errorResponse: Object.freeze({
+      ...(realm === undefined ? {} : { realm }),
+      ...(resourceMetadata === undefined ? {} : { resourceMetadata }),
+    }),
     origin,
   })
 }

@@ -1,7 +1,7 @@
 /**
  * The `WWW-Authenticate` value of a refusal, built in one place from a parameter object: RFC 6750
- * §3 (`Bearer`) and RFC 9449 §7.1 (`DPoP`). Later attributes (RFC 9728 `resource_metadata`,
- * RFC 9470 `acr_values` / `max_age`) are added as fields of {@link ChallengeParams}.
+ * §3 (`Bearer`) and RFC 9449 §7.1 (`DPoP`), with RFC 9728 `resource_metadata` and RFC 9470
+ * `acr_values` / `max_age`; a new attribute is a new field of {@link ChallengeParams}.
  */
 
 /** An HTTP authentication scheme a protected resource offers. */
@@ -17,12 +17,18 @@ export interface ChallengeParams {
   errorScheme?: AuthScheme
   /** `realm` (RFC 6750 §3), on every challenge. Default: none. */
   realm?: string
+  /** RFC 9728 §5.1 `resource_metadata`: the protected resource metadata URL, on every challenge. */
+  resourceMetadata?: string
   /** The `error` code (`invalid_token`, `invalid_dpop_proof`...). Default: none (a bare challenge). */
   error?: string
   /** Human-readable `error_description`; characters outside RFC 6750's set are dropped. */
   errorDescription?: string
   /** `scope` of an `insufficient_scope` refusal. */
   scope?: readonly string[]
+  /** RFC 9470 §3 `acr_values` of an `insufficient_user_authentication` refusal. */
+  acrValues?: readonly string[]
+  /** RFC 9470 §3 `max_age` (seconds) of an `insufficient_user_authentication` refusal. */
+  maxAge?: number
   /** RFC 9449 §7.1 `algs` of the `DPoP` challenge: the proof algorithms accepted. Default: none. */
   dpopAlgs?: readonly string[]
 }
@@ -54,6 +60,8 @@ export function buildWwwAuthenticate(params: ChallengeParams): string {
   for (const scheme of schemes) {
     const attributes: string[] = []
     if (params.realm !== undefined) attributes.push(`realm=${quoted(params.realm)}`)
+    if (params.resourceMetadata !== undefined)
+      attributes.push(`resource_metadata=${quoted(params.resourceMetadata)}`)
     if (scheme === errorScheme) {
       if (params.error !== undefined) {
         attributes.push(`error=${quoted(params.error)}`)
@@ -61,6 +69,8 @@ export function buildWwwAuthenticate(params: ChallengeParams): string {
           attributes.push(`error_description=${quoted(params.errorDescription)}`)
       }
       if (params.scope !== undefined) attributes.push(`scope=${quoted(params.scope.join(' '))}`)
+      if (params.acrValues !== undefined) attributes.push(`acr_values=${quoted(params.acrValues.join(' '))}`)
+      if (params.maxAge !== undefined) attributes.push(`max_age=${quoted(String(params.maxAge))}`)
     }
     if (scheme === 'DPoP' && params.dpopAlgs !== undefined && params.dpopAlgs.length > 0)
       attributes.push(`algs=${quoted(params.dpopAlgs.join(' '))}`)

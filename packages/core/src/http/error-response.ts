@@ -7,6 +7,12 @@ export interface ErrorResponseOptions {
    * Default: none (the attribute is omitted).
    */
   realm?: string
+  /**
+   * URL of the API's protected resource metadata (RFC 9728 §5.1): every challenge names it in
+   * `resource_metadata`, so a client that was refused learns where to get a token. Pass
+   * `protectedResource(...).metadataUrl`. Default: none.
+   */
+  resourceMetadata?: string
 }
 
 /** What an adapter sends for an {@link AuthError}: framework-neutral, ready to copy into a response. */
@@ -28,21 +34,29 @@ function description(message: string): string {
   return message.replace(/"/g, "'").replace(UNSAFE_ATTRIBUTE_CHARS, '')
 }
 
-/** The challenge of an error: its scheme(s) from `authChallenge` (DPoP), else plain `Bearer`. */
-function challenge(error: AuthError, realm: string | undefined): string {
+/**
+ * The challenge of an error: its scheme(s) from `authChallenge` (DPoP), else plain `Bearer`, with
+ * the RFC 9728 `resource_metadata` and the RFC 9470 step-up attributes it carries.
+ */
+function challenge(error: AuthError, options: ErrorResponseOptions): string {
   // Duck-typed rather than `instanceof`: the error may come from another installed copy.
-  const { requiredScopes, authChallenge } = error as {
+  const { requiredScopes, authChallenge, acrValues, maxAge } = error as {
     requiredScopes?: readonly string[]
     authChallenge?: ErrorChallenge
+    acrValues?: readonly string[]
+    maxAge?: number
   }
   return buildWwwAuthenticate({
     schemes: authChallenge?.schemes,
     errorScheme: authChallenge?.errorScheme,
     dpopAlgs: authChallenge?.dpopAlgs,
-    realm,
+    realm: options.realm,
+    resourceMetadata: options.resourceMetadata,
     error: error.oauthError,
     errorDescription: error.oauthError === undefined ? undefined : description(error.message),
     scope: requiredScopes,
+    acrValues,
+    maxAge,
   })
 }
 
@@ -69,7 +83,7 @@ export function retryAfterOf(error: AuthError): number | undefined {
 export function describeAuthError(error: AuthError, options: ErrorResponseOptions = {}): ErrorResponseParts {
   const headers: Record<string, string> = { 'cache-control': 'no-store' }
   if (error.status === 401 || error.status === 400 || error.status === 403) {
-    headers['www-authenticate'] = challenge(error, options.realm)
+    headers['www-authenticate'] = challenge(error, options)
     // RFC 9449 §8: the nonce a `use_dpop_nonce` refusal asks the client to use.
     const nonce = (error as { authChallenge?: ErrorChallenge }).authChallenge?.dpopNonce
     if (nonce !== undefined) headers['dpop-nonce'] = nonce

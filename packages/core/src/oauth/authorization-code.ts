@@ -1,10 +1,11 @@
+import type { DPoPKey } from '../dpop/dpop-key.js'
 import { ConfigurationError, RemoteResponseError } from '../errors.js'
 import { type ClientContext, callEndpoint, endpointOf } from './back-channel.js'
 import { resourceParams, type ScopeInput, scopeParam } from './grants.js'
 import { createPkcePair, randomToken } from './pkce.js'
-import type { TokenContext } from './token-request.js'
+import { dpopKeyFor, type TokenContext } from './token-request.js'
 
-export { handleAuthorizationCallback } from './callback.js'
+export { type CallbackOptions, handleAuthorizationCallback } from './callback.js'
 
 /** What `authorizationUrl` needs beyond the token context. */
 export interface AuthorizationContext extends TokenContext {
@@ -36,6 +37,13 @@ export interface AuthorizationUrlParams {
    * modes `handleCallback` reads.
    */
   extraParams?: Record<string, string>
+  /**
+   * The DPoP key of this login, when it is not the client's own `dpop` key (a key per web
+   * session): its thumbprint is sent as `dpop_jkt` (RFC 9449 §10), so the code can be redeemed
+   * only with a proof by this key; pass the same key to `handleCallback`. Default: the client's
+   * key, if any.
+   */
+  dpopKey?: DPoPKey
 }
 
 /** The URL to send the browser to, and the values to keep (server-side or in a sealed cookie) until the callback. */
@@ -48,6 +56,8 @@ export interface AuthorizationRequest {
   codeVerifier?: string
   redirectUri: string
   maxAge?: number
+  /** The thumbprint sent as `dpop_jkt`, when the request was bound to a DPoP key. */
+  dpopJkt?: string
 }
 
 /** The values kept from {@link AuthorizationRequest}, checked against the callback. */
@@ -78,6 +88,7 @@ const PROTOCOL_PARAMS = new Set([
   'login_hint',
   'max_age',
   'resource',
+  'dpop_jkt',
   // Would replace the whole request with one the client did not check.
   'request',
   'request_uri',
@@ -116,6 +127,7 @@ function checkExtraParams(extra: Record<string, string> | undefined): Record<str
 async function pushAuthorizationRequest(
   ctx: ClientContext,
   params: Record<string, string | readonly string[] | undefined>,
+  dpopKey: DPoPKey | undefined,
 ): Promise<string> {
   const body = await callEndpoint(ctx, {
     url: endpointOf(ctx, 'pushed_authorization_request_endpoint'),
@@ -123,6 +135,8 @@ async function pushAuthorizationRequest(
     params,
     format: 'form',
     okStatus: [201],
+    // RFC 9449 §10.1: a proof at the PAR endpoint binds the code like `dpop_jkt` (same key).
+    ...(dpopKey === undefined ? {} : { dpop: dpopKey }),
   })
   const requestUri = body['request_uri']
   if (typeof requestUri !== 'string' || requestUri.length === 0) {
@@ -171,6 +185,7 @@ export async function buildAuthorizationUrl(
   const state = randomToken(32)
   const nonce = scope.split(' ').includes('openid') ? randomToken(32) : undefined
   const pair = pkce ? await createPkcePair() : undefined
+  const dpopKey = await dpopKeyFor(ctx, params.dpopKey)
 
   const request: Record<string, string | readonly string[] | undefined> = {
     ...extra,
@@ -186,11 +201,12 @@ export async function buildAuthorizationUrl(
     login_hint: params.loginHint,
     max_age: maxAge === undefined ? undefined : String(maxAge),
     ...resourceParams(params.resource),
+    dpop_jkt: dpopKey?.thumbprint,
   }
   const authorizationEndpoint = endpointOf(ctx, 'authorization_endpoint')
   const url = new URL(authorizationEndpoint)
   if (ctx.pushedAuthorizationRequests) {
-    const requestUri = await pushAuthorizationRequest(ctx, request)
+    const requestUri = await pushAuthorizationRequest(ctx, request, dpopKey)
     url.searchParams.set('client_id', ctx.clientId)
     url.searchParams.set('request_uri', requestUri)
   } else {
@@ -206,6 +222,7 @@ export async function buildAuthorizationUrl(
     ...(nonce === undefined ? {} : { nonce }),
     ...(pair === undefined ? {} : { codeVerifier: pair.codeVerifier }),
     ...(maxAge === undefined ? {} : { maxAge }),
+    ...(dpopKey === undefined ? {} : { dpopJkt: dpopKey.thumbprint }),
   }
 }
 

@@ -1,11 +1,17 @@
+import { type DPoPKey, isDpopKey } from '../dpop/dpop-key.js'
+import { challengeErrors, DpopNonces } from '../dpop/nonces.js'
 import { ConfigurationError } from '../errors.js'
 import { secureUrl } from '../lib/url.js'
 import type { OAuthClient } from './client.js'
+import { isReplayable, isRequest, type SendableToken, sendWithToken } from './token-sender.js'
 import type { TokenSet } from './token-set.js'
 
 export interface AuthorizedFetchOptions {
-  /** The client whose client-credentials grant supplies the tokens. Required. */
-  client: Pick<OAuthClient, 'clientCredentials'>
+  /**
+   * The client whose client-credentials grant supplies the tokens. Required. A client with a
+   * `dpop` key gets DPoP-bound tokens, sent with proofs by that key.
+   */
+  client: Pick<OAuthClient, 'clientCredentials'> & Partial<Pick<OAuthClient, 'dpopKey'>>
   /** Scopes to ask for (space-separated, or a list). Default: none (the server's default). */
   scope?: string | readonly string[]
   /** RFC 8707 resource indicator(s) of the API called. Their origins are the default `allowedOrigins`. */
@@ -27,6 +33,13 @@ export interface AuthorizedFetchOptions {
   allowInsecureRequests?: boolean
   /** `fetch` that sends the requests to the API. Default: the global `fetch`. */
   fetch?: typeof fetch
+  /**
+   * The DPoP key the client's tokens are bound to, when the client is not an `OAuthClient` with
+   * its own `dpop` key. DPoP tokens go out as `Authorization: DPoP` with a `DPoP` proof (`ath`,
+   * the API's latest `DPoP-Nonce`); a 401 `use_dpop_nonce` challenge is retried once with the new
+   * nonce. A DPoP token is never sent as Bearer. Default: `client.dpopKey()`.
+   */
+  dpop?: DPoPKey
   /** Clock in epoch milliseconds (tests). Default: `Date.now`. */
   now?: () => number
 }
@@ -43,16 +56,16 @@ const KNOWN_OPTIONS = new Set([
   'renewBefore',
   'allowInsecureRequests',
   'fetch',
+  'dpop',
   'now',
 ])
 
-interface CachedToken {
-  value: string
+interface CachedToken extends SendableToken {
   /** Epoch ms (on `now`) from which a new token is fetched; Infinity when the server gave no lifetime. */
   renewAt: number
 }
 
-function allowedOriginsOf(options: AuthorizedFetchOptions): ReadonlySet<string> {
+export function allowedOriginsOf(options: AuthorizedFetchOptions): ReadonlySet<string> {
   const insecure = options.allowInsecureRequests === true
   const origins = new Set<string>()
   if (options.allowedOrigins !== undefined) {
@@ -93,6 +106,9 @@ function checkOptions(options: AuthorizedFetchOptions): void {
   if (typeof options.client?.clientCredentials !== 'function') {
     throw new ConfigurationError('"client" must be an OAuthClient')
   }
+  if (options.dpop !== undefined && !isDpopKey(options.dpop)) {
+    throw new ConfigurationError('"dpop" must be a DPoPKey (createDpopKey())')
+  }
   const renewBefore = options.renewBefore
   if (renewBefore !== undefined && !(Number.isFinite(renewBefore) && renewBefore >= 0)) {
     throw new ConfigurationError('"renewBefore" must be a number of seconds, 0 or more')
@@ -100,54 +116,23 @@ function checkOptions(options: AuthorizedFetchOptions): void {
 }
 
 /**
- * RFC 7235 challenges: is there a `Bearer` one with `error="invalid_token"` (RFC 6750 §3.1)?
- * Auth-params are read as `name=value` pairs; a bare token starts the next challenge's scheme.
+ * RFC 7235 challenges: is there one of `scheme` (the one the token was sent with: `bearer` or
+ * `dpop`) with `error="invalid_token"` (RFC 6750 §3.1, RFC 9449 §7.1)?
  */
-export function isInvalidTokenChallenge(header: string | null): boolean {
-  if (header === null) return false
-  const parts = /([!#$%&'*+.^_`|~\w-]+)(?:\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,]*))?/g
-  let scheme = ''
-  for (const [, name = '', value] of header.matchAll(parts)) {
-    if (value === undefined) {
-      // token68 values (`Basic abc==`) end in '=' and parse as a param: harmless, they carry no error.
-      scheme = name.toLowerCase()
-    } else if (scheme === 'bearer' && name.toLowerCase() === 'error') {
-      if (value.replace(/^"|"$/g, '') === 'invalid_token') return true
-    }
-  }
-  return false
-}
-
-function isRequest(input: unknown): input is Request {
-  return Object.prototype.toString.call(input) === '[object Request]'
-}
-
-/**
- * Whether a body can be sent a second time: absent, or a value fetch re-reads from the start.
- * A stream (or an async iterable) is consumed by the first attempt.
- */
-function isReplayable(input: string | URL | Request, init: RequestInit | undefined): boolean {
-  const body = init?.body
-  if (body === undefined) {
-    // A Request's own body is a stream, consumed by the first send; a GET has none.
-    return !(isRequest(input) && input.body !== null)
-  }
-  return (
-    body === null ||
-    typeof body === 'string' ||
-    body instanceof ArrayBuffer ||
-    ArrayBuffer.isView(body) ||
-    body instanceof URLSearchParams ||
-    body instanceof Blob ||
-    body instanceof FormData
-  )
+export function isInvalidTokenChallenge(
+  header: string | null,
+  scheme: 'bearer' | 'dpop' = 'bearer',
+): boolean {
+  return challengeErrors(header).get(scheme) === 'invalid_token'
 }
 
 /**
  * A `fetch` that sends a client-credentials access token to one API: the token is cached,
  * renewed `renewBefore` seconds before it expires (one request shared by concurrent callers; a
- * failed one is not kept), and a `401` with a Bearer `error="invalid_token"` challenge is retried
- * once with a new token when the body can be sent again. The token goes only to
+ * failed one is not kept), and a `401` with a Bearer (or DPoP) `error="invalid_token"` challenge is
+ * retried once with a new token when the body can be sent again. A DPoP-bound token goes out as
+ * `Authorization: DPoP` with a fresh proof per request, and a `use_dpop_nonce` challenge carrying
+ * a new nonce is retried once with it. The token goes only to
  * `allowedOrigins`, over https (or loopback http), in the `Authorization` header, and never into
  * an error message. Options are checked here.
  */
@@ -159,6 +144,21 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): Authoriz
   const now = options.now ?? Date.now
   let cached: CachedToken | undefined
   let pending: Promise<CachedToken> | undefined
+  // The APIs' nonces: this fetch sends to `allowedOrigins` only, a handful.
+  const nonces = new DpopNonces(Math.max(allowed.size, 1) * 2)
+
+  /** The key a token of this type is sent with; a DPoP token without one is never sent (as Bearer). */
+  const keyFor = async (tokens: TokenSet): Promise<DPoPKey | undefined> => {
+    if (tokens.tokenType !== 'DPoP') return undefined
+    const key = options.dpop ?? (await client.dpopKey?.())
+    if (key === undefined) {
+      throw new ConfigurationError(
+        'The client got a DPoP-bound token but no DPoP key is known: pass "dpop" (its key)',
+        { code: 'ERR_DPOP_KEY_REQUIRED' },
+      )
+    }
+    return key
+  }
 
   const renew = (): Promise<CachedToken> => {
     if (pending !== undefined) return pending
@@ -172,11 +172,12 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): Authoriz
         ...(resource === undefined ? {} : { resource }),
         ...(audience === undefined ? {} : { audience }),
       })
-      .then((tokens: TokenSet) => {
+      .then(async (tokens: TokenSet) => {
         const lifetime = tokens.expiresIn === undefined ? Infinity : tokens.expiresIn * 1000
         // Counted from when the request left, so the local expiry is never later than the server's.
         const token = {
           value: tokens.accessToken,
+          dpop: await keyFor(tokens),
           renewAt: started + lifetime - Math.min(renewBefore, lifetime / 2),
         }
         cached = token
@@ -192,11 +193,12 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): Authoriz
   const currentToken = (): Promise<CachedToken> =>
     cached !== undefined && now() < cached.renewAt ? Promise.resolve(cached) : renew()
 
-  const send = (input: string | URL | Request, init: RequestInit | undefined, token: string) => {
-    const request = new Request(input, init)
-    request.headers.set('authorization', `Bearer ${token}`)
-    return (options.fetch ?? globalThis.fetch)(request)
-  }
+  const sendDpop = (
+    input: string | URL | Request,
+    init: RequestInit | undefined,
+    token: CachedToken,
+    replayable: boolean,
+  ) => sendWithToken(options.fetch ?? globalThis.fetch, nonces, input, init, token, replayable)
 
   return async function authorizedFetch(input, init) {
     // By tag, not instanceof: a polyfilled or framework Request (NextRequest) passes too.
@@ -210,11 +212,14 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): Authoriz
     }
     const replayable = isReplayable(input, init)
     const token = await currentToken()
-    const response = await send(input, init, token.value)
+    const response = await sendDpop(input, init, token, replayable)
     if (
       response.status !== 401 ||
       !replayable ||
-      !isInvalidTokenChallenge(response.headers.get('www-authenticate'))
+      !isInvalidTokenChallenge(
+        response.headers.get('www-authenticate'),
+        token.dpop === undefined ? 'bearer' : 'dpop',
+      )
     ) {
       return response
     }
@@ -223,6 +228,6 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): Authoriz
     const next = await currentToken()
     // The first answer is not returned: release its connection.
     await response.body?.cancel().catch(() => undefined)
-    return send(input, init, next.value)
+    return sendDpop(input, init, next, true)
   }
 }

@@ -1,3 +1,6 @@
+import { proofFor } from '../dpop/client-dpop.js'
+import type { DPoPKey } from '../dpop/dpop-key.js'
+import { DpopNonces, isUseDpopNonce } from '../dpop/nonces.js'
 import { MfaRequiredError, OAuthExchangeError, RemoteResponseError } from '../errors.js'
 import type { AuthorizationServerMetadata } from '../keys/discovery.js'
 import { fetchJson, type HttpOptions } from '../lib/fetch-json.js'
@@ -11,6 +14,13 @@ export interface ClientContext {
   readonly http: HttpOptions
   /** Token requests as `application/x-www-form-urlencoded` (RFC 6749) or JSON (some servers). */
   readonly requestFormat: 'form' | 'json'
+  /** The client's DPoP key, when it uses DPoP (`dpop` option). */
+  readonly dpopKey?: (() => Promise<DPoPKey>) | undefined
+  /**
+   * The latest `DPoP-Nonce` of each server origin (kept even without a client key: per-session
+   * keys). Required for calls with `dpop`.
+   */
+  readonly dpopNonces?: DpopNonces
 }
 
 export interface EndpointCall {
@@ -22,8 +32,16 @@ export interface EndpointCall {
   params?: Record<string, string | readonly string[] | undefined>
   /** Authenticate the client (default true). */
   authenticate?: boolean
-  /** Send `Authorization: Bearer` with this token instead (userinfo, MFA authenticators). */
+  /**
+   * Send this access token instead of client authentication (userinfo, MFA authenticators):
+   * `Authorization: Bearer`, or `Authorization: DPoP` with a proof carrying its `ath` when `dpop` is set.
+   */
   bearer?: string
+  /**
+   * Sign a DPoP proof for this request with this key (RFC 9449), with the origin's latest nonce;
+   * a `use_dpop_nonce` answer carrying a new nonce is retried once. Default: no proof.
+   */
+  dpop?: DPoPKey
   method?: 'GET' | 'POST'
   /** Statuses that carry a successful answer. Default: [200]. */
   okStatus?: readonly number[]
@@ -73,12 +91,40 @@ export async function callEndpoint(ctx: ClientContext, call: EndpointCall): Prom
  * `GET /mfa/authenticators`). Errors are the same.
  */
 export async function callEndpointJson(ctx: ClientContext, call: EndpointCall): Promise<unknown> {
-  const ok = call.okStatus ?? [200]
+  if (call.dpop !== undefined && ctx.dpopNonces === undefined) {
+    ctx = { ...ctx, dpopNonces: new DpopNonces(1) }
+  }
+  const first = await attempt(ctx, call)
+  // RFC 9449 §8 and §9: the server wants a (newer) nonce in the proof. Once only: a server that
+  // keeps asking is answered with its error, never looped on.
+  const sent = first.nonce
+  const retry =
+    call.dpop !== undefined &&
+    first.response !== undefined &&
+    isUseDpopNonce(first.response.status, first.response.headers, first.json) &&
+    ctx.dpopNonces?.get(call.url) !== undefined &&
+    ctx.dpopNonces.get(call.url) !== sent
+  return settle(call, retry ? await attempt(ctx, call) : first)
+}
+
+interface Attempt {
+  /** The nonce the proof carried. */
+  nonce: string | undefined
+  /** The answer, when one came (also when reading it failed). */
+  response: Response | undefined
+  json?: unknown
+  error?: unknown
+}
+
+/** One request: client authentication (or the access token) and the DPoP proof made afresh. */
+async function attempt(ctx: ClientContext, call: EndpointCall): Promise<Attempt> {
   const params: Record<string, string | readonly string[]> = {}
   for (const [name, value] of Object.entries(call.params ?? {})) if (value !== undefined) params[name] = value
   const headers: Record<string, string> = {}
-  if (call.bearer !== undefined) headers['authorization'] = `Bearer ${call.bearer}`
-  else if (call.authenticate !== false) {
+  if (call.bearer !== undefined) {
+    headers['authorization'] = `${call.dpop === undefined ? 'Bearer' : 'DPoP'} ${call.bearer}`
+  } else if (call.authenticate !== false) {
+    // Per attempt: a private_key_jwt assertion is single-use too.
     await ctx.auth.apply({ clientId: ctx.clientId, issuer: ctx.metadata.issuer, params, headers })
   }
   const method = call.method ?? 'POST'
@@ -94,7 +140,26 @@ export async function callEndpointJson(ctx: ClientContext, call: EndpointCall): 
     headers['content-type'] = 'application/x-www-form-urlencoded'
     body = formBody(params)
   }
-  const http = { ...ctx.http, maxResponseBytes: ctx.http.maxResponseBytes ?? MAX_RESPONSE_BYTES }
+  const nonces = call.dpop === undefined ? undefined : (ctx.dpopNonces as DpopNonces)
+  const nonce = nonces?.get(call.url)
+  if (call.dpop !== undefined && nonces !== undefined) {
+    headers['dpop'] = await proofFor(call.dpop, nonces, method, call.url, call.bearer)
+  }
+  // The answer is seen before fetchJson judges it: a nonce challenge may come without a JSON body
+  // (a resource server's 401), and every answer's DPoP-Nonce is the one to use next.
+  let response: Response | undefined
+  const base = ctx.http.fetch ?? globalThis.fetch
+  const observing: typeof fetch = async (input, init) => {
+    response = await base(input, init)
+    nonces?.remember(call.url, response.headers)
+    return response
+  }
+  const http = {
+    ...ctx.http,
+    fetch: observing,
+    maxResponseBytes: ctx.http.maxResponseBytes ?? MAX_RESPONSE_BYTES,
+  }
+  const ok = call.okStatus ?? [200]
   const accept = (status: number) => ok.includes(status) || (status >= 400 && status < 500)
   const request = {
     method,
@@ -102,7 +167,18 @@ export async function callEndpointJson(ctx: ClientContext, call: EndpointCall): 
     allowEmpty: call.emptyOk === true,
     ...(body === undefined ? {} : { body }),
   }
-  const { json, response } = await fetchJson(url, call.what, http, request, accept)
+  try {
+    const { json } = await fetchJson(url, call.what, http, request, accept)
+    return { nonce, response, json }
+  } catch (error) {
+    return { nonce, response, error }
+  }
+}
+
+/** The attempt's answer as data, or its typed error. */
+function settle(call: EndpointCall, { response, json, error }: Attempt): unknown {
+  if (error !== undefined || response === undefined) throw error
+  const ok = call.okStatus ?? [200]
   if (ok.includes(response.status)) return json
   if (isObject(json) && typeof json['error'] === 'string') {
     const description = typeof json['error_description'] === 'string' ? json['error_description'] : undefined

@@ -1,8 +1,9 @@
+import type { DPoPKey } from '../dpop/dpop-key.js'
 import { AuthorizationResponseError, ConfigurationError, isOAuthErrorValue } from '../errors.js'
 import { readCapped } from '../lib/read-capped.js'
 import type { AuthorizationContext, ExpectedAuthorization } from './authorization-code.js'
 import { timingSafeEqual } from './pkce.js'
-import { requestTokens } from './token-request.js'
+import { dpopKeyFor, requestTokens } from './token-request.js'
 import type { TokenSet } from './token-set.js'
 
 /** The parts of a Web `Request` the callback reads; any framework's request of that shape works. */
@@ -12,6 +13,15 @@ interface RequestLike {
   readonly headers: { get(name: string): string | null }
   readonly body?: ReadableStream<Uint8Array> | null
   text(): Promise<string>
+}
+
+/** Per-call options of `handleCallback`. */
+export interface CallbackOptions {
+  /**
+   * The DPoP key of this login (the one given to `authorizationUrl`), when it is not the client's
+   * own `dpop` key. Default: the client's key, if any.
+   */
+  dpopKey?: DPoPKey
 }
 
 /** Parameters of an authorization response (RFC 6749 §4.1.2, RFC 9207) that must appear at most once. */
@@ -99,8 +109,18 @@ export async function handleAuthorizationCallback(
   ctx: AuthorizationContext,
   input: URL | string | Request,
   expected: ExpectedAuthorization,
+  options: CallbackOptions = {},
 ): Promise<TokenSet> {
   checkExpected(ctx, expected)
+  const dpopKey = await dpopKeyFor(ctx, options.dpopKey)
+  // The code is bound to the key whose thumbprint the request named (RFC 9449 §10): say so here
+  // rather than let the server answer a bare invalid_grant.
+  if (expected.dpopJkt !== undefined && dpopKey?.thumbprint !== expected.dpopJkt) {
+    throw new ConfigurationError(
+      'The authorization request was bound to another DPoP key ("dpopJkt"): pass that key',
+      { code: 'ERR_DPOP_KEY_MISMATCH' },
+    )
+  }
   const params = await responseParams(input)
   // RFC 6749 §3.1: parameters must not repeat; with two values there is no telling which is meant.
   for (const name of SINGLE_PARAMS) {
@@ -155,5 +175,6 @@ export async function handleAuthorizationCallback(
       code_verifier: expected.codeVerifier,
     },
     { requireIdToken: expected.nonce !== undefined, nonce: expected.nonce, maxAge: expected.maxAge, code },
+    dpopKey,
   )
 }

@@ -1,4 +1,5 @@
 import type { JWK } from 'jose'
+import type { DpopOption } from '../dpop/client-dpop.js'
 import type { SignatureAlgorithm } from '../keys/algorithms.js'
 import type { AuthorizationServerMetadata } from '../keys/discovery.js'
 import type { JSONWebKeySet, PublicKeyInput } from '../keys/public-key.js'
@@ -54,6 +55,15 @@ export interface OAuthClientOptions extends HttpOptions {
    * Default: `<issuer>/mfa/authenticators` and `<issuer>/mfa/challenge`.
    */
   mfaEndpoints?: { authenticators?: string; challenge?: string }
+  /**
+   * Sender-constrained tokens (DPoP, RFC 9449): a `DPoPKey` (`createDpopKey()`), or `true` for a
+   * key generated for this client on first use (not extractable; lost on restart, so tokens and
+   * refresh tokens bound to it die with the process). Every token request (each grant, refresh,
+   * device polling, password and MFA) and userinfo call carries a proof by the key, authorization
+   * requests carry `dpop_jkt` (a proof at PAR), the latest `DPoP-Nonce` of each server is used, and
+   * a `use_dpop_nonce` answer is retried once with the new nonce. Default: none (Bearer tokens).
+   */
+  dpop?: DpopOption
   /** Allow plain-http endpoints on non-loopback hosts. Default: false. */
   allowInsecureRequests?: boolean
 }

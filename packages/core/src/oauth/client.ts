@@ -1,3 +1,6 @@
+import { dpopKeySource } from '../dpop/client-dpop.js'
+import type { DPoPKey } from '../dpop/dpop-key.js'
+import { DpopNonces } from '../dpop/nonces.js'
 import { ConfigurationError } from '../errors.js'
 import { type AuthorizationServerMetadata, discoverIssuer } from '../keys/discovery.js'
 import { createRemoteJwks } from '../keys/remote-jwks.js'
@@ -9,6 +12,7 @@ import {
   type AuthorizationUrlParams,
   buildAuthorizationUrl,
   buildEndSessionUrl,
+  type CallbackOptions,
   type EndSessionParams,
   type ExpectedAuthorization,
   handleAuthorizationCallback,
@@ -54,6 +58,7 @@ import {
   type skipSubjectCheck,
   type TokenTypeHint,
   type UserinfoClaims,
+  type UserinfoOptions,
 } from './token-endpoints.js'
 import type { TokenSet } from './token-set.js'
 
@@ -79,6 +84,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'signal',
   'maxResponseBytes',
   'headers',
+  'dpop',
 ])
 
 const ENDPOINT_FIELDS = [
@@ -193,6 +199,13 @@ function checkOptions(options: OAuthClientOptions): void {
   }
 }
 
+function dpopKeyRequired(): ConfigurationError {
+  return new ConfigurationError(
+    'These tokens are DPoP-bound: pass their key ("dpopKey") or give the client its "dpop" key',
+    { code: 'ERR_DPOP_KEY_REQUIRED' },
+  )
+}
+
 /**
  * An OAuth 2 / OpenID Connect client of one authorization server: every grant, ID-token
  * verification, PAR, device flow, password-MFA, userinfo, revocation and introspection.
@@ -210,6 +223,8 @@ export class OAuthClient {
     this.#logoutTokens = validators.logoutTokens
     const issuer = metadata.issuer.replace(/\/$/, '')
     this.#ctx = {
+      dpopKey: dpopKeySource(options.dpop),
+      dpopNonces: new DpopNonces(),
       metadata: Object.freeze({ ...metadata }),
       clientId: options.clientId,
       auth: clientAuthentication(options),
@@ -254,8 +269,20 @@ export class OAuthClient {
    * Validates the redirect back from the authorization server (RFC 9207 `iss`, `state`, `error`)
    * before anything else, then exchanges the code (with the PKCE verifier) and verifies the ID token.
    */
-  handleCallback(input: URL | string | Request, expected: ExpectedAuthorization): Promise<TokenSet> {
-    return handleAuthorizationCallback(this.#ctx, input, expected)
+  handleCallback(
+    input: URL | string | Request,
+    expected: ExpectedAuthorization,
+    options: CallbackOptions = {},
+  ): Promise<TokenSet> {
+    return handleAuthorizationCallback(this.#ctx, input, expected, options)
+  }
+
+  /**
+   * The client's DPoP key (the `dpop` option; generated on first use for `dpop: true`), or
+   * `undefined` when the client does not use DPoP.
+   */
+  async dpopKey(): Promise<DPoPKey | undefined> {
+    return this.#ctx.dpopKey?.()
   }
 
   /** RP-initiated logout URL (OpenID Connect RP-Initiated Logout 1.0). */
@@ -291,6 +318,10 @@ export class OAuthClient {
   refresh(tokens: string | TokenSet, params: RefreshParams = {}): Promise<TokenSet> {
     if (typeof tokens === 'string') return refreshGrant(this.#ctx, tokens, params)
     if (tokens.refreshToken === undefined) throw new ConfigurationError('The token set has no refresh token')
+    if (tokens.tokenType === 'DPoP' && params.dpopKey === undefined && this.#ctx.dpopKey === undefined) {
+      // A DPoP-bound grant (public clients' refresh tokens are bound too) needs its key's proof.
+      throw dpopKeyRequired()
+    }
     const idTokenClaims = params.idTokenClaims ?? tokens.claims
     return refreshGrant(this.#ctx, tokens.refreshToken, {
       ...params,
@@ -346,9 +377,17 @@ export class OAuthClient {
     return pollDeviceToken(this.#ctx, device, options)
   }
 
-  /** Userinfo; its `sub` must equal `expectedSub` (the ID token's), or pass `skipSubjectCheck`. */
-  userinfo(accessToken: string, expectedSub: string | typeof skipSubjectCheck): Promise<UserinfoClaims> {
-    return fetchUserinfo(this.#ctx, accessToken, expectedSub)
+  /**
+   * Userinfo; its `sub` must equal `expectedSub` (the ID token's), or pass `skipSubjectCheck`.
+   * A token set's `DPoP` token is sent with a proof (by `options.dpopKey` or the client's key);
+   * a bare token string is sent as DPoP when the client has a key, else as Bearer.
+   */
+  userinfo(
+    accessToken: string | TokenSet,
+    expectedSub: string | typeof skipSubjectCheck,
+    options: UserinfoOptions = {},
+  ): Promise<UserinfoClaims> {
+    return fetchUserinfo(this.#ctx, accessToken, expectedSub, options)
   }
 
   /** Token revocation (RFC 7009). */

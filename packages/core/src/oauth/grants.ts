@@ -1,3 +1,4 @@
+import type { DPoPKey } from '../dpop/dpop-key.js'
 import { JWTClaimValidationError } from '../errors.js'
 import { LruCache } from '../lib/lru.js'
 import { requestTokens, type TokenContext } from './token-request.js'
@@ -24,6 +25,11 @@ export interface RefreshParams {
    * when one is passed to `refresh`.
    */
   idTokenClaims?: IdTokenClaims
+  /**
+   * The DPoP key the tokens are bound to, when it is not the client's own `dpop` key (a key per
+   * web session). Default: the client's key, if any.
+   */
+  dpopKey?: DPoPKey
 }
 
 export interface PasswordParams {
@@ -130,12 +136,17 @@ export async function refreshGrant(
   refreshToken: string,
   params: RefreshParams,
 ): Promise<TokenSet> {
-  const tokens = await requestTokens(ctx, {
-    grant_type: 'refresh_token',
-    refresh_token: refreshToken,
-    scope: scopeParam(params.scope),
-    ...resourceParams(params.resource),
-  })
+  const tokens = await requestTokens(
+    ctx,
+    {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      scope: scopeParam(params.scope),
+      ...resourceParams(params.resource),
+    },
+    {},
+    params.dpopKey,
+  )
   tokens.refreshToken ??= refreshToken
   const before = params.idTokenClaims
   const after = tokens.claims

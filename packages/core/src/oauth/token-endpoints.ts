@@ -1,6 +1,9 @@
+import type { DPoPKey } from '../dpop/dpop-key.js'
 import { ConfigurationError, RemoteResponseError } from '../errors.js'
 import type { HttpOptions } from '../lib/fetch-json.js'
 import { type ClientContext, callEndpoint, endpointOf } from './back-channel.js'
+import { dpopKeyFor } from './token-request.js'
+import type { TokenSet } from './token-set.js'
 
 /** Sentinel for `userinfo` when the caller deliberately does not know the expected subject. */
 export const skipSubjectCheck: unique symbol = Symbol('skipSubjectCheck')
@@ -26,6 +29,12 @@ export interface IntrospectionResponse {
   iss?: string
   jti?: string
   [field: string]: unknown
+}
+
+/** Per-call options of `userinfo`. */
+export interface UserinfoOptions {
+  /** The DPoP key the access token is bound to, when it is not the client's own. Default: the client's key. */
+  dpopKey?: DPoPKey
 }
 
 export type TokenTypeHint = 'access_token' | 'refresh_token'
@@ -76,13 +85,22 @@ function refusingSignedUserinfo(http: HttpOptions): HttpOptions {
  */
 export async function fetchUserinfo(
   ctx: ClientContext,
-  accessToken: string,
+  tokens: string | TokenSet,
   expectedSub: string | typeof skipSubjectCheck,
+  options: UserinfoOptions = {},
 ): Promise<UserinfoClaims> {
-  requireToken(accessToken, 'userinfo')
+  const accessToken = requireToken(typeof tokens === 'string' ? tokens : tokens?.accessToken, 'userinfo')
   if (expectedSub !== skipSubjectCheck && (typeof expectedSub !== 'string' || expectedSub.length === 0)) {
     throw new ConfigurationError(
       'userinfo needs the expected subject (the ID token "sub"), or skipSubjectCheck',
+    )
+  }
+  const dpopKey = await dpopKeyFor(ctx, options.dpopKey)
+  // RFC 9449 §7.1: a DPoP-bound token is refused as Bearer; never downgrade it here either.
+  if (dpopKey === undefined && typeof tokens !== 'string' && tokens.tokenType === 'DPoP') {
+    throw new ConfigurationError(
+      'This access token is DPoP-bound: pass its key ("dpopKey") or give the client its "dpop" key',
+      { code: 'ERR_DPOP_KEY_REQUIRED' },
     )
   }
   const body = await callEndpoint(
@@ -92,6 +110,10 @@ export async function fetchUserinfo(
       what: 'The userinfo endpoint',
       method: 'GET',
       bearer: accessToken,
+      // With a key, a Bearer token of a token set stays Bearer: the key is not what it is bound to.
+      ...(dpopKey === undefined || (typeof tokens !== 'string' && tokens.tokenType === 'Bearer')
+        ? {}
+        : { dpop: dpopKey }),
     },
   )
   const sub = body['sub']

@@ -1,3 +1,4 @@
+import type { DPoPKey } from '../dpop/dpop-key.js'
 import { ConfigurationError, RemoteResponseError } from '../errors.js'
 import { type ClientContext, callEndpoint, endpointOf } from './back-channel.js'
 import type { IdTokenExpectations, IdTokenValidator } from './id-token.js'
@@ -13,6 +14,14 @@ export interface TokenContext extends ClientContext {
 export interface TokenRequestChecks extends IdTokenExpectations {
   /** An ID token must be in the response (OpenID Connect code flow). */
   requireIdToken?: boolean
+}
+
+/** The key this call's DPoP proofs are signed with: the one given for the call, else the client's. */
+export async function dpopKeyFor(
+  ctx: ClientContext,
+  given: DPoPKey | undefined,
+): Promise<DPoPKey | undefined> {
+  return given ?? (await ctx.dpopKey?.())
 }
 
 /** Verifies the response's ID token, when there is one, and attaches its claims. */
@@ -37,18 +46,22 @@ export async function withVerifiedIdToken(
 }
 
 /**
- * POSTs a grant to the token endpoint (client authentication, the client's request format) and
- * returns the checked token set, its ID token verified when present.
+ * POSTs a grant to the token endpoint (client authentication, the client's request format, a DPoP
+ * proof by `dpopKey` or the client's key) and returns the checked token set, its ID token
+ * verified when present.
  */
 export async function requestTokens(
   ctx: TokenContext,
   params: Record<string, string | readonly string[] | undefined>,
   checks: TokenRequestChecks = {},
+  dpopKey?: DPoPKey,
 ): Promise<TokenSet> {
+  const key = await dpopKeyFor(ctx, dpopKey)
   const body = await callEndpoint(ctx, {
     url: endpointOf(ctx, 'token_endpoint'),
     what: 'The token endpoint',
     params,
+    ...(key === undefined ? {} : { dpop: key }),
   })
-  return withVerifiedIdToken(ctx, parseTokenResponse(body), checks)
+  return withVerifiedIdToken(ctx, parseTokenResponse(body, Date.now(), key !== undefined), checks)
 }

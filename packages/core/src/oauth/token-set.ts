@@ -20,8 +20,12 @@ export interface IdTokenClaims extends JWTClaims {
 /** A successful token response (RFC 6749 §5.1), in camelCase, checked field by field. */
 export interface TokenSet {
   accessToken: string
-  /** `Bearer` (compared case-insensitively, RFC 6749 §7.1); other types are refused. */
-  tokenType: 'Bearer'
+  /**
+   * `Bearer`, or `DPoP` for a token bound to the client's DPoP key (RFC 9449 §5): it is sent only
+   * as `Authorization: DPoP` with a proof by that key. Compared case-insensitively (RFC 6749
+   * §7.1); other types are refused.
+   */
+  tokenType: 'Bearer' | 'DPoP'
   /** Seconds the access token lives, as the server said. */
   expiresIn?: number
   /** Epoch seconds when the access token expires (`expires_in` from the time of the response). */
@@ -59,15 +63,36 @@ function expiresIn(value: unknown): number | undefined {
   return seconds
 }
 
-/** Checks a token endpoint's JSON object and maps it to a {@link TokenSet} (claims not yet verified). */
-export function parseTokenResponse(body: Record<string, unknown>, now = Date.now()): TokenSet {
+/**
+ * `Bearer`, or `DPoP` when the request carried a proof. A server without DPoP support answers
+ * `Bearer` to a request with a proof (RFC 9449 §5): accepted. A `DPoP` token the client holds no
+ * key for could never be used: refused.
+ */
+function tokenTypeOf(body: Record<string, unknown>, sentProof: boolean): TokenSet['tokenType'] {
+  const tokenType = optionalString(body, 'token_type')?.toLowerCase()
+  if (tokenType === 'bearer') return 'Bearer'
+  if (tokenType === 'dpop' && sentProof) return 'DPoP'
+  throw new RemoteResponseError(
+    'ERR_TOKEN_TYPE_UNSUPPORTED',
+    sentProof
+      ? 'The token response is neither a Bearer nor a DPoP token'
+      : 'The token response is not a Bearer token',
+  )
+}
+
+/**
+ * Checks a token endpoint's JSON object and maps it to a {@link TokenSet} (claims not yet
+ * verified). `sentProof`: the request carried a DPoP proof, so a `DPoP` token type is expected.
+ */
+export function parseTokenResponse(
+  body: Record<string, unknown>,
+  now = Date.now(),
+  sentProof = false,
+): TokenSet {
   const accessToken = optionalString(body, 'access_token')
   if (accessToken === undefined) throw invalid('The token response has no "access_token"')
-  const tokenType = optionalString(body, 'token_type')
-  if (tokenType === undefined || tokenType.toLowerCase() !== 'bearer') {
-    throw new RemoteResponseError('ERR_TOKEN_TYPE_UNSUPPORTED', 'The token response is not a Bearer token')
-  }
-  const set: TokenSet = { accessToken, tokenType: 'Bearer', raw: Object.freeze({ ...body }) }
+  const tokenType = tokenTypeOf(body, sentProof)
+  const set: TokenSet = { accessToken, tokenType, raw: Object.freeze({ ...body }) }
   const lifetime = expiresIn(body['expires_in'])
   if (lifetime !== undefined) {
     set.expiresIn = lifetime

@@ -43,6 +43,8 @@ export interface AuthConfig {
   revokeOnLogout: boolean
   refreshBefore: number
   onLogin: OnLogin | undefined
+  /** Where the sessions' DPoP key comes from, when DPoP is asked for. */
+  dpop: 'session' | 'client' | undefined
   now: () => number
 }
 
@@ -210,8 +212,14 @@ export function resolveConfig(options: AuthOptions): AuthConfig {
     revokeOnLogout: options.revokeOnLogout !== false,
     refreshBefore: integer(options.refreshBefore, 'refreshBefore', 60, 0),
     onLogin: hook(options.onLogin),
+    dpop: dpopMode(options.dpop),
     now: options.now ?? Date.now,
   }
+}
+
+function dpopMode(value: unknown): AuthConfig['dpop'] {
+  if (value === undefined || value === 'session' || value === 'client') return value
+  throw new ConfigurationError('"dpop" must be "session" or "client"')
 }
 
 function isLoopback(hostname: string): boolean {

@@ -171,6 +171,20 @@ export interface AuthOptions {
    * HTML page with the stable error code, never the provider's description.
    */
   onError?: (error: AuthError, request: Request) => Response | undefined | Promise<Response | undefined>
+  /**
+   * Keep DPoP-bound tokens (RFC 9449) in the sessions, so an access or refresh token copied out
+   * of a session (a log, an API that received it) is useless without the key.
+   * - `'session'`: a key per session, made at login and kept as a private JWK in the session
+   *   (sealed into the cookie, or in the store). A leaked key exposes one session; keys survive
+   *   restarts with their sessions; a session grows by about 250 bytes.
+   * - `'client'`: the OAuth client's own key (its `dpop` option; with `issuer`, a key generated
+   *   per process unless `clientOptions.dpop` gives one). Nothing more in the session, but one
+   *   key for every session, and with a generated key every session's tokens die on restart:
+   *   pass a persistent key (`importDpopKey`) in production.
+   * The session's refresh and `auth.sessionFetch` sign proofs with it. Default: off
+   * (Bearer tokens, unless the given client has a `dpop` key: its DPoP tokens are kept as such).
+   */
+  dpop?: 'session' | 'client'
   /** Clock in epoch milliseconds, for tests. Default: `Date.now`. */
   now?: () => number
 }

@@ -3,9 +3,12 @@
  * Node bridge, for Express and Nest). One handler serves the login, callback, logout and session
  * routes; `resolveSession` gives application code the signed-in user.
  */
+import { DpopNonces } from '../dpop/nonces.js'
 import { ConfigurationError, isAuthError, SessionError } from '../errors.js'
 import { retryAfterOf } from '../http/error-response.js'
+import type { AuthorizedFetch } from '../oauth/authorized-fetch.js'
 import { OAuthClient } from '../oauth/client.js'
+import { type AuthenticationRequirement, authenticationRequirement } from '../step-up.js'
 import { type AuthConfig, resolveConfig, siteResolver } from './auth-config.js'
 import type { AuthOptions } from './auth-options.js'
 import { backchannelLogout } from './backchannel-logout.js'
@@ -17,6 +20,8 @@ import { safeReturnTo } from './return-to.js'
 import { callback, login, logout, type RouteContext, session } from './routes.js'
 import { createSealer } from './seal.js'
 import { SessionCookies } from './session-cookie.js'
+import { SessionDpopKeys } from './session-dpop.js'
+import { createSessionFetch, type SessionFetchOptions } from './session-fetch.js'
 import { SessionManager, type SessionSummary } from './session-management.js'
 import { type ResolvedSession, type Session, SessionResolver } from './session-resolver.js'
 
@@ -57,8 +62,18 @@ export interface Auth {
    * then call `requireSession`. Skips only the promise, never a check.
    */
   requireSessionNow(request: RequestLike, options?: RequireSessionOptions): SessionCheck | undefined
-  /** The login route's URL for a page that needs a session (`returnTo` kept if same-origin). */
-  loginUrl(request: RequestLike, returnTo?: string): string
+  /**
+   * A `fetch` that calls your API with the session's access token: `Authorization: Bearer`, or
+   * for DPoP-bound tokens (`dpop` option) `Authorization: DPoP` with a proof by the session's key
+   * (the API's `use_dpop_nonce` answered once). Only to `allowedOrigins`. Resolve the session
+   * first: this does not refresh it. Rejects with `ERR_ACCESS_TOKEN_MISSING` when it has no token.
+   */
+  sessionFetch(session: Session, options: SessionFetchOptions): AuthorizedFetch
+  /**
+   * The login route's URL for a page that needs a session (`returnTo` kept if same-origin), with
+   * a step-up requirement (RFC 9470: `acr_values`, `max_age`) the login asks the provider for.
+   */
+  loginUrl(request: RequestLike, returnTo?: string, requirement?: AuthenticationRequirement): string
   /**
    * The signed-in user's sessions (created, last seen, browser, which is this one), newest first;
    * `null` when the request is signed out. Needs a `session.store` that indexes sessions by user
@@ -113,6 +128,8 @@ function clientFactory(options: AuthOptions): () => Promise<OAuthClient> {
   let pending: Promise<OAuthClient> | undefined
   return () => {
     pending ??= OAuthClient.discover(issuer, {
+      // A key for this process, unless the options give one (a persistent key: see `dpop`).
+      ...(options.dpop === 'client' ? { dpop: true as const } : {}),
       ...options.clientOptions,
       clientId,
       ...(options.clientSecret === undefined ? {} : { clientSecret: options.clientSecret }),
@@ -132,7 +149,10 @@ export function createAuth(options: AuthOptions): Auth {
   const client = clientFactory(options)
   const transactions = createSealer(config.secrets, 'transaction', config.now)
   const sessions = new SessionCookies(config, createSealer(config.secrets, 'session', config.now))
-  const resolver = new SessionResolver(config, sessions, client)
+  const dpopKeys = new SessionDpopKeys(config, client)
+  // The APIs' and the provider's DPoP nonces, for session calls.
+  const dpopNonces = new DpopNonces()
+  const resolver = new SessionResolver(config, sessions, client, dpopKeys)
   const manager = new SessionManager(config, sessions, resolver)
   const routes = new Map<string, (ctx: RouteContext) => Promise<Response>>([
     [config.paths.login, login],
@@ -174,6 +194,7 @@ export function createAuth(options: AuthOptions): Auth {
     transactions,
     sessions,
     resolver,
+    dpopKeys,
   })
 
   /** What the session functions need of a request: its site and its cookies. */
@@ -186,13 +207,21 @@ export function createAuth(options: AuthOptions): Auth {
     const ctx = sessionContextOf(request)
     return resolver.resolve(ctx.site, ctx.cookies)
   }
-  const loginUrl = (request: RequestLike, returnTo?: string): string => {
+  const loginUrl = (
+    request: RequestLike,
+    returnTo?: string,
+    requirement?: AuthenticationRequirement,
+  ): string => {
     const { origin } = siteOf(request)
     const url = new URL(config.paths.login, origin)
     const safe = returnTo === undefined ? undefined : safeReturnTo(returnTo, origin)
     if (safe !== undefined) url.searchParams.set('returnTo', safe)
+    const stepUp = authenticationRequirement(requirement)
+    if (stepUp?.acrValues !== undefined) url.searchParams.set('acr_values', stepUp.acrValues.join(' '))
+    if (stepUp?.maxAge !== undefined) url.searchParams.set('max_age', String(stepUp.maxAge))
     return url.pathname + url.search
   }
+  const nowSeconds = (): number => Math.floor(config.now() / 1000)
 
   const isBackchannel = (pathname: string): boolean =>
     config.backchannelLogout !== undefined && pathname === config.paths.backchannelLogout
@@ -253,7 +282,7 @@ export function createAuth(options: AuthOptions): Auth {
         return { ok: false, response: await fail(error, request) }
       }
       const { session, cookies } = resolved
-      return checkSession(request, session, cookies, loginUrl, options)
+      return checkSession(request, session, cookies, loginUrl, options, nowSeconds())
     },
     requireSessionNow(request, options = {}) {
       let session: Session | undefined
@@ -263,9 +292,10 @@ export function createAuth(options: AuthOptions): Auth {
         return undefined // requireSession answers it (ERR_BASE_URL_REQUIRED)
       }
       if (session === undefined) return undefined
-      return checkSession(request, session, [], loginUrl, options)
+      return checkSession(request, session, [], loginUrl, options, nowSeconds())
     },
     loginUrl,
+    sessionFetch: (session, fetchOptions) => createSessionFetch(dpopKeys, dpopNonces, session, fetchOptions),
     registrationMetadata(request) {
       if (config.baseUrl === undefined && request === undefined) {
         throw new ConfigurationError('registrationMetadata() needs a request when "baseUrl" is not set')

@@ -5,6 +5,7 @@
 import { AuthorizationResponseError, SessionError } from '../errors.js'
 import type { OAuthClient } from '../oauth/client.js'
 import type { IdTokenClaims, TokenSet } from '../oauth/token-set.js'
+import { type AuthenticationRequirement, authenticationRequirement } from '../step-up.js'
 import type { AuthConfig, Site } from './auth-config.js'
 import { deleteCookie } from './cookies.js'
 import { applyLoginHook, type LoginEvent } from './login-hook.js'
@@ -15,6 +16,7 @@ import { revokeQuietly } from './revoke-quietly.js'
 import type { Sealer } from './seal.js'
 import type { SessionCookies } from './session-cookie.js'
 import { newSession } from './session-cookie.js'
+import type { SessionDpopKeys } from './session-dpop.js'
 import type { SessionResolver } from './session-resolver.js'
 import type { SessionData } from './session-store.js'
 import { findTransaction, startTransaction, transactionCookie, transactionCookieName } from './transaction.js'
@@ -31,6 +33,7 @@ export interface RouteContext {
   transactions: Sealer
   sessions: SessionCookies
   resolver: SessionResolver
+  dpopKeys: SessionDpopKeys
 }
 
 function redirectUriOf(ctx: RouteContext): string {
@@ -43,22 +46,65 @@ export async function login(ctx: RouteContext): Promise<Response> {
   const url = new URL(ctx.request.url)
   const returnTo = safeReturnTo(url.searchParams.get('returnTo'), ctx.site.origin) ?? ctx.config.afterLogin
   // The OIDC parameters the client has typed options for are passed as such (and checked there).
-  const { prompt, login_hint, max_age, ...extraParams } = ctx.config.authorizationParams ?? {}
+  const { prompt, login_hint, max_age, acr_values, ...extraParams } = ctx.config.authorizationParams ?? {}
+  const stepUp = stepUpOf(url.searchParams, max_age, acr_values)
+  const dpop = await ctx.dpopKeys.forLogin(client)
   const authorization = await client.authorizationUrl({
+    ...(dpop.key === undefined ? {} : { dpopKey: dpop.key }),
     redirectUri: redirectUriOf(ctx),
     scope: ctx.config.scopes,
-    extraParams,
+    extraParams:
+      stepUp.acrValues === undefined ? extraParams : { ...extraParams, acr_values: stepUp.acrValues },
     ...(prompt === undefined ? {} : { prompt }),
     ...(login_hint === undefined ? {} : { loginHint: login_hint }),
-    ...(max_age === undefined ? {} : { maxAge: Number(max_age) }),
+    ...(stepUp.maxAge === undefined ? {} : { maxAge: stepUp.maxAge }),
     ...(ctx.config.resource === undefined ? {} : { resource: ctx.config.resource }),
   })
   const cookies = await startTransaction(ctx.config, ctx.site, ctx.transactions, ctx.cookies, authorization, {
     issuer: client.metadata.issuer,
     clientId: client.clientId,
     returnTo,
+    ...(stepUp.requiredAcr === undefined ? {} : { acrValues: stepUp.requiredAcr }),
+    dpopKey: dpop.jwk,
   })
   return redirect(authorization.url.href, cookies)
+}
+
+/**
+ * The `max_age` and `acr_values` a login asks for: the configured ones, or a page's step-up
+ * (RFC 9470) from the login URL's query, which `requireSession` wrote. A step-up `max_age` only
+ * ever tightens the configured one. The query is untrusted: a malformed value is refused (400).
+ * `requiredAcr` is set only for a step-up: the callback then checks the ID token's `acr`.
+ */
+function stepUpOf(
+  query: URLSearchParams,
+  configuredMaxAge: string | undefined,
+  configuredAcr: string | undefined,
+): { maxAge?: number; acrValues?: string; requiredAcr?: readonly string[] } {
+  const acrParam = query.get('acr_values')
+  const maxAgeParam = query.get('max_age')
+  let requirement: Readonly<AuthenticationRequirement> | undefined
+  try {
+    requirement = authenticationRequirement({
+      ...(acrParam === null ? {} : { acrValues: acrParam.split(' ') }),
+      ...(maxAgeParam === null ? {} : { maxAge: /^\d{1,10}$/.test(maxAgeParam) ? Number(maxAgeParam) : -1 }),
+    })
+  } catch {
+    throw new SessionError('ERR_LOGIN_PARAMETERS_INVALID', 'The login step-up parameters are malformed', 400)
+  }
+  const configured = configuredMaxAge === undefined ? undefined : Number(configuredMaxAge)
+  const maxAge =
+    requirement?.maxAge === undefined
+      ? configured
+      : configured === undefined
+        ? requirement.maxAge
+        : Math.min(configured, requirement.maxAge)
+  const acrValues = requirement?.acrValues?.join(' ') ?? configuredAcr
+  return {
+    ...(maxAge === undefined ? {} : { maxAge }),
+    ...(acrValues === undefined ? {} : { acrValues }),
+    ...(requirement?.acrValues === undefined ? {} : { requiredAcr: requirement.acrValues }),
+  }
 }
 
 /** The authorization response parameters: the query of a GET, the form body of a `form_post`. */
@@ -129,17 +175,24 @@ export async function callback(
 
     const response = new URL(transaction.redirectUri)
     for (const [name, value] of params) response.searchParams.append(name, value)
-    const tokens = await client.handleCallback(response, {
-      state: transaction.state,
-      redirectUri: transaction.redirectUri,
-      ...(transaction.nonce === undefined ? {} : { nonce: transaction.nonce }),
-      ...(transaction.codeVerifier === undefined ? {} : { codeVerifier: transaction.codeVerifier }),
-      ...(transaction.maxAge === undefined ? {} : { maxAge: transaction.maxAge }),
-    })
+    const dpopKey =
+      transaction.dpopKey === undefined ? undefined : await ctx.dpopKeys.imported(transaction.dpopKey)
+    const tokens = await client.handleCallback(
+      response,
+      {
+        state: transaction.state,
+        redirectUri: transaction.redirectUri,
+        ...(transaction.nonce === undefined ? {} : { nonce: transaction.nonce }),
+        ...(transaction.codeVerifier === undefined ? {} : { codeVerifier: transaction.codeVerifier }),
+        ...(transaction.maxAge === undefined ? {} : { maxAge: transaction.maxAge }),
+      },
+      dpopKey === undefined ? {} : { dpopKey },
+    )
     // Checked again where it leaves: the Location sent is a same-origin path, whatever was sealed.
     const returnTo = safeReturnTo(transaction.returnTo, ctx.site.origin) ?? ctx.config.afterLogin
     try {
-      const fresh = newSession(ctx.config, tokens, ctx.request.headers.get('user-agent'))
+      requireStepUpAcr(tokens, transaction.acrValues)
+      const fresh = newSession(ctx.config, tokens, ctx.request.headers.get('user-agent'), transaction.dpopKey)
       const login = await applyOnLogin(ctx, tokens, fresh, returnTo, cookies)
       // Session fixation: whatever session the browser had, the login starts a new one (a new id;
       // with a store, the old record goes too: in cookie mode the new cookie replaces the old).
@@ -240,4 +293,20 @@ export async function session(ctx: RouteContext): Promise<Response> {
   const { session, cookies } = await ctx.resolver.resolve(ctx.site, ctx.cookies)
   if (session === null) return json({ error: 'unauthorized', error_description: 'No session' }, 401, cookies)
   return json({ user: session.user, expiresAt: session.expiresAt }, 200, cookies)
+}
+
+/**
+ * A step-up login must come back with one of the `acr` values it asked for (RFC 9470 §4): a
+ * provider that ignored `acr_values` would otherwise send the browser round the page, the login
+ * and the provider for ever. (`max_age` is checked with the ID token, through `auth_time`.)
+ */
+function requireStepUpAcr(tokens: TokenSet, acrValues: readonly string[] | undefined): void {
+  if (acrValues === undefined) return
+  const acr = tokens.claims?.acr
+  if (typeof acr !== 'string' || !acrValues.includes(acr)) {
+    throw new AuthorizationResponseError(
+      'ERR_LOGIN_ACR_NOT_MET',
+      'The provider did not authenticate the user with a requested acr value',
+    )
+  }
 }

@@ -3,6 +3,7 @@
  * only a sealed session id. Either way the cookie expires with the session, which ends after
  * `maxAge` of inactivity (rolling) and at the latest `absoluteDuration` after login.
  */
+import type { JWK } from 'jose'
 import { SessionError } from '../errors.js'
 import { randomToken } from '../oauth/pkce.js'
 import type { TokenSet } from '../oauth/token-set.js'
@@ -38,12 +39,16 @@ function nowSeconds(config: AuthConfig): number {
 }
 
 /** The tokens a session keeps from a token response. */
-export function sessionTokens(tokens: TokenSet, previous?: SessionTokens): SessionTokens {
+export function sessionTokens(tokens: TokenSet, previous?: SessionTokens, dpopKey?: JWK): SessionTokens {
   const refreshToken = tokens.refreshToken ?? previous?.refreshToken
   const idToken = tokens.idToken ?? previous?.idToken
   const scope = tokens.scope ?? previous?.scope
+  // The session's key stays with it: a refresh is bound to the same key.
+  const key = dpopKey ?? previous?.dpopKey
   return {
     accessToken: tokens.accessToken,
+    ...(tokens.tokenType === 'DPoP' ? { tokenType: 'DPoP' as const } : {}),
+    ...(key === undefined ? {} : { dpopKey: key }),
     ...(tokens.expiresAt === undefined ? {} : { expiresAt: tokens.expiresAt }),
     ...(refreshToken === undefined ? {} : { refreshToken }),
     ...(idToken === undefined ? {} : { idToken }),
@@ -66,6 +71,7 @@ export function newSession(
   config: AuthConfig,
   tokens: TokenSet,
   userAgent: string | null = null,
+  dpopKey?: JWK,
 ): SessionData {
   const label = userAgentLabel(userAgent)
   const claims = { ...tokens.claims } as Record<string, unknown>
@@ -80,7 +86,11 @@ export function newSession(
     ...(typeof idpSid === 'string' && idpSid.length > 0 ? { idpSid } : {}),
     ...(typeof issuer === 'string' && issuer.length > 0 ? { issuer } : {}),
     // RFC 6749 §5.1: a token response without `scope` granted the scope requested.
-    tokens: sessionTokens(tokens.scope === undefined ? { ...tokens, scope: config.scopes } : tokens),
+    tokens: sessionTokens(
+      tokens.scope === undefined ? { ...tokens, scope: config.scopes } : tokens,
+      undefined,
+      dpopKey,
+    ),
     ...(label === undefined ? {} : { userAgent: label }),
     createdAt: now,
     expiresAt: now + config.maxAge,

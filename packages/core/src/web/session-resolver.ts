@@ -12,6 +12,7 @@ import type { SessionAppData } from './login-hook.js'
 import { oneTimeKey } from './one-time-store.js'
 import { revokeQuietly } from './revoke-quietly.js'
 import { type SessionCookies, sessionTokens } from './session-cookie.js'
+import type { SessionDpopKeys } from './session-dpop.js'
 import type { SessionData, SessionTokens } from './session-store.js'
 
 /** The signed-in user's session as application code sees it. */
@@ -24,6 +25,11 @@ export interface Session {
   accessTokenExpiresAt?: number
   /** Scope granted to the access token. */
   scope?: string
+  /**
+   * How `accessToken` is sent: `DPoP` tokens only with a proof by the session's key
+   * (`auth.sessionFetch`), never as Bearer. Present with `accessToken`.
+   */
+  tokenType?: 'Bearer' | 'DPoP'
   /** The application's data, as `onLogin` returned it (none without). */
   data?: SessionAppData
   /** Epoch seconds when the session ends without further activity. */
@@ -36,16 +42,28 @@ export interface ResolvedSession {
   cookies: string[]
 }
 
+/** The tokens behind each session handed out, for `sessionFetch` (the key never goes on `Session`). */
+const sessionTokensOf = new WeakMap<Session, SessionTokens>()
+
+/** The stored tokens (with the DPoP key) of a session this library returned. */
+export function tokensOfSession(session: Session): SessionTokens | undefined {
+  return sessionTokensOf.get(session)
+}
+
 export function publicSession(data: SessionData): Session {
   const { tokens } = data
-  return {
+  const session: Session = {
     user: data.user,
     expiresAt: data.expiresAt,
-    ...(tokens.accessToken === undefined ? {} : { accessToken: tokens.accessToken }),
+    ...(tokens.accessToken === undefined
+      ? {}
+      : { accessToken: tokens.accessToken, tokenType: tokens.tokenType ?? 'Bearer' }),
     ...(tokens.expiresAt === undefined ? {} : { accessTokenExpiresAt: tokens.expiresAt }),
     ...(tokens.scope === undefined ? {} : { scope: tokens.scope }),
     ...(data.data === undefined ? {} : { data: data.data }),
   }
+  sessionTokensOf.set(session, tokens)
+  return session
 }
 
 /**
@@ -105,13 +123,20 @@ export class SessionResolver {
   readonly #config: AuthConfig
   readonly #cookies: SessionCookies
   readonly #client: () => Promise<OAuthClient>
+  readonly #dpopKeys: SessionDpopKeys
   /** Refreshes in flight and recently finished, by session id and refresh token. */
   readonly #refreshes = new LruCache<RememberedRefresh>(MAX_REMEMBERED_REFRESHES)
 
-  constructor(config: AuthConfig, cookies: SessionCookies, client: () => Promise<OAuthClient>) {
+  constructor(
+    config: AuthConfig,
+    cookies: SessionCookies,
+    client: () => Promise<OAuthClient>,
+    dpopKeys: SessionDpopKeys,
+  ) {
     this.#config = config
     this.#cookies = cookies
     this.#client = client
+    this.#dpopKeys = dpopKeys
   }
 
   #needsRefresh(data: SessionData): boolean {
@@ -125,8 +150,11 @@ export class SessionResolver {
     try {
       if (!(await this.#claim(data.tokens.refreshToken as string))) return { unchanged: true }
       const client = await this.#client()
+      // The refresh is signed by the session's key: bound tokens stay bound to it.
+      const dpopKey = await this.#dpopKeys.forSession(data.tokens)
       const tokens = await client.refresh(data.tokens.refreshToken as string, {
         idTokenClaims: loginClaims(data),
+        ...(dpopKey === undefined ? {} : { dpopKey }),
       })
       return { tokens: sessionTokens(tokens, data.tokens) }
     } catch (error) {

@@ -4,6 +4,7 @@
  * Only the memory store ships: for several instances, implement this interface on a database they
  * share (the README shows one on Redis).
  */
+import type { JWK } from 'jose'
 import type { JWTClaims } from '../jwt/claims.js'
 import type { SessionAppData } from './login-hook.js'
 
@@ -16,6 +17,13 @@ export interface SessionTokens {
   expiresAt?: number
   /** Granted scope, space-separated. */
   scope?: string
+  /** `DPoP` when the access token is DPoP-bound (RFC 9449): sent only with proofs. Absent: Bearer. */
+  tokenType?: 'DPoP'
+  /**
+   * The session's own DPoP private key, as a JWK (`createAuth({ dpop: 'session' })`): sealed
+   * into the cookie with the rest of the session, or in the store. A secret, like the tokens.
+   */
+  dpopKey?: JWK
 }
 
 /** A login session: the user's ID-token claims and the tokens, plus the times that bound its life. */

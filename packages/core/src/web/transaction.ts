@@ -5,6 +5,7 @@
  * are bound to the issuer, client and redirect URI, capped in number (transaction cookies piling
  * up until HTTP 431 is a known failure, nextjs-auth0 #2450) and deleted once used.
  */
+import type { JWK } from 'jose'
 import { AuthorizationResponseError } from '../errors.js'
 import type { AuthorizationRequest } from '../oauth/authorization-code.js'
 import type { AuthConfig, Site } from './auth-config.js'
@@ -18,10 +19,14 @@ export interface Transaction {
   codeVerifier?: string
   redirectUri: string
   maxAge?: number
+  /** The `acr` values a step-up login asked for: the new ID token must have one of them. */
+  acrValues?: readonly string[]
   returnTo: string
   /** Issuer and client the login was started with: a transaction is only valid for them. */
   issuer: string
   clientId: string
+  /** The login's own DPoP private key (`dpop: 'session'`): the code is bound to it. */
+  dpopKey?: JWK
 }
 
 /** The part of the state used in the cookie name: enough to tell logins apart, never the whole value. */
@@ -71,7 +76,13 @@ export async function startTransaction(
   sealer: Sealer,
   cookies: Map<string, string>,
   request: AuthorizationRequest,
-  binding: { issuer: string; clientId: string; returnTo: string },
+  binding: {
+    issuer: string
+    clientId: string
+    returnTo: string
+    acrValues?: readonly string[]
+    dpopKey?: JWK | undefined
+  },
 ): Promise<string[]> {
   const prefix = prefixOf(config, site)
   const live: { name: string; iat: number }[] = []
@@ -97,6 +108,8 @@ export async function startTransaction(
     ...(request.nonce === undefined ? {} : { nonce: request.nonce }),
     ...(request.codeVerifier === undefined ? {} : { codeVerifier: request.codeVerifier }),
     ...(request.maxAge === undefined ? {} : { maxAge: request.maxAge }),
+    ...(binding.acrValues === undefined ? {} : { acrValues: binding.acrValues }),
+    ...(binding.dpopKey === undefined ? {} : { dpopKey: binding.dpopKey }),
   }
   const now = Math.floor(config.now() / 1000)
   const sealed = await sealer.seal({ ...transaction }, now + config.transactionMaxAge)
