@@ -67,8 +67,10 @@ describe('requireStepUp (RFC 9470)', () => {
     expect(refused.body.error).toBe('insufficient_user_authentication')
     const none = await supertest(server).post('/api/transfer')
     expect(none.status).toBe(401)
+    // Both schemes the verifier accepts (DPoP mode 'allowed'), each naming the metadata.
+    const metadata = 'resource_metadata="http://127.0.0.1/.well-known/oauth-protected-resource/api/mcp"'
     expect(none.headers['www-authenticate']).toBe(
-      'Bearer resource_metadata="http://127.0.0.1/.well-known/oauth-protected-resource/api/mcp"',
+      `Bearer ${metadata}, DPoP ${metadata}, algs="ES256 ES384 ES512 EdDSA Ed25519 PS256 RS256"`,
     )
   })
 

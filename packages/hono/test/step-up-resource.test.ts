@@ -76,7 +76,10 @@ describe('protectedResourceMetadata (RFC 9728)', () => {
     const none = await post(server, '/api/transfer')
     expect(none.status).toBe(401)
     expect(none.headers.get('www-authenticate')).toBe(
-      'Bearer realm="api", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource"',
+      // Both schemes the verifier accepts (DPoP mode 'allowed'), each naming the metadata.
+      'Bearer realm="api", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource", ' +
+        'DPoP realm="api", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource", ' +
+        'algs="ES256 ES384 ES512 EdDSA Ed25519 PS256 RS256"',
     )
   })
 })

@@ -100,7 +100,7 @@ const resolve = (input: string | (() => string)) => (typeof input === 'string' ?
 /** An RFC 6750 refusal of `sent`: 400/401, a `Bearer` challenge, an OAuth error body, nothing echoed. */
 function expectBearerRefusal(answer: Answer, sent: readonly string[]): void {
   expect([400, 401]).toContain(answer.status)
-  expect(answer.headers['www-authenticate']).toMatch(/^Bearer( |$)/)
+  expect(answer.headers['www-authenticate']).toMatch(/^Bearer( |,|$)/)
   expect(answer.headers['cache-control']).toBe('no-store')
   expectOAuthErrorBody(JSON.parse(answer.text))
   for (const header of sent) {
@@ -240,7 +240,10 @@ describe.each(PLATFORMS)('@RequireSession() under the global guard on %s, any Co
           return
         }
         expectBearerRefusal(answer, sent)
-        if (sent.length === 0) expect(answer.headers['www-authenticate']).toBe('Bearer')
+        if (sent.length === 0)
+          expect(answer.headers['www-authenticate']).toBe(
+            'Bearer, DPoP algs="ES256 ES384 ES512 EdDSA Ed25519 PS256 RS256"',
+          )
       }),
       { numRuns: RUNS.io },
     )

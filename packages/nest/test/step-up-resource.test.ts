@@ -99,6 +99,9 @@ describe.each(MATRIX)('step-up and protected resource metadata on %s with %s', (
     })
     const none = await call('GET', '/api/balance')
     expect(none.status).toBe(401)
-    expect(none.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${METADATA}"`)
+    expect(none.headers.get('www-authenticate')).toBe(
+      // Both schemes the verifier accepts (DPoP mode 'allowed'), each naming the metadata.
+      `Bearer resource_metadata="${METADATA}", DPoP resource_metadata="${METADATA}", algs="ES256 ES384 ES512 EdDSA Ed25519 PS256 RS256"`,
+    )
   })
 })

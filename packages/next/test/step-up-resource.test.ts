@@ -50,7 +50,10 @@ describe('withAuth with a step-up requirement (RFC 9470)', () => {
   it('names the metadata in the challenge of a request without a token', async () => {
     const none = await transfer()(post(), context)
     expect(none.status).toBe(401)
-    expect(none.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${METADATA}"`)
+    expect(none.headers.get('www-authenticate')).toBe(
+      // Both schemes the verifier accepts (DPoP mode 'allowed'), each naming the metadata.
+      `Bearer resource_metadata="${METADATA}", DPoP resource_metadata="${METADATA}", algs="ES256 ES384 ES512 EdDSA Ed25519 PS256 RS256"`,
+    )
   })
 
   it('refuses a malformed requirement when the route module loads', () => {

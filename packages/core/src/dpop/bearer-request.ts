@@ -130,8 +130,9 @@ export async function authenticateDpop<C extends JWTClaims>(
   try {
     if (policy.mode === 'disabled')
       throw new MalformedAuthorizationError('The Authorization header must use the Bearer scheme')
-    const proof = singleProof(request.dpop)
+    // A malformed Authorization header (two joined by Fetch: "DPoP a, b") is a 400 before anything else.
     checkTokenCharacters(token)
+    const proof = singleProof(request.dpop)
     const claims = verifier.cached?.(token) ?? (await verifier.verify(token))
     const jkt = boundJkt(claims)
     if (jkt === undefined)
