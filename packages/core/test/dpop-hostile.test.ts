@@ -445,6 +445,33 @@ describe('DPoP-bound tokens through authenticate', () => {
     }
   })
 
+  it('a resource server applies its own dpop option; a custom verifier gets the defaults', async () => {
+    const { createResourceServer } = await import('../src/index.js')
+    const rs = createResourceServer({
+      verifiers: [verifier()],
+      dpop: { mode: 'required', algorithms: ['ES256'] },
+    })
+    const plain = await sign(issuerKey)
+    const refused = await refusal(rs, request(`Bearer ${plain}`))
+    expect(refused).toMatchObject({ status: 401, code: 'ERR_DPOP_REQUIRED' })
+    expect(refused.headers['www-authenticate']).toMatch(/^DPoP error="invalid_token", .*algs="ES256"$/)
+    const token = await boundToken()
+    await expect(
+      authenticate(
+        rs,
+        request(`DPoP ${token}`, await proof(client, { htm: 'GET', htu: URL_, accessToken: token })),
+      ),
+    ).resolves.toMatchObject({ dpop: { jkt: client.jkt } })
+
+    // Any object with verify(): DPoP mode 'allowed' with the default settings, its own replay store.
+    const inner = verifier()
+    const custom: BearerVerifier = { verify: (t) => inner.verify(t) }
+    const p = await proof(client, { htm: 'GET', htu: URL_, accessToken: token })
+    await expect(authenticate(custom, request(`DPoP ${token}`, p))).resolves.toMatchObject({ token })
+    expect((await refusal(custom, request(`DPoP ${token}`, p))).code).toBe('ERR_DPOP_PROOF_REPLAYED')
+    expect((await refusal(custom, request(`Bearer ${token}`))).code).toBe('ERR_DPOP_BOUND_TOKEN_AS_BEARER')
+  })
+
   it('refuses misconfigured dpop options at creation', () => {
     expect(() => verifier({ mode: 'on' as never })).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
