@@ -8,6 +8,7 @@
  * The comparison lives here once: bearer routes, session pages and every adapter make it alike.
  */
 import { ConfigurationError, InsufficientUserAuthenticationError } from './errors.js'
+import { withChallenge } from './http/challenge.js'
 
 /** What a route requires of the user's authentication. */
 export interface AuthenticationRequirement {
@@ -109,5 +110,15 @@ export function requireAuthentication(
 ): void {
   if (requirement === undefined) return
   const unmet = unmetAuthentication(claims, requirement, nowSeconds, leeway)
-  if (unmet !== undefined) throw new InsufficientUserAuthenticationError(unmet, requirement)
+  if (unmet === undefined) return
+  const error = new InsufficientUserAuthenticationError(unmet, requirement)
+  // A DPoP-bound token only ever passes with the DPoP scheme (as Bearer it is refused), so its
+  // refusal is answered with a DPoP challenge (RFC 9449 §7.1).
+  const cnf = (claims as { cnf?: { jkt?: unknown } }).cnf
+  throw typeof cnf?.jkt === 'string' ? withChallenge(error, DPOP_CHALLENGE) : error
 }
+
+const DPOP_CHALLENGE = Object.freeze({
+  schemes: Object.freeze(['DPoP'] as const),
+  errorScheme: 'DPoP' as const,
+})

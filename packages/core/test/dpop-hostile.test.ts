@@ -472,6 +472,27 @@ describe('DPoP-bound tokens through authenticate', () => {
     expect((await refusal(custom, request(`Bearer ${token}`))).code).toBe('ERR_DPOP_BOUND_TOKEN_AS_BEARER')
   })
 
+  it('answers a step-up refusal (RFC 9470) of a DPoP-bound token with a DPoP challenge', async () => {
+    const { authenticationRequirement, requireAuthentication } = await import('../src/index.js')
+    const token = await boundToken()
+    const auth = await authenticate(
+      verifier(),
+      request(`DPoP ${token}`, await proof(client, { htm: 'GET', htu: URL_, accessToken: token })),
+    )
+    try {
+      requireAuthentication(auth.claims, authenticationRequirement({ acrValues: ['mfa'] }))
+      expect.unreachable()
+    } catch (error) {
+      const parts = describeAuthError(error as never, {
+        resourceMetadata: 'https://api.example.test/.well-known/x',
+      })
+      expect(parts.status).toBe(401)
+      expect(parts.headers['www-authenticate']).toMatch(
+        /^DPoP resource_metadata="https:\/\/api.example.test\/.well-known\/x", error="insufficient_user_authentication", error_description="[^"]+", acr_values="mfa"$/,
+      )
+    }
+  })
+
   it('refuses misconfigured dpop options at creation', () => {
     expect(() => verifier({ mode: 'on' as never })).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
