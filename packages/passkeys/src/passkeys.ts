@@ -63,16 +63,16 @@ export function createPasskeys(options: PasskeysOptions): Passkeys {
   const management = createManagement(context)
   return {
     ...management,
-    registrationOptions: (user) => registrationOptions(context, user),
-    verifyRegistration: (user, response) =>
+    registrationOptions: async (user) => registrationOptions(context, user),
+    verifyRegistration: async (user, response) =>
       logged(context, 'registration', verifyRegistration(context, user, response)),
-    authenticationOptions: (request = {}) =>
+    authenticationOptions: async (request = {}) =>
       requestOptions(context, 'authentication', request.userId, undefined),
-    verifyAuthentication: (response) =>
+    verifyAuthentication: async (response) =>
       logged(context, 'authentication', verifyAssertion(context, response, 'authentication')),
-    transactionOptions: (user, text) =>
+    transactionOptions: async (user, text) =>
       requestOptions(context, 'transaction', userIdOf(user), checkedText(context, text)),
-    verifyTransaction: (response) =>
+    verifyTransaction: async (response) =>
       logged(
         context,
         'transaction',
