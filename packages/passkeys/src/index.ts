@@ -15,6 +15,7 @@ export {
   type PasskeyTransport,
 } from './credential-store.js'
 export { PasskeyError, type PasskeyErrorCode } from './errors.js'
+export { createPasskeyHandler, type PasskeyHandlerOptions } from './handler.js'
 export type {
   CredentialList,
   CredentialScope,

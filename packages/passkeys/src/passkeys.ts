@@ -35,6 +35,10 @@ export interface TransactionResult extends AssertionResult {
 }
 
 export interface Passkeys extends PasskeyManagement {
+  /** The relying party id, as configured. */
+  readonly rpId: string
+  /** The allowed page origins, as configured. */
+  readonly origins: readonly string[]
   /** Options for `navigator.credentials.create()` (`startRegistration` of @simplewebauthn/browser). */
   registrationOptions(user: PasskeyUser): Promise<PublicKeyCredentialCreationOptionsJSON>
   /** Verifies a registration for `user` and stores the credential. */
@@ -63,6 +67,8 @@ export function createPasskeys(options: PasskeysOptions): Passkeys {
   const management = createManagement(context)
   return {
     ...management,
+    rpId: context.rpId,
+    origins: Object.freeze([...context.origins]),
     registrationOptions: async (user) => registrationOptions(context, user),
     verifyRegistration: async (user, response) =>
       logged(context, 'registration', verifyRegistration(context, user, response)),
