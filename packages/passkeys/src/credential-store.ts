@@ -5,6 +5,8 @@
  * signature counter, so two assertions carrying the same counter cannot both pass).
  */
 
+import { PasskeyError } from './errors.js'
+
 /** Transports as the browser reports them (`AuthenticatorTransport`), kept as strings. */
 export type PasskeyTransport = string
 
@@ -88,7 +90,9 @@ export class MemoryCredentialStore implements CredentialStore {
 
   async create(credential: PasskeyCredential): Promise<boolean> {
     if (this.#byId.has(credential.id)) return false
-    if (this.#byId.size >= this.#maxEntries) throw new RangeError('The memory credential store is full')
+    if (this.#byId.size >= this.#maxEntries) {
+      throw new PasskeyError('ERR_PASSKEY_STORE_FULL', 'The memory credential store is full')
+    }
     this.#byId.set(credential.id, copy(credential))
     return true
   }

@@ -46,6 +46,8 @@ export type PasskeyErrorCode =
   | 'ERR_PASSKEY_LIMIT'
   /** A transaction text or credential name is empty, too long, or not text. 400. */
   | 'ERR_PASSKEY_INVALID_TEXT'
+  /** The `MemoryCredentialStore` holds `maxEntries` credentials. 503. */
+  | 'ERR_PASSKEY_STORE_FULL'
 
 /** A passkey ceremony or credential operation was refused; `code` says why. */
 export class PasskeyError extends AuthError {
@@ -77,4 +79,5 @@ const STATUS: Partial<Record<PasskeyErrorCode, number>> = {
   ERR_PASSKEY_TOO_LARGE: 413,
   ERR_PASSKEY_CREDENTIAL_EXISTS: 409,
   ERR_PASSKEY_LIMIT: 409,
+  ERR_PASSKEY_STORE_FULL: 503,
 }
