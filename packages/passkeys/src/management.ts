@@ -3,7 +3,7 @@
  * `userId`, each operation is scoped to that user's credentials, and another user's credential
  * reads as unknown (its existence is not revealed): what a signed-in user's routes pass.
  */
-import type { Context } from './context.js'
+import { type Context, log } from './context.js'
 import type { PasskeyCredential } from './credential-store.js'
 import { PasskeyError } from './errors.js'
 
@@ -100,15 +100,7 @@ export function createManagement(context: Context): PasskeyManagement {
     async deleteCredential(credentialId, scope) {
       const credential = await owned(credentialId, scope)
       if (!(await context.credentials.delete(credential.id))) throw unknown()
-      log(context, credential)
+      log(context, 'info', 'passkey deleted', { userId: credential.userId, credentialId: credential.id })
     },
-  }
-}
-
-function log(context: Context, credential: PasskeyCredential): void {
-  try {
-    context.logger?.info?.('passkey deleted', { userId: credential.userId, credentialId: credential.id })
-  } catch {
-    // Logging is best effort.
   }
 }
