@@ -28,7 +28,7 @@ import { CONSUMER, DUAL_CHECK, PROJECTS } from './installed-fixtures.mjs'
 
 const run = promisify(execFile)
 const root = new URL('..', import.meta.url).pathname
-const PACKAGES = ['cli', 'core', 'express', 'hono', 'nest', 'next', 'postgres', 'redis', 'server']
+const PACKAGES = ['cli', 'core', 'express', 'hono', 'nest', 'next', 'passkeys', 'postgres', 'redis', 'server']
 // Types a consumer of these packages has installed beside them (express ships none).
 const TYPES = [
   ['core', '@types/node'],

@@ -1,7 +1,7 @@
 /**
  * PostgreSQL stores for the toolkit, on a `pg` pool the application owns or an embedded PGlite:
  * sessions with a per-user index, single-use values, rate-limit counters, the delegation
- * service's MFA state, the token server's clients, signing keys and revoked tokens; `migrate()` creates their tables,
+ * service's MFA state, the token server's clients, signing keys and revoked tokens, and passkey credentials; `migrate()` creates their tables,
  * `cleanupExpired()` trims them.
  */
 export {
@@ -13,6 +13,7 @@ export {
   startCleanup,
 } from './cleanup.js'
 export { PostgresClientStore } from './client-store.js'
+export { PostgresCredentialStore } from './credential-store.js'
 export {
   type Database,
   type PoolLike,

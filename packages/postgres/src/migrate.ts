@@ -135,6 +135,28 @@ const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX revoked_tokens_expires_at ON ${s}.revoked_tokens (expires_at)`,
     ],
   },
+  {
+    version: 6,
+    name: 'passkey credentials',
+    // `@org/auth-passkeys`'s credentials (`PostgresCredentialStore`): the credential id (escaped as
+    // ids are) is the primary key, so an id is registered once across all users. What changes after
+    // registration has its own column (the counter that `recordUse` compares and sets, the label,
+    // the backup state, the last use); the rest is JSON written once. Times are the relying
+    // party's, in epoch seconds. Credentials do not expire: `cleanupExpired` leaves them.
+    up: (s) => [
+      `CREATE TABLE ${s}.passkey_credentials (
+        id text PRIMARY KEY,
+        user_id text NOT NULL,
+        created_at float8 NOT NULL,
+        record text NOT NULL,
+        counter bigint NOT NULL,
+        name text NOT NULL,
+        backed_up boolean NOT NULL,
+        last_used_at float8
+      )`,
+      `CREATE INDEX passkey_credentials_user ON ${s}.passkey_credentials (user_id, created_at, id COLLATE "C")`,
+    ],
+  },
 ]
 
 /** The newest schema version this package knows. */

@@ -1,6 +1,7 @@
 /** The PostgreSQL stores against the store contracts that the memory and Redis stores pass. */
 import {
   clientStoreContract,
+  credentialStoreContract,
   delegationStoreContract,
   keyStoreContract,
   oneTimeStoreContract,
@@ -14,6 +15,7 @@ import {
 import { describe } from 'vitest'
 import {
   PostgresClientStore,
+  PostgresCredentialStore,
   PostgresDelegationStore,
   PostgresKeyStore,
   PostgresOneTimeStore,
@@ -36,6 +38,7 @@ function contracts(label: string, database: TestDatabase<Queryable>): void {
   clientStoreContract(label, async () => new PostgresClientStore(db(), await fresh()), realClock)
   keyStoreContract(label, async () => new PostgresKeyStore(db(), await fresh()))
   revocationStoreContract(label, async () => new PostgresRevocationStore(db(), await fresh()), realClock)
+  credentialStoreContract(label, async () => new PostgresCredentialStore(db(), await fresh()))
 }
 
 describe('PostgreSQL stores on PGlite (embedded)', () => {

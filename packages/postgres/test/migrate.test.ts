@@ -22,6 +22,7 @@ const TABLES = [
   'delegation_sessions',
   'one_time',
   'org_auth_migrations',
+  'passkey_credentials',
   'rate_limits',
   'revoked_tokens',
   'sessions',
@@ -42,8 +43,8 @@ function cases(label: string, database: TestDatabase<Database>): void {
   describe(label, () => {
     it('creates the schema and its tables once, and records the version', async () => {
       const schema = name()
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1, 2, 3, 4, 5], version: 5 })
-      expect(SCHEMA_VERSION).toBe(5)
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1, 2, 3, 4, 5, 6], version: 6 })
+      expect(SCHEMA_VERSION).toBe(6)
       expect(await tablesOf(db(), schema)).toEqual(TABLES)
       const { rows } = await db().query(
         `SELECT version, name, applied_at <= now() AS past FROM "${schema}".org_auth_migrations ORDER BY version`,
@@ -54,27 +55,28 @@ function cases(label: string, database: TestDatabase<Database>): void {
         { version: 3, name: 'clients', past: true },
         { version: 4, name: 'signing keys', past: true },
         { version: 5, name: 'revoked tokens', past: true },
+        { version: 6, name: 'passkey credentials', past: true },
       ])
       // Idempotent: nothing left to apply, nothing changed.
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [], version: 5 })
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [], version: 5 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [], version: 6 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [], version: 6 })
       const again = await db().query(`SELECT count(*)::integer AS n FROM "${schema}".org_auth_migrations`)
-      expect(again.rows).toEqual([{ n: 5 }])
+      expect(again.rows).toEqual([{ n: 6 }])
     })
 
     it('applies each step once when several calls start together', async () => {
       const schema = name()
       const results = await Promise.all(Array.from({ length: 6 }, () => migrate(db(), { schema })))
       expect(results.filter((result) => result.applied.length > 0)).toEqual([
-        { applied: [1, 2, 3, 4, 5], version: 5 },
+        { applied: [1, 2, 3, 4, 5, 6], version: 6 },
       ])
-      expect(results.every((result) => result.version === 5)).toBe(true)
+      expect(results.every((result) => result.version === 6)).toBe(true)
     })
 
     it('migrates a schema that already exists (created by an administrator)', async () => {
       const schema = name()
       await db().query(`CREATE SCHEMA "${schema}"`)
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1, 2, 3, 4, 5], version: 5 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1, 2, 3, 4, 5, 6], version: 6 })
       expect(await tablesOf(db(), schema)).toEqual(TABLES)
     })
 
@@ -91,7 +93,7 @@ function cases(label: string, database: TestDatabase<Database>): void {
       // Neither the tables created before the failure nor the version table remain.
       expect(await tablesOf(db(), schema)).toEqual(['rate_limits'])
       await db().query(`DROP TABLE "${schema}".rate_limits`)
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1, 2, 3, 4, 5], version: 5 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [1, 2, 3, 4, 5, 6], version: 6 })
     })
 
     it('upgrades a version 1 schema: its sessions stay, found by sid once rewritten', async () => {
@@ -123,7 +125,7 @@ function cases(label: string, database: TestDatabase<Database>): void {
       })
       await expect(early.get('old')).resolves.toEqual(old)
 
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [2, 3, 4, 5], version: 5 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [2, 3, 4, 5, 6], version: 6 })
       expect(await columns()).toEqual(['data', 'expires_at', 'id', 'idp_sid', 'sub'])
       const indexes = await db().query('SELECT indexname FROM pg_indexes WHERE schemaname = $1::text', [
         schema,
@@ -148,7 +150,7 @@ function cases(label: string, database: TestDatabase<Database>): void {
         code: 'ERR_STORE_UNAVAILABLE',
         message: 'The PostgreSQL store failed to read a client: its tables are missing (run migrate())',
       })
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [3, 4, 5], version: 5 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [3, 4, 5, 6], version: 6 })
       expect(await tablesOf(db(), schema)).toEqual(TABLES)
       const indexes = await db().query('SELECT indexname FROM pg_indexes WHERE schemaname = $1::text', [
         schema,
@@ -165,7 +167,7 @@ function cases(label: string, database: TestDatabase<Database>): void {
         code: 'ERR_STORE_UNAVAILABLE',
         message: 'The PostgreSQL store failed to list signing keys: its tables are missing (run migrate())',
       })
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [4, 5], version: 5 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [4, 5, 6], version: 6 })
       expect(await tablesOf(db(), schema)).toEqual(TABLES)
       await expect(store.list()).resolves.toEqual([])
     })
@@ -179,7 +181,7 @@ function cases(label: string, database: TestDatabase<Database>): void {
         message:
           'The PostgreSQL store failed to look up a revoked token: its tables are missing (run migrate())',
       })
-      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [5], version: 5 })
+      await expect(migrate(db(), { schema })).resolves.toEqual({ applied: [5, 6], version: 6 })
       expect(await tablesOf(db(), schema)).toEqual(TABLES)
       await expect(store.isRevoked('j1')).resolves.toBe(false)
     })
@@ -214,7 +216,7 @@ describe.skipIf(skip)('on a server (DATABASE_URL)', () => {
     try {
       const results = await Promise.all(pools.map((pool) => migrate(pool, { schema })))
       expect(results.filter((result) => result.applied.length > 0)).toHaveLength(1)
-      expect(results.map((result) => result.version)).toEqual(Array(8).fill(5))
+      expect(results.map((result) => result.version)).toEqual(Array(8).fill(6))
       expect(await tablesOf(database.db(), schema)).toEqual(TABLES)
       for (const pool of pools) {
         expect(pool.idleCount).toBe(pool.totalCount)
@@ -258,7 +260,7 @@ describe('openEmbeddedDatabase', () => {
       try {
         await expect(new PostgresSessionStore(second).get('s1')).resolves.toMatchObject({ id: 's1' })
         const { rows } = await second.query('SELECT count(*)::integer AS n FROM org_auth.org_auth_migrations')
-        expect(rows).toEqual([{ n: 5 }])
+        expect(rows).toEqual([{ n: 6 }])
       } finally {
         await second.close()
       }

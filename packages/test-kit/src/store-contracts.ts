@@ -15,6 +15,7 @@ export * from './client-contract.js'
 export * from './delegation-contract.js'
 export { HOSTILE_KEYS } from './hostile-keys.js'
 export * from './key-store-contract.js'
+export * from './passkey-credential-contract.js'
 export * from './rate-limit-contract.js'
 export * from './revocation-contract.js'
 
