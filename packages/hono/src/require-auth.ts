@@ -155,7 +155,7 @@ export function requireAuth<C extends JWTClaims = JWTClaims>(
     try {
       const request: BearerRequest = {
         authorization: header,
-        dpop: dpopHeader(c),
+        dpop: () => dpopHeader(c),
         method: c.req.method,
         // Computed only when a DPoP proof is checked.
         url: origin === undefined ? () => c.req.url : () => publicUrl(c.req.url, origin),

@@ -27,8 +27,11 @@ type HeaderValue = string | readonly string[] | null | undefined
 export interface BearerRequest {
   /** The `Authorization` header: its value, every value when repeated, or nothing. */
   authorization: HeaderValue
-  /** The `DPoP` header: its value, every value when repeated (then refused), or nothing. */
-  dpop?: HeaderValue
+  /**
+   * The `DPoP` header: its value, every value when repeated (then refused), or nothing; or a
+   * function reading it, called only for the DPoP scheme (a Bearer request pays no header scan).
+   */
+  dpop?: HeaderValue | (() => HeaderValue)
   /** The request method, e.g. `GET`. */
   method: string
   /** The absolute request URL, or a function giving it. */
@@ -132,7 +135,7 @@ export async function authenticateDpop<C extends JWTClaims>(
       throw new MalformedAuthorizationError('The Authorization header must use the Bearer scheme')
     // A malformed Authorization header (two joined by Fetch: "DPoP a, b") is a 400 before anything else.
     checkTokenCharacters(token)
-    const proof = singleProof(request.dpop)
+    const proof = singleProof(typeof request.dpop === 'function' ? request.dpop() : request.dpop)
     const claims = verifier.cached?.(token) ?? (await verifier.verify(token))
     const jkt = boundJkt(claims)
     if (jkt === undefined)

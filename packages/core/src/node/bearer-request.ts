@@ -2,7 +2,7 @@
  * The bearer-check input of a Node request (Express, Nest on Express or Fastify's raw request):
  * method, `Authorization` and `DPoP` headers (every repeated value, so repeats are refused), and
  * the URL as the bridge builds it, from the same `origin` / `trustProxy` settings as the login
- * routes, computed only when a DPoP proof is checked.
+ * routes, computed (with the `DPoP` header) only when a DPoP proof is checked.
  */
 import type { IncomingMessage } from 'node:http'
 import type { BearerRequest } from '../dpop/bearer-request.js'
@@ -22,7 +22,7 @@ export function nodeBearerRequests(
     const node = req as unknown as IncomingMessage
     return {
       authorization: authorizationOf(req),
-      dpop: req.rawHeaders === undefined ? req.headers['dpop'] : headerValues(req.rawHeaders, 'dpop'),
+      dpop: () => (req.rawHeaders === undefined ? req.headers['dpop'] : headerValues(req.rawHeaders, 'dpop')),
       method: req.method ?? 'GET',
       url: () => `${originOf(node, headersOf(req), settings)}${pathOf(node)}`,
     }
