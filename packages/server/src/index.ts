@@ -56,6 +56,7 @@ export {
   type MemoryKeyStoreOptions,
 } from './keys/key-store.js'
 export type { SigningAlgorithm, SigningKey, SigningKeySource } from './keys/signing-key-source.js'
+export type { TokenServerDpopOptions } from './token-server/dpop.js'
 export type { TokenServerLimits, TokenServerOptions } from './token-server/options.js'
 export {
   createMemoryRevocationStore,

@@ -553,6 +553,7 @@ describe('discovery, JWKS and interoperability over HTTP', () => {
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
       response_types_supported: [],
+      dpop_signing_alg_values_supported: ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'PS256', 'RS256'],
       introspection_endpoint: `${issuer}/introspect`,
       introspection_endpoint_auth_methods_supported: [
         'client_secret_basic',

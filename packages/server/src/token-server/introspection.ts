@@ -100,10 +100,14 @@ export async function introspectionEndpoint(
   const revoked = await server.revocations.isRevoked(claims.jti).catch(storeFailure)
   if (revoked) return json(INACTIVE)
   // RFC 7662 §2.2 members, from the verified claims; `username` is absent: no user is involved.
+  const jkt = (claims.cnf as { jkt?: unknown } | undefined)?.jkt
+  const bound = typeof jkt === 'string'
   const answer: Record<string, unknown> = {
     active: true,
     client_id: claims.client_id,
-    token_type: 'Bearer',
+    // RFC 9449 §6.2: a DPoP-bound token is introspected with its type and its key's thumbprint.
+    token_type: bound ? 'DPoP' : 'Bearer',
+    ...(bound ? { cnf: { jkt } } : {}),
     exp: claims.exp,
     iss: claims.iss,
     jti: claims.jti,

@@ -52,6 +52,7 @@ export async function signAccessToken(
   client: ClientRecord,
   scopes: readonly string[],
   audiences: readonly string[],
+  jkt?: string,
 ): Promise<{ token: string; expiresIn: number }> {
   const key = await server.keys.signingKey()
   const iat = Math.floor(server.now() / 1000)
@@ -65,6 +66,8 @@ export async function signAccessToken(
     client_id: client.clientId,
   }
   if (scopes.length > 0) payload.scope = scopes.join(' ')
+  // RFC 9449 §6.1: a DPoP-bound token names its key's thumbprint.
+  if (jkt !== undefined) payload.cnf = { jkt }
   // RFC 9068 §2.1: the `at+jwt` type keeps an access token from being taken for an ID token.
   const token = await signJwt('at+jwt', payload, key)
   return { token, expiresIn: server.accessTokenTtl }

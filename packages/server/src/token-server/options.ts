@@ -11,6 +11,7 @@ import {
 } from '@org/auth-core'
 import type { ClientRegistry } from '../clients/registry.js'
 import type { SigningKeySource } from '../keys/signing-key-source.js'
+import { type ResolvedDpop, resolveDpop, type TokenServerDpopOptions } from './dpop.js'
 import { createMemoryRevocationStore, type RevocationStore } from './revocation-store.js'
 
 export interface TokenServerLimits {
@@ -79,11 +80,18 @@ export interface TokenServerOptions {
    * (`PostgresRevocationStore`) when there are several.
    */
   revocations?: RevocationStore
+  /**
+   * DPoP (RFC 9449): a token request with a `DPoP` proof gets a token bound to its key
+   * (`cnf.jkt`, `token_type: DPoP`); the proof's `jti` is spent in `replayStore`. Default:
+   * `{ mode: 'allowed' }` (proofs honoured, not required).
+   */
+  dpop?: TokenServerDpopOptions
   /** Current time in epoch milliseconds, for tests. Default: `Date.now`. */
   now?: () => number
 }
 
 export interface ResolvedTokenServer {
+  dpop: ResolvedDpop
   acceptTokenEndpointAudience: boolean
   issuer: string
   /** The issuer's path without a trailing slash ('' at the root). */
@@ -178,6 +186,7 @@ export function resolveOptions(options: TokenServerOptions): ResolvedTokenServer
     clientAddress: options.clientAddress,
     maxBodyBytes: positiveInteger(options.maxBodyBytes, 'maxBodyBytes', 8192, 1_048_576),
     acceptTokenEndpointAudience: options.acceptTokenEndpointAudience === true,
+    dpop: resolveDpop(options.dpop),
     revocations: options.revocations ?? createMemoryRevocationStore(options.now ? { now: options.now } : {}),
     now: options.now ?? Date.now,
   }

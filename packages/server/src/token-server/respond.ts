@@ -16,6 +16,8 @@ export type TokenErrorCode =
   | 'unsupported_grant_type'
   | 'invalid_scope'
   | 'invalid_target'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
   | 'temporarily_unavailable'
 
 /** A refusal on its way out: thrown inside the handler, turned into a response at its edge. */

@@ -8,6 +8,7 @@
 
 import { ASSERTION_ALGORITHMS } from '../clients/jwks.js'
 import { authenticateClient } from './authenticate.js'
+import { proofThumbprint } from './dpop.js'
 import { introspectionEndpoint, revocationEndpoint, withIntrospectionMetadata } from './introspection.js'
 import { grantedAudiences, grantedScopes, signAccessToken } from './issue.js'
 import { type ResolvedTokenServer, resolveOptions, type TokenServerOptions } from './options.js'
@@ -32,6 +33,10 @@ function metadata(server: ResolvedTokenServer): Record<string, unknown> {
     token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
     // No authorization endpoint: no response type is supported (RFC 8414 §2 requires the member).
     response_types_supported: [],
+    // RFC 9449 §5.1: the proof algorithms the token endpoint accepts.
+    ...(server.dpop.mode === 'disabled'
+      ? {}
+      : { dpop_signing_alg_values_supported: [...server.dpop.algorithms] }),
   }
 }
 
@@ -48,10 +53,12 @@ async function tokenEndpoint(server: ResolvedTokenServer, request: Request): Pro
   }
   const scopes = grantedScopes(client, params.single.get('scope'))
   const audiences = grantedAudiences(client, params.resources)
-  const { token, expiresIn } = await signAccessToken(server, client, scopes, audiences)
+  // After the client and the grant are settled: a refused request spends no proof.
+  const jkt = await proofThumbprint(server, request)
+  const { token, expiresIn } = await signAccessToken(server, client, scopes, audiences, jkt)
   return json({
     access_token: token,
-    token_type: 'Bearer',
+    token_type: jkt === undefined ? 'Bearer' : 'DPoP',
     expires_in: expiresIn,
     ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
   })
