@@ -38,6 +38,11 @@ export const SERVERS: readonly ServerSpec[] = [
   { name: 'express-next-error', framework: 'express', bare: false, scenarios: ['no-token'] },
   // A lone handler answering our exact 401 bytes: what the refusal costs the server and the load generator.
   { name: 'hono-static-401', framework: 'hono', bare: false, scenarios: ['no-token'] },
+  // DPoP (RFC 9449) servers, run by `pnpm bench:dpop` only (no scenario of this runner): a
+  // DPoP-bound token with a fresh proof per request.
+  { name: 'express-ours-dpop', framework: 'express', bare: false, scenarios: [] },
+  { name: 'express-oauth2-jwt-bearer-dpop', framework: 'express', bare: false, scenarios: [] },
+  { name: 'hono-ours-dpop', framework: 'hono', bare: false, scenarios: [] },
 ]
 
 const PROTECTED_SCENARIOS: readonly ScenarioName[] = ['valid-rs256', 'valid-es256', 'invalid', 'no-token']

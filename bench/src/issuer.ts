@@ -29,6 +29,8 @@ export interface Issuer {
   readonly tokens: BenchTokens
   /** Live counters of requests served. */
   readonly counts: Readonly<IssuerCounts>
+  /** An ES256 access token bound to a DPoP key (`cnf.jkt`, RFC 9449 §6.1). */
+  signBound(jkt: string): Promise<string>
   close(): Promise<void>
 }
 
@@ -47,8 +49,13 @@ async function createSigningKey(alg: 'RS256' | 'ES256', kid: string): Promise<Si
   return { alg, kid, privateKey, publicJwk }
 }
 
-function signToken(key: SigningKey, issuer: string, audience: string): Promise<string> {
-  return new SignJWT({ scope: 'read:bench', client_id: 'bench-client' })
+function signToken(
+  key: SigningKey,
+  issuer: string,
+  audience: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  return new SignJWT({ scope: 'read:bench', client_id: 'bench-client', ...extra })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
     .setIssuer(issuer)
     .setAudience(audience)
@@ -125,6 +132,7 @@ export async function startIssuer(audience: string): Promise<Issuer> {
     jwksUri,
     tokens: { rs256, es256, invalid: corruptSignature(rs256) },
     counts,
+    signBound: (jkt) => signToken(es256Key, url, audience, { cnf: { jkt } }),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections()

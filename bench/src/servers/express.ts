@@ -104,6 +104,25 @@ const PROTECTED: Record<string, Protect> = {
     subject: (req) => req.auth?.payload.sub,
     errorHandler: auth0ErrorHandler,
   }),
+  // DPoP: our verifier's default (`dpop: { mode: 'allowed' }`, a memory replay store) with its
+  // token cache; the peer with DPoP on (it keeps no record of used proofs: no replay check).
+  'express-ours-dpop': (config) => ({
+    middleware: [requireAuth({ issuer: config.issuer, audience: config.audience, jwks: config.jwksUri })],
+    subject: (req) => getAuth(req)?.claims.sub,
+    errorHandler: authErrorHandler(),
+  }),
+  'express-oauth2-jwt-bearer-dpop': (config) => ({
+    middleware: [
+      auth0({
+        issuer: config.issuer,
+        jwksUri: config.jwksUri,
+        audience: config.audience,
+        dpop: { enabled: true, required: false },
+      }),
+    ],
+    subject: (req) => req.auth?.payload.sub,
+    errorHandler: auth0ErrorHandler,
+  }),
   'express-passport-jwt': (config) => {
     passport.use(
       new JwtStrategy(

@@ -69,6 +69,8 @@ export function createHonoFetch(config: ServerConfig): FetchHandler {
       return oursApp(config, true).fetch
     case 'hono-ours-nocache':
       return oursApp(config, false).fetch
+    case 'hono-ours-dpop':
+      return oursApp(config, true).fetch
     case 'hono-jwk':
       return honoJwkApp(config).fetch
     default:
