@@ -4,10 +4,12 @@
  * missing or stale server nonce ({@link DpopNonceError}, `use_dpop_nonce`) and a proof key that is
  * not the one the token is bound to ({@link DpopBindingError}, `invalid_token`).
  */
-import { base64url, compactVerify, importJWK, type JWK } from 'jose'
+import { base64url, type JWK } from 'jose'
 import { DpopBindingError, DpopNonceError, DpopProofError } from '../errors.js'
 import { algorithmsForKey, type KeyShape, type SignatureAlgorithm } from '../keys/algorithms.js'
+import { type KeyEntry, keyEntryFromJwk } from '../keys/key-entry.js'
 import { LruCache } from '../lib/lru.js'
+import { sha256Base64url } from '../lib/sha256.js'
 import { type OneTimeStore, oneTimeKey } from '../web/one-time-store.js'
 import { normaliseHtu } from './htu.js'
 import type { DpopNonceSource } from './nonce.js'
@@ -67,8 +69,12 @@ export const DEFAULT_DPOP_ALGORITHMS: readonly SignatureAlgorithm[] = Object.fre
 
 const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 const utf8 = new TextDecoder('utf-8', { fatal: true })
-/** Imported proof keys, by thumbprint and algorithm: a client signs every request with the same key. */
-const importedKeys = new LruCache<Promise<CryptoKey | Uint8Array>>(1000)
+/**
+ * Proof keys by thumbprint, each with its memoised import and signature check per algorithm:
+ * `node:crypto`'s synchronous check where the runtime lends it (as for access tokens), else Web
+ * Crypto's.
+ */
+const proofKeys = new LruCache<KeyEntry>(1000)
 
 function fail(message: string): never {
   throw new DpopProofError(message)
@@ -86,11 +92,6 @@ function jsonSegment(segment: string, what: string): Record<string, unknown> {
   return value as Record<string, unknown>
 }
 
-async function sha256(value: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value))
-  return base64url.encode(new Uint8Array(digest))
-}
-
 /**
  * Checks a DPoP proof against the request it came with and returns its key's thumbprint. In RFC
  * 9449 §4.3 order: size, compact form, `typ` exactly `dpop+jwt`, `alg` in the allow-list and fit
@@ -105,9 +106,14 @@ export async function verifyDpopProof(proof: string, check: DpopProofCheck): Pro
   const skew = check.clockSkewSeconds ?? 5
   if (proof.length > (check.maxProofLength ?? 8192)) fail('The DPoP proof is too large')
   if (!COMPACT.test(proof)) fail('The DPoP proof is not a compact JWS')
-  const [headerSegment, payloadSegment] = proof.split('.') as [string, string, string]
+  const segments = proof.split('.') as [string, string, string]
+  // No base64url text of 4n + 1 characters encodes anything; a lenient decoder would ignore one.
+  if (segments.some((segment) => segment.length % 4 === 1)) fail('The DPoP proof is not a compact JWS')
+  const [headerSegment, payloadSegment] = segments
   const header = jsonSegment(headerSegment, 'header')
   if (header['typ'] !== 'dpop+jwt') fail('The DPoP proof "typ" must be "dpop+jwt"')
+  // RFC 7515 §4.1.11: no extension is understood here, and `b64` would change what is signed.
+  if ('crit' in header || 'b64' in header) fail('The DPoP proof header has a parameter not allowed here')
   const alg = header['alg']
   if (typeof alg !== 'string' || !algorithms.includes(alg)) fail('The DPoP proof algorithm is not allowed')
   const jwk = publicJwkOf(header['jwk'])
@@ -116,18 +122,23 @@ export async function verifyDpopProof(proof: string, check: DpopProofCheck): Pro
   if (typeof fits === 'string' || !fits.has(alg)) fail('The DPoP proof algorithm does not fit its key')
   const jkt = await jwkThumbprint(jwk)
 
-  const cacheKey = `${alg} ${jkt}`
-  let key = importedKeys.get(cacheKey)
-  if (key === undefined) {
-    key = importJWK(jwk, alg)
-    importedKeys.set(cacheKey, key)
-    key.catch(() => importedKeys.delete(cacheKey))
+  // The key vetted as an access token's would be (RSA moduli of 2048 bits and more, base64url
+  // members), imported once per key: a client signs every request with the same one.
+  let entry = proofKeys.get(jkt)
+  if (entry === undefined) {
+    const vetted = keyEntryFromJwk(jwk)
+    if (typeof vetted === 'string') fail(`The DPoP proof is refused: ${vetted}`)
+    proofKeys.set(jkt, vetted)
+    entry = vetted
   }
+  const keyCheck = entry.signatureCheck(alg)
+  let signed: boolean
   try {
-    await compactVerify(proof, await key, { algorithms: [alg] })
+    signed = await (await keyCheck)(proof)
   } catch (cause) {
     throw new DpopProofError('The DPoP proof signature is invalid', undefined, { cause })
   }
+  if (!signed) fail('The DPoP proof signature is invalid')
 
   const claims = jsonSegment(payloadSegment, 'payload')
   const { jti, htm, htu, iat } = claims
@@ -143,7 +154,7 @@ export async function verifyDpopProof(proof: string, check: DpopProofCheck): Pro
   if (iat > now + skew) fail('The DPoP proof "iat" is in the future')
   if (iat < now - maxAge - skew) fail('The DPoP proof is too old ("iat")')
   if (check.accessToken !== undefined) {
-    if (typeof claims['ath'] !== 'string' || claims['ath'] !== (await sha256(check.accessToken)))
+    if (typeof claims['ath'] !== 'string' || claims['ath'] !== (await sha256Base64url(check.accessToken)))
       fail('The DPoP proof is for another access token ("ath")')
   }
   if (check.nonce !== undefined) {

@@ -1,4 +1,7 @@
-import { calculateJwkThumbprint, type JWK } from 'jose'
+import type { JWK } from 'jose'
+import { ConfigurationError } from '../errors.js'
+import { LruCache } from '../lib/lru.js'
+import { sha256Base64url } from '../lib/sha256.js'
 
 /** The members of a public key that RFC 7638 hashes and Web Crypto imports, by key type. */
 const PUBLIC_MEMBERS: Record<string, readonly string[]> = {
@@ -38,7 +41,27 @@ export function publicJwkOf(value: unknown): JWK | string {
   return key as JWK
 }
 
-/** The RFC 7638 SHA-256 thumbprint (base64url) of a public JWK: what `cnf.jkt` holds (RFC 9449 §6.1). */
-export function jwkThumbprint(jwk: JWK): Promise<string> {
-  return calculateJwkThumbprint(jwk, 'sha256')
+/** Thumbprints by their RFC 7638 input: a client signs every request with the same key. */
+const thumbprints = new LruCache<string>(1000)
+
+/**
+ * The RFC 7638 SHA-256 thumbprint (base64url) of a public JWK: what `cnf.jkt` holds (RFC 9449
+ * §6.1). The hash input is the required members in lexicographic order, as JSON without
+ * whitespace; `jwk` must be one {@link publicJwkOf} returned (its members are strings).
+ */
+export async function jwkThumbprint(jwk: JWK): Promise<string> {
+  const record = jwk as Record<string, unknown>
+  const kty = record['kty']
+  const required =
+    typeof kty === 'string' && Object.hasOwn(PUBLIC_MEMBERS, kty) ? PUBLIC_MEMBERS[kty] : undefined
+  if (required === undefined || !required.every((name) => typeof record[name] === 'string')) {
+    throw new ConfigurationError('jwkThumbprint() takes an RSA, EC or OKP public JWK')
+  }
+  const members = ['kty', ...required].sort()
+  const input = `{${members.map((name) => `${JSON.stringify(name)}:${JSON.stringify(record[name])}`).join(',')}}`
+  const known = thumbprints.get(input)
+  if (known !== undefined) return known
+  const thumbprint = await sha256Base64url(input)
+  thumbprints.set(input, thumbprint)
+  return thumbprint
 }

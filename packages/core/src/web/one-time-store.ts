@@ -7,6 +7,7 @@
  * be atomic across instances: a Redis `SET NX EX`, an SQL `INSERT … ON CONFLICT DO NOTHING`.
  */
 import { ConfigurationError, SessionError } from '../errors.js'
+import { sha256Base64url } from '../lib/sha256.js'
 
 export interface OneTimeStore {
   /** Records `key` until `expiresAt` (epoch seconds); `false` when it is already recorded and unexpired. */
@@ -36,8 +37,10 @@ export interface MemoryOneTimeStoreOptions {
  * which values were used without being able to use them. `purpose` keeps the kinds apart.
  */
 export async function oneTimeKey(purpose: string, value: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value))
-  return `org-auth:${purpose}:${btoa(String.fromCharCode(...new Uint8Array(digest)))}`
+  const digest = await sha256Base64url(value)
+  // Standard base64 with padding, as these keys have always been written in shared stores.
+  const base64 = digest.replace(/-/g, '+').replace(/_/g, '/')
+  return `org-auth:${purpose}:${base64}${'='.repeat((4 - (base64.length % 4)) % 4)}`
 }
 
 /** The default: a bounded map in this process (one instance; implement `OneTimeStore` on a shared database for more). */
