@@ -6,6 +6,7 @@
  * what Express's body parsers leave on `req`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { checkOrigin } from '../dpop/request-input.js'
 import { AuthError, ConfigurationError, nameErrorClass } from '../errors.js'
 import type { RequestLike } from '../web/request-like.js'
 import {
@@ -83,22 +84,8 @@ export function bridgeSettings(options: ToWebRequestOptions): BridgeSettings {
   if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 0) {
     throw new ConfigurationError('bodyLimit must be a non-negative integer number of bytes')
   }
-  let origin: string | undefined
-  if (options.origin !== undefined) {
-    const url = URL.canParse(options.origin) ? new URL(options.origin) : undefined
-    if (
-      url === undefined ||
-      (url.protocol !== 'https:' && url.protocol !== 'http:') ||
-      url.username !== '' ||
-      url.password !== '' ||
-      url.pathname !== '/' ||
-      url.search !== '' ||
-      url.hash !== ''
-    ) {
-      throw new ConfigurationError('origin must be an http(s) origin such as https://app.example.com')
-    }
-    origin = url.origin
-  }
+  // The same rule as the bearer check's `origin` (the public origin behind a proxy).
+  const origin = checkOrigin(options.origin)
   return { bodyLimit, trustProxy: options.trustProxy ?? false, origin }
 }
 
