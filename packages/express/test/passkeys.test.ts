@@ -38,7 +38,7 @@ describe('passkeys in Express', () => {
     app.use('/passkeys', nodeHandler(createSessionPasskeyHandler(login, passkeys)))
     app.post('/test/login', nodeHandler(testLoginHandler(login)))
     app.get('/me', requireSession({ maxAge: 300 }), (req, res) => {
-      res.json(getAuth(req).claims)
+      res.json(getAuth(req)?.claims)
     })
     await runPasskeyAdapterScenario(origin)
   })

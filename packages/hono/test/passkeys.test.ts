@@ -28,10 +28,11 @@ describe('passkeys in Hono', () => {
     app.all('/passkeys/*', (c) => (passkeyRoutes as (request: Request) => Promise<Response>)(c.req.raw))
     app.post('/test/login', (c) => testLoginHandler(routes.auth)(c.req.raw))
     app.get('/me', requireSession(routes, { maxAge: 300 }), (c) => c.json(c.var.auth?.claims))
-    await new Promise<void>((resolve) => {
-      server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve())
+    const listening = await new Promise<ServerType>((resolve) => {
+      const started = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(started))
     })
-    const origin = `http://127.0.0.1:${(server?.address() as AddressInfo).port}`
+    server = listening
+    const origin = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`
     // The origin is known once listening: the relying party is made for it.
     const passkeys = createPasskeys({
       rpId: '127.0.0.1',

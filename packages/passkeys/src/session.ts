@@ -70,21 +70,24 @@ function answer(established: Awaited<ReturnType<Auth['signIn']>>): Response {
  * The passkey routes of `createPasskeyHandler`, behind `auth`'s session: registration,
  * transactions and management for the signed-in user only (401 without a session), a passkey
  * sign-in that answers `{ user, expiresAt }` with the session cookie, and a step-up that records
- * the fresh authentication in the session (so `requireSession({ maxAge })` passes).
+ * the fresh authentication in the session (so `requireSession({ maxAge })` passes). `auth` may be
+ * a function returning it, called per request: Next's `nextAuth.auth`, whose `Auth` is made on
+ * first use (a build without the run time's secrets still loads the route module).
  */
 export function createSessionPasskeyHandler(
-  auth: PasskeySessionAuth,
+  auth: PasskeySessionAuth | (() => PasskeySessionAuth),
   passkeys: Passkeys,
   options: SessionPasskeyOptions = {},
 ): (request: Request) => Promise<Response> {
   const toUser = options.user ?? defaultUser
+  const authOf = typeof auth === 'function' ? auth : () => auth
   const { acr } = options
   return createPasskeyHandler(passkeys, {
     ...(options.basePath === undefined ? {} : { basePath: options.basePath }),
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     // Read-only: no renewal or refresh whose cookies this handler's answers would drop.
     getUser: async (request) => {
-      const session = await auth.getSession(request)
+      const session = await authOf().getSession(request)
       return session === null ? undefined : toUser(session)
     },
     onAuthenticated: async (result, request) => {
@@ -96,12 +99,16 @@ export function createSessionPasskeyHandler(
       if (user.sub !== result.userId)
         throw new TypeError('"claims" must keep the passkey\'s user id as "sub"')
       return answer(
-        await auth.signIn(request, { user, amr: passkeyAmr(result), ...(acr === undefined ? {} : { acr }) }),
+        await authOf().signIn(request, {
+          user,
+          amr: passkeyAmr(result),
+          ...(acr === undefined ? {} : { acr }),
+        }),
       )
     },
     onStepUp: async (result, request) =>
       answer(
-        await auth.stepUp(request, {
+        await authOf().stepUp(request, {
           sub: result.userId,
           amr: passkeyAmr(result),
           ...(acr === undefined ? {} : { acr }),
