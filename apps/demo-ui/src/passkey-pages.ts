@@ -78,7 +78,11 @@ function signedOutPage(demo: string, paths: DemoPaths): string {
   )
 }
 
-function signedInPage(demo: string, user: { sub: string; amr?: unknown; auth_time?: unknown }): string {
+function signedInPage(
+  demo: string,
+  paths: DemoPaths,
+  user: { sub: string; amr?: unknown; auth_time?: unknown },
+): string {
   return layout(
     'Passkeys',
     demo,
@@ -90,7 +94,8 @@ function signedInPage(demo: string, user: { sub: string; amr?: unknown; auth_tim
 <p id="tx-result"></p>
 <h2>Your passkeys</h2>
 <ul id="passkey-list"></ul>
-<p id="passkey-status" role="status"></p>`,
+<p id="passkey-status" role="status"></p>
+<form method="post" action="${escapeHtml(paths.logout)}"><button type="submit" id="logout">Log out</button></form>`,
   )
 }
 
@@ -162,7 +167,7 @@ export function createPasskeyPages(options: PasskeyPagesOptions): (request: Requ
         )
       }
       const session = await authOf().getSession(request)
-      const body = session === null ? signedOutPage(demo, paths) : signedInPage(demo, session.user)
+      const body = session === null ? signedOutPage(demo, paths) : signedInPage(demo, paths, session.user)
       return html(
         body.replace(
           '</body>',

@@ -110,8 +110,10 @@ on('tx-approve', async () => {
 })
 
 if (document.getElementById('passkey-list')) run(refreshList)
-// Signed out: offer the passkeys in the username field's autofill (conditional mediation).
-if (document.getElementById('passkey-autofill') && (await browserSupportsWebAuthnAutofill())) {
+// Signed out: offer the passkeys in the username field's autofill (conditional mediation), unless
+// the page is opened with ?autofill=off (the browser tests' way to press the button instead).
+const autofill = new URLSearchParams(location.search).get('autofill') !== 'off'
+if (autofill && document.getElementById('passkey-autofill') && (await browserSupportsWebAuthnAutofill())) {
   signIn(true).catch((error) => {
     if (error && error.name !== 'AbortError') say('Failed: ' + error.message)
   })
