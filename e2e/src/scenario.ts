@@ -43,6 +43,13 @@ async function machineToken(tokenServer: DemoTokenServer, scope: string): Promis
   return ((await response.json()) as { access_token: string }).access_token
 }
 
+/** Waits for `selector` on the passkeys page, or fails at once with the page's "Failed: …" status. */
+async function passkeyOutcome(page: Page, selector: string): Promise<void> {
+  const failed = page.locator('#passkey-status', { hasText: 'Failed' })
+  await page.locator(`${selector}, #passkey-status:has-text("Failed")`).first().waitFor()
+  if ((await failed.count()) > 0) throw new Error(`passkeys page: ${await failed.textContent()}`)
+}
+
 /** Registers the scenario's tests; `target()` is read when each test runs (after `beforeAll`). */
 export function demoScenario(target: () => ScenarioTarget): void {
   beforeAll(() => {
@@ -208,7 +215,7 @@ export function demoScenario(target: () => ScenarioTarget): void {
       await page.goto(`${site}/passkeys`)
       await page.locator('#signed-in').waitFor()
       await page.locator('#passkey-register').click()
-      await page.locator('#passkey-list li').first().waitFor()
+      await passkeyOutcome(page, '#passkey-list li')
       const stored = await cdp.send('WebAuthn.getCredentials', { authenticatorId })
       expect(stored.credentials).toHaveLength(1)
       expect(stored.credentials[0]?.isResidentCredential).toBe(true)
@@ -227,7 +234,7 @@ export function demoScenario(target: () => ScenarioTarget): void {
       await page.goto(`${site}/passkeys?autofill=off`)
       await page.locator('#signed-out').waitFor()
       await page.locator('#passkey-signin').click()
-      await page.locator('#signed-in').waitFor()
+      await passkeyOutcome(page, '#signed-in')
       await page.locator('#logout').click()
       await page.waitForURL(`${site}/`)
       // Autofill (conditional mediation): the virtual authenticator answers the page's request.
@@ -246,13 +253,13 @@ export function demoScenario(target: () => ScenarioTarget): void {
       await page.locator('#passkey-list li').first().waitFor()
       await page.locator('#tx-text').fill('Pay $5 to Bob?')
       await page.locator('#tx-approve').click()
-      await page.locator('#tx-result', { hasText: 'Approved: Pay $5 to Bob?' }).waitFor()
+      await passkeyOutcome(page, '#tx-result:has-text("Approved: Pay $5 to Bob?")')
       const row = page.locator('#passkey-list li').first()
       await row.locator('.rename-name').fill('Work laptop')
       await row.locator('.rename').click()
-      await page.locator('#passkey-list .passkey-name', { hasText: 'Work laptop' }).waitFor()
+      await passkeyOutcome(page, '#passkey-list .passkey-name:has-text("Work laptop")')
       await page.locator('#passkey-list li .delete').first().click()
-      await page.locator('#passkey-status', { hasText: 'Deleted' }).waitFor()
+      await passkeyOutcome(page, '#passkey-status:has-text("Deleted")')
       await expect(page.locator('#passkey-list li').count()).resolves.toBe(0)
       const left = await page.evaluate(async () => (await fetch('/passkeys/credentials')).json())
       expect(left).toMatchObject({ total: 0 })
