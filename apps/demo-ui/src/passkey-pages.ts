@@ -38,7 +38,6 @@ export interface PasskeyPagesOptions {
 }
 
 const BASE = '/passkeys'
-const SCRIPT_HEADERS = { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }
 
 /** @simplewebauthn/browser's single-file bundle (it defines `SimpleWebAuthnBrowser`), read once. */
 let library: Promise<string> | undefined
@@ -54,6 +53,17 @@ function browserLibrary(): Promise<string> {
     throw new Error('@simplewebauthn/browser is not installed')
   })()
   return library
+}
+
+/**
+ * A script, with headers made for this response: @hono/node-server's lightweight `Response` writes
+ * its `Content-Length` into the init object it is given, so a shared one would give the next script
+ * the previous one's length.
+ */
+function script(text: string): Response {
+  return new Response(text, {
+    headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' },
+  })
 }
 
 function isLoopbackLocalhost(origin: string): boolean {
@@ -148,10 +158,10 @@ export function createPasskeyPages(options: PasskeyPagesOptions): (request: Requ
   return async (request) => {
     const url = new URL(request.url)
     if (request.method === 'GET' && url.pathname === `${BASE}/client.js`) {
-      return new Response(PASSKEY_SCRIPT, { headers: SCRIPT_HEADERS })
+      return script(PASSKEY_SCRIPT)
     }
     if (request.method === 'GET' && url.pathname === `${BASE}/webauthn.js`) {
-      return new Response(await browserLibrary(), { headers: SCRIPT_HEADERS })
+      return script(await browserLibrary())
     }
     const handler = handlerFor(url.origin)
     if (request.method === 'GET' && (url.pathname === BASE || url.pathname === `${BASE}/`)) {

@@ -4,7 +4,7 @@
  * goes to the demo's own `/passkeys/*` routes with `fetch` (same origin: the browser sends
  * `Sec-Fetch-Site: same-origin`, which the routes require).
  */
-export const PASSKEY_SCRIPT = String.raw`const { startRegistration, startAuthentication, browserSupportsWebAuthnAutofill, WebAuthnAbortService } =
+export const PASSKEY_SCRIPT = `const { startRegistration, startAuthentication, browserSupportsWebAuthnAutofill, WebAuthnAbortService } =
   globalThis.SimpleWebAuthnBrowser
 const BASE = '/passkeys'
 const status = document.getElementById('passkey-status')
