@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import { type ServerType, serve } from '@hono/node-server'
-import { createAuth, MemoryOneTimeStore } from '@org/auth-core'
+import { MemoryOneTimeStore } from '@org/auth-core'
 import { createPasskeys, createSessionPasskeyHandler, MemoryCredentialStore } from '@org/auth-passkeys'
 import { runPasskeyAdapterScenario, testLoginHandler } from '@org/test-kit/passkey-adapter-scenario'
 import { Hono } from 'hono'
