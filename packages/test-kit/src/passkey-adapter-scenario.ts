@@ -115,6 +115,20 @@ export async function runPasskeyAdapterScenario(
     auth_time: expect.any(Number),
   })
 
+  // A step-up offers each user their own passkeys, and Alice's rewrites her session's amr (was pwd).
+  const stepOptions = await bob.browser.call('POST', `${base}/step-up/options`)
+  expect(stepOptions.body.allowCredentials.map((c: { id: string }) => c.id)).toEqual([bob.credential.id])
+  const stepUp = await alice.browser.call('POST', `${base}/step-up/options`)
+  const stepped = await alice.browser.call(
+    'POST',
+    `${base}/step-up/verify`,
+    assertWith(alice.credential, stepUp.body, origin),
+  )
+  expect(stepped.status).toBe(200)
+  expect(stepped.setCookie.length).toBeGreaterThan(0)
+  const after = await alice.browser.call('GET', me)
+  expect(after.body).toMatchObject({ sub: 'alice', amr: ['pop', 'user', 'mfa'] })
+
   // A cross-site sign-in is refused.
   const options = await fresh.call('POST', `${base}/authenticate/options`)
   const forged = await fetch(`${origin}${base}/authenticate/verify`, {
