@@ -111,7 +111,18 @@ describe('auth.signIn', () => {
     await expect(browser.auth.signIn(request, { user: { sub: 'u' }, amr: ['a b'] })).rejects.toBeInstanceOf(
       TypeError,
     )
+    const big = { note: 'x'.repeat(5000) }
+    await expect(
+      browser.auth.signIn(request, { user: { sub: 'u' }, amr: PASSKEY_AMR, data: big }),
+    ).rejects.toBeInstanceOf(TypeError)
     expect(browser.cookies.size).toBe(0)
+    // Small data is kept as session.data.
+    const kept = await browser.auth.signIn(request, {
+      user: { sub: 'u' },
+      amr: PASSKEY_AMR,
+      data: { team: 'a' },
+    })
+    expect(kept.session.data).toEqual({ team: 'a' })
   })
 
   it('takes localIssuer, and refuses one equal to the provider issuer', async () => {

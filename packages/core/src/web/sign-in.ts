@@ -91,6 +91,15 @@ function checkSub(sub: unknown): string {
   return sub
 }
 
+/** As `onLogin`'s `data`: a plain JSON object of at most 4096 characters (it travels in every cookie). */
+function appData(data: unknown): SessionAppData {
+  const text = JSON.stringify(data)
+  if (typeof data !== 'object' || data === null || Array.isArray(data) || text.length > 4096) {
+    throw new TypeError('"data" must be a JSON object of at most 4096 characters')
+  }
+  return JSON.parse(text) as SessionAppData
+}
+
 /** Only this application's pages may change who is signed in (login CSRF, as logout checks). */
 function requireSameOrigin(request: RequestLike, site: Site): void {
   if (!isSameOrigin(request, site.origin)) {
@@ -127,7 +136,7 @@ export async function signIn(
     id: randomToken(24),
     user: { ...claims, sub, iss: ctx.issuer, auth_time: now, amr, ...(acr === undefined ? {} : { acr }) },
     tokens: {},
-    ...(options.data === undefined ? {} : { data: JSON.parse(JSON.stringify(options.data)) }),
+    ...(options.data === undefined ? {} : { data: appData(options.data) }),
     ...(label === undefined ? {} : { userAgent: label }),
     createdAt: now,
     expiresAt: now + ctx.config.maxAge,
