@@ -2,7 +2,8 @@
  * What every demo must do in a real browser, as one set of tests: log in through the dev IdP's
  * real pages (from a protected page, and back to it), see the claims, call the protected API with
  * the session's access token, enrol TOTP on the MFA settings page, end sessions on the sessions
- * page, log out at the app and the IdP.
+ * page, log out at the app and the IdP, and passkeys (a CDP virtual authenticator): register, sign
+ * in with the passkey alone, approve a transaction, rename and delete.
  * Each demo's test file starts its demo its own way and registers these tests inside a `describe`.
  */
 
@@ -40,6 +41,13 @@ async function machineToken(tokenServer: DemoTokenServer, scope: string): Promis
   })
   expect(response.status).toBe(200)
   return ((await response.json()) as { access_token: string }).access_token
+}
+
+/** Waits for `selector` on the passkeys page, or fails at once with the page's "Failed: …" status. */
+async function passkeyOutcome(page: Page, selector: string): Promise<void> {
+  const failed = page.locator('#passkey-status', { hasText: 'Failed' })
+  await page.locator(`${selector}, #passkey-status:has-text("Failed")`).first().waitFor()
+  if ((await failed.count()) > 0) throw new Error(`passkeys page: ${await failed.textContent()}`)
 }
 
 /** Registers the scenario's tests; `target()` is read when each test runs (after `beforeAll`). */
@@ -179,6 +187,91 @@ export function demoScenario(target: () => ScenarioTarget): void {
       await page.locator(`#${PAGE_IDS.signedOut}`).waitFor()
     } finally {
       await other.close()
+    }
+  })
+  it('registers a passkey, signs in with it alone, approves a transaction, renames and deletes it', async () => {
+    const { page, context, origin, issuer } = target()
+    // A relying party id is a domain name, never an IP address: the passkeys run on localhost.
+    const local = new URL(origin)
+    local.hostname = 'localhost'
+    const site = local.origin
+    const cdp = await context.newCDPSession(page)
+    await cdp.send('WebAuthn.enable', {})
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    })
+    try {
+      // Signed in through the dev IdP, a passkey is added on the passkeys page.
+      await page.goto(`${site}/profile`)
+      await signInAtDevIdp(page)
+      await page.waitForURL(`${site}/profile`)
+      await page.goto(`${site}/passkeys`)
+      await page.locator('#signed-in').waitFor()
+      await page.locator('#passkey-register').click()
+      await passkeyOutcome(page, '#passkey-list li')
+      const stored = await cdp.send('WebAuthn.getCredentials', { authenticatorId })
+      expect(stored.credentials).toHaveLength(1)
+      expect(stored.credentials[0]?.isResidentCredential).toBe(true)
+
+      // Signed out at the app and at the IdP: the passkey alone signs in, the IdP never asked.
+      await page.goto(`${site}/`)
+      await page.locator('#logout').click()
+      await signOutAtDevIdp(page)
+      await page.waitForURL(`${site}/`)
+      const toIdp: string[] = []
+      const watch = (request: { url(): string }) => {
+        if (request.url().startsWith(issuer)) toIdp.push(request.url())
+      }
+      page.on('request', watch)
+      // The button (the page's autofill request turned off, so the button's is the one answered).
+      await page.goto(`${site}/passkeys?autofill=off`)
+      await page.locator('#signed-out').waitFor()
+      await page.locator('#passkey-signin').click()
+      await passkeyOutcome(page, '#signed-in')
+      await page.locator('#logout').click()
+      await page.waitForURL(`${site}/`)
+      // Autofill (conditional mediation): the virtual authenticator answers the page's request.
+      await page.goto(`${site}/passkeys`)
+      await page.locator('#signed-in').waitFor()
+      page.off('request', watch)
+      expect(toIdp).toEqual([])
+      expect(JSON.parse((await page.locator('#amr').textContent()) ?? '[]')).toEqual(['pop', 'user', 'mfa'])
+      await page.goto(`${site}/`)
+      const claims = JSON.parse((await page.locator('#claims').textContent()) ?? '{}')
+      expect(claims).toMatchObject({ sub: 'alice', iss: site, amr: ['pop', 'user', 'mfa'] })
+      expect((await context.cookies(site)).some((c) => c.name === 'auth.session')).toBe(true)
+
+      // The passkey approves a text, then is renamed and deleted.
+      await page.goto(`${site}/passkeys`)
+      await page.locator('#passkey-list li').first().waitFor()
+      await page.locator('#tx-text').fill('Pay $5 to Bob?')
+      await page.locator('#tx-approve').click()
+      await passkeyOutcome(page, '#tx-result:has-text("Approved: Pay $5 to Bob?")')
+      const row = page.locator('#passkey-list li').first()
+      await row.locator('.rename-name').fill('Work laptop')
+      await row.locator('.rename').click()
+      await passkeyOutcome(page, '#passkey-list .passkey-name:has-text("Work laptop")')
+      await page.locator('#passkey-list li .delete').first().click()
+      await passkeyOutcome(page, '#passkey-status:has-text("Deleted")')
+      await expect(page.locator('#passkey-list li').count()).resolves.toBe(0)
+      const left = await page.evaluate(async () => (await fetch('/passkeys/credentials')).json())
+      expect(left).toMatchObject({ total: 0 })
+
+      // Signed out again, for whatever runs next (a passkey session has no IdP session to end).
+      await page.goto(`${site}/`)
+      await page.locator('#logout').click()
+      await page.waitForURL(`${site}/`)
+      await page.locator('#signed-out').waitFor()
+    } finally {
+      await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId })
+      await cdp.detach()
     }
   })
 }

@@ -11,6 +11,12 @@ export {
   profilePage,
   type SignedInUser,
 } from './pages.js'
+export {
+  createPasskeyPages,
+  type DemoPasskeys,
+  demoPasskeys,
+  type PasskeyPagesOptions,
+} from './passkey-pages.js'
 export { createSessionPages, type SessionPagesOptions } from './session-pages.js'
 export { type DemoName, type DemoSettings, demoApiVerifier, demoSettings } from './settings.js'
 export { type DemoStores, demoStores } from './stores.js'

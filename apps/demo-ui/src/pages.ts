@@ -1,7 +1,7 @@
 /**
  * The demo apps' pages as HTML strings, so the Express, Hono and Nest demos look and behave the
  * same and the browser tests can drive all of them with one script. Everything interpolated is
- * escaped; the pages load nothing external and run no script.
+ * escaped; the pages load nothing external, and only the passkeys page runs a script (its own).
  */
 
 const ESCAPES: Record<string, string> = {
@@ -37,7 +37,7 @@ export function layout(title: string, demo: string, body: string): string {
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
 pre{background:#f4f4f5;padding:1rem;overflow:auto;border-radius:6px}nav a,nav form{margin-right:1rem}
 nav{display:flex;align-items:center}button{font:inherit;cursor:pointer}.status{font-weight:600}</style>
-</head><body><nav><a href="/">Home</a><a href="/profile">API calls</a><a href="/mfa">MFA settings</a><a href="/sessions">Sessions</a></nav>
+</head><body><nav><a href="/">Home</a><a href="/profile">API calls</a><a href="/mfa">MFA settings</a><a href="/sessions">Sessions</a><a href="/passkeys">Passkeys</a></nav>
 <h1>${escapeHtml(title)}</h1>
 ${body}
 <p><small>${escapeHtml(demo)}: a demo of @org/auth, against the local dev identity provider.</small></p>

@@ -6,8 +6,10 @@
  * `APP_BASE_URL` to it). `DEMO_STORE=cookie` keeps the whole session in the cookie instead.
  */
 import { MemoryOneTimeStore, MemorySessionStore, type OneTimeStore, type SessionStore } from '@org/auth-core'
+import { type CredentialStore, MemoryCredentialStore } from '@org/auth-passkeys'
 import {
   migrate,
+  PostgresCredentialStore,
   PostgresOneTimeStore,
   PostgresSessionStore,
   type Queryable,
@@ -22,6 +24,8 @@ export interface DemoStores {
   kind: 'memory' | 'redis' | 'postgres' | 'cookie'
   session: SessionStore | undefined
   oneTime: OneTimeStore | undefined
+  /** The passkeys: PostgreSQL with DATABASE_URL, else this process's memory (Redis has no credential store). */
+  credentials: CredentialStore
   /** Closes the connection (Redis, PostgreSQL); nothing for the others. */
   close(): Promise<void>
 }
@@ -33,7 +37,13 @@ export interface DemoStores {
  */
 export function demoStores(name: string, env: Record<string, string | undefined>): DemoStores {
   if (env['DEMO_STORE'] === 'cookie')
-    return { kind: 'cookie', session: undefined, oneTime: undefined, close: async () => {} }
+    return {
+      kind: 'cookie',
+      session: undefined,
+      oneTime: undefined,
+      credentials: new MemoryCredentialStore(),
+      close: async () => {},
+    }
   const redisUrl = env['REDIS_URL']
   if (redisUrl !== undefined && redisUrl !== '') return redisStores(redisUrl, env['REDIS_PREFIX'])
   const databaseUrl = env['DATABASE_URL']
@@ -65,6 +75,7 @@ function redisStores(url: string, prefix = 'org-auth-demo:'): DemoStores {
     kind: 'redis',
     session: new RedisSessionStore(ready, options),
     oneTime: new RedisOneTimeStore(ready, options),
+    credentials: new MemoryCredentialStore(),
     close: async () => {
       await connecting
       if (client.isOpen) await client.close()
@@ -98,6 +109,7 @@ function postgresStores(url: string, schema = 'org_auth_demo'): DemoStores {
     kind: 'postgres',
     session: new PostgresSessionStore(ready, options),
     oneTime: new PostgresOneTimeStore(ready, options),
+    credentials: new PostgresCredentialStore(ready, options),
     close: async () => {
       await cleanup.stop()
       await migrated
@@ -119,6 +131,7 @@ function memoryStores(name: string): DemoStores {
       kind: 'memory',
       session: new MemorySessionStore(),
       oneTime: new MemoryOneTimeStore({ whenFull: 'evict' }),
+      credentials: new MemoryCredentialStore(),
       close: async () => {},
     }
     holder.__orgDemoStores.set(name, stores)

@@ -1,6 +1,6 @@
 import type { Auth, BearerVerifier } from '@org/auth-core'
 import type { DelegationClient } from '@org/auth-core/delegation'
-import { sendWebResponse, toWebRequest } from '@org/auth-core/node'
+import { nodeHandler, sendWebResponse, toWebRequest } from '@org/auth-core/node'
 import {
   auth,
   authErrorHandler,
@@ -13,7 +13,9 @@ import {
 import {
   callApis,
   createMfaPages,
+  createPasskeyPages,
   createSessionPages,
+  type DemoPasskeys,
   homePage,
   profilePage,
   type SignedInUser,
@@ -27,6 +29,8 @@ export interface DemoOptions {
   auth: Auth
   /** The MFA delegation client of the "MFA settings" pages. */
   delegation: DelegationClient
+  /** The passkeys page's stores and public origin (`demoPasskeys(settings)`). Default: memory, any localhost port. */
+  passkeys?: DemoPasskeys
 }
 
 const NAME = 'express-demo'
@@ -36,7 +40,7 @@ const NAME = 'express-demo'
  * API with the session's access token, MFA settings (delegation to the IdP), and the API (any
  * token; scope `write`; scope `admin`).
  */
-export function createApp({ verifier, auth: login, delegation }: DemoOptions): Express {
+export function createApp({ verifier, auth: login, delegation, passkeys }: DemoOptions): Express {
   const app = express()
   app.disable('x-powered-by')
   app.use(auth(login))
@@ -72,6 +76,10 @@ export function createApp({ verifier, auth: login, delegation }: DemoOptions): E
       .then((response) => sendWebResponse(res, response))
       .catch(next)
   })
+
+  // Passkeys: public (a passkey signs in without the provider); registration and management
+  // need the session, which the handler reads itself. The Node bridge serves the Web handler.
+  app.use('/passkeys', nodeHandler(createPasskeyPages({ demo: NAME, auth: login, paths, ...passkeys })))
 
   const api = express.Router()
   api.use(requireAuth(verifier))

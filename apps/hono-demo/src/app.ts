@@ -8,7 +8,15 @@ import {
   requireScopesWith,
   requireSession,
 } from '@org/auth-hono'
-import { callApis, createMfaPages, createSessionPages, homePage, profilePage } from '@org/demo-ui'
+import {
+  callApis,
+  createMfaPages,
+  createPasskeyPages,
+  createSessionPages,
+  type DemoPasskeys,
+  homePage,
+  profilePage,
+} from '@org/demo-ui'
 import { Hono } from 'hono'
 
 export interface DemoOptions {
@@ -18,6 +26,8 @@ export interface DemoOptions {
   auth: Auth
   /** The MFA delegation client of the "MFA settings" pages. */
   delegation: DelegationClient
+  /** The passkeys page's stores and public origin (`demoPasskeys(settings)`). Default: memory, any localhost port. */
+  passkeys?: DemoPasskeys
 }
 
 const NAME = 'hono-demo'
@@ -33,7 +43,7 @@ function localPort(env: unknown): number | undefined {
  * API with the session's access token, MFA settings (delegation to the IdP), and the API (any
  * token; scope `write`; scope `admin`).
  */
-export function createApp({ verifier, auth, delegation }: DemoOptions): Hono {
+export function createApp({ verifier, auth, delegation, passkeys }: DemoOptions): Hono {
   const app = new Hono()
   const paths = { login: auth.paths.login, logout: auth.paths.logout }
   app.route('/', authRoutes(auth))
@@ -59,6 +69,12 @@ export function createApp({ verifier, auth, delegation }: DemoOptions): Hono {
 
   const sessionPages = createSessionPages({ demo: NAME, auth, paths })
   app.on(['GET', 'POST'], ['/sessions', '/sessions/*'], requireSession(auth), (c) => sessionPages(c.req.raw))
+
+  // Passkeys: public (a passkey signs in without the provider); registration and management
+  // need the session, which the handler reads itself.
+  const passkeyPages = createPasskeyPages({ demo: NAME, auth, paths, ...passkeys })
+  app.all('/passkeys', (c) => passkeyPages(c.req.raw))
+  app.all('/passkeys/*', (c) => passkeyPages(c.req.raw))
 
   const api = new Hono<AuthenticatedEnv>()
   api.use('*', requireAuth(verifier, { realm }))

@@ -27,8 +27,17 @@ import {
   RequireSession,
   type SessionAuthContext,
 } from '@org/auth-nest'
-import { callApis, createMfaPages, createSessionPages, homePage, profilePage } from '@org/demo-ui'
+import {
+  callApis,
+  createMfaPages,
+  createPasskeyPages,
+  createSessionPages,
+  type DemoPasskeys,
+  homePage,
+  profilePage,
+} from '@org/demo-ui'
 import { MFA_PAGES, MfaController } from './mfa.controller.js'
+import { PASSKEY_PAGES, PasskeysController } from './passkeys.controller.js'
 import { SESSION_PAGES, SessionsController } from './sessions.controller.js'
 
 export interface DemoOptions {
@@ -38,6 +47,8 @@ export interface DemoOptions {
   auth: Auth
   /** The MFA delegation client of the "MFA settings" pages. */
   delegation: DelegationClient
+  /** The passkeys page's stores and public origin (`demoPasskeys(settings)`). Default: memory, any localhost port. */
+  passkeys?: DemoPasskeys
   /** The HTTP platform under Nest. Default: `express`. */
   platform?: 'express' | 'fastify'
 }
@@ -102,7 +113,7 @@ class ApiController {
 
 @Module({})
 class DemoModule {
-  static with({ verifier, auth, delegation }: DemoOptions): DynamicModule {
+  static with({ verifier, auth, delegation, passkeys }: DemoOptions): DynamicModule {
     const paths = { login: auth.paths.login, logout: auth.paths.logout }
     return {
       module: DemoModule,
@@ -117,10 +128,11 @@ class DemoModule {
           globalGuard: true,
         }),
       ],
-      controllers: [PagesController, MfaController, SessionsController, ApiController],
+      controllers: [PagesController, MfaController, SessionsController, PasskeysController, ApiController],
       providers: [
         { provide: MFA_PAGES, useValue: createMfaPages({ demo: NAME, client: delegation, paths }) },
         { provide: SESSION_PAGES, useValue: createSessionPages({ demo: NAME, auth, paths }) },
+        { provide: PASSKEY_PAGES, useValue: createPasskeyPages({ demo: NAME, auth, paths, ...passkeys }) },
       ],
     }
   }

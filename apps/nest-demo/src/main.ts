@@ -1,6 +1,6 @@
 import { createAuth } from '@org/auth-core'
 import { DelegationClient } from '@org/auth-core/delegation'
-import { demoApiVerifier, demoSettings } from '@org/demo-ui'
+import { demoApiVerifier, demoPasskeys, demoSettings } from '@org/demo-ui'
 import { createApp } from './app.js'
 
 const settings = demoSettings('nest', process.env)
@@ -9,6 +9,7 @@ const app = await createApp({
   verifier: demoApiVerifier(settings),
   auth: createAuth(settings.auth),
   delegation: await DelegationClient.fromKeys(settings.delegation),
+  passkeys: demoPasskeys(settings),
   platform,
 })
 await app.listen(settings.port, 'localhost')

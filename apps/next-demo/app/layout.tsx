@@ -23,6 +23,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <a href="/">Home</a>
           <a href="/profile">API calls</a>
           <a href="/mfa">MFA settings</a>
+          <a href="/passkeys">Passkeys</a>
         </nav>
         {children}
         <p>

@@ -236,3 +236,4 @@ export {
   type SessionStore,
   type SessionTokens,
 } from './web/session-store.js'
+export type { EstablishedSession, SignInOptions, StepUpOptions } from './web/sign-in.js'

@@ -7,6 +7,8 @@
  *   POST   {base}/register/verify            signed in   → 201 the new credential
  *   POST   {base}/authenticate/options       anyone      → request options (usernameless, autofill)
  *   POST   {base}/authenticate/verify        anyone      → `onAuthenticated` (default: { userId, credentialId })
+ *   POST   {base}/step-up/options            signed in   → request options for the user's own passkeys
+ *   POST   {base}/step-up/verify             signed in   → `onStepUp` (default: { userId, credentialId }); UV required
  *   POST   {base}/transaction/options        signed in   → request options for { text }
  *   POST   {base}/transaction/verify         signed in   → { text, credentialId } (the signer must be the user)
  *   GET    {base}/credentials?page&pageSize  signed in   → { credentials, total, page, pageSize }
@@ -32,6 +34,11 @@ export interface PasskeyHandlerOptions {
    * `{ userId, credentialId }`, which signs nobody in.
    */
   onAuthenticated?(result: AssertionResult, request: Request): Response | Promise<Response>
+  /**
+   * What a verified step-up answers (a user-verified assertion by the signed-in user's own
+   * passkey): refresh the session's `auth_time` there. Default: JSON `{ userId, credentialId }`.
+   */
+  onStepUp?(result: AssertionResult, request: Request): Response | Promise<Response>
   /** The path the routes live under. Default: `'/passkeys'`. */
   basePath?: string
   /** Largest request body, in bytes. Default: 131,072 (128 KiB). */
@@ -118,6 +125,20 @@ export function createPasskeyHandler(
     '/authenticate/verify': async (request) => {
       const result = await passkeys.verifyAuthentication(await body(request, limit))
       if (options.onAuthenticated !== undefined) return options.onAuthenticated(result, request)
+      return json({ userId: result.userId, credentialId: result.credential.id })
+    },
+    '/step-up/options': async (request) =>
+      json(await passkeys.authenticationOptions({ userId: (await user(request)).id })),
+    '/step-up/verify': async (request) => {
+      const signedIn = await user(request)
+      const result = await passkeys.verifyAuthentication(await body(request, limit))
+      // A step-up proves the session's user is here now: their own passkey, and verified
+      // (PIN or biometric), whatever `userVerification` sign-ins are configured with.
+      if (result.userId !== signedIn.id)
+        throw new PasskeyError('ERR_PASSKEY_WRONG_USER', 'Another user authenticated')
+      if (!result.userVerified)
+        throw new PasskeyError('ERR_PASSKEY_USER_VERIFICATION', 'A step-up needs user verification')
+      if (options.onStepUp !== undefined) return options.onStepUp(result, request)
       return json({ userId: result.userId, credentialId: result.credential.id })
     },
     '/transaction/options': async (request) => {

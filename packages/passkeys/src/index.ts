@@ -26,4 +26,10 @@ export type {
 export type { PasskeyLogger, PasskeysOptions, PasskeyUser, UserVerification } from './options.js'
 export { createPasskeys, type Passkeys, type TransactionResult } from './passkeys.js'
 export { LIMITS } from './response.js'
+export {
+  createSessionPasskeyHandler,
+  type PasskeySessionAuth,
+  passkeyAmr,
+  type SessionPasskeyOptions,
+} from './session.js'
 export type { AssertionResult } from './verify-assertion.js'

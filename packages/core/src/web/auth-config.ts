@@ -45,6 +45,8 @@ export interface AuthConfig {
   onLogin: OnLogin | undefined
   /** Where the sessions' DPoP key comes from, when DPoP is asked for. */
   dpop: 'session' | 'client' | undefined
+  /** The `iss` of sessions `signIn` writes, when set (else the site's origin). */
+  localIssuer: string | undefined
   now: () => number
 }
 
@@ -213,8 +215,21 @@ export function resolveConfig(options: AuthOptions): AuthConfig {
     refreshBefore: integer(options.refreshBefore, 'refreshBefore', 60, 0),
     onLogin: hook(options.onLogin),
     dpop: dpopMode(options.dpop),
+    localIssuer: localIssuer(options),
     now: options.now ?? Date.now,
   }
+}
+
+function localIssuer(options: AuthOptions): string | undefined {
+  const value = options.localIssuer
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || !/^https?:\/\//.test(value) || !URL.canParse(value)) {
+    throw new ConfigurationError('"localIssuer" must be an absolute http(s) URL')
+  }
+  if (value === options.issuer) {
+    throw new ConfigurationError('"localIssuer" must differ from "issuer" (the provider\'s)')
+  }
+  return value
 }
 
 function dpopMode(value: unknown): AuthConfig['dpop'] {

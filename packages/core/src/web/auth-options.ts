@@ -185,6 +185,13 @@ export interface AuthOptions {
    * (Bearer tokens, unless the given client has a `dpop` key: its DPoP tokens are kept as such).
    */
   dpop?: 'session' | 'client'
+  /**
+   * The `iss` claim of sessions the application establishes itself (`auth.signIn`, e.g. a passkey
+   * sign-in), so they are never taken for the provider's logins (a provider's back-channel logout
+   * names its own issuer and leaves them alone). An absolute URL that differs from the provider's
+   * issuer. Default: the application's origin (`baseUrl`, or the request's loopback origin).
+   */
+  localIssuer?: string
   /** Clock in epoch milliseconds, for tests. Default: `Date.now`. */
   now?: () => number
 }

@@ -24,6 +24,14 @@ import { SessionDpopKeys } from './session-dpop.js'
 import { createSessionFetch, type SessionFetchOptions } from './session-fetch.js'
 import { SessionManager, type SessionSummary } from './session-management.js'
 import { type ResolvedSession, type Session, SessionResolver } from './session-resolver.js'
+import {
+  type EstablishedSession,
+  localIssuerOf,
+  type SignInOptions,
+  type StepUpOptions,
+  signIn,
+  stepUp,
+} from './sign-in.js'
 
 export interface Auth {
   /**
@@ -101,6 +109,21 @@ export interface Auth {
    * Absolute URLs on `baseUrl`, else on the origin of `request`.
    */
   registrationMetadata(request?: RequestLike): RegistrationMetadata
+  /**
+   * Signs the user in without the provider (a passkey, or another authentication your application
+   * verified): a new session like a login's (new id, the previous one ended), without tokens, its
+   * claims `options.user` plus `iss` (`localIssuer`), `auth_time` (now), `amr` and `acr`. Send the
+   * returned cookies with the response. Only from this application's pages
+   * (`Sec-Fetch-Site`/`Origin`), else `ERR_CROSS_SITE_REQUEST`. `onLogin` is not called.
+   */
+  signIn(request: RequestLike, options: SignInOptions): Promise<EstablishedSession>
+  /**
+   * Records that the signed-in user just authenticated again (a user-verified passkey assertion):
+   * the session's `auth_time` becomes now and its `amr` (and `acr`, when given) what `options`
+   * say, so `requireSession({ maxAge })` passes without a new login at the provider. `ERR_SESSION_REQUIRED`
+   * (401) without a session, `ERR_STEP_UP_WRONG_USER` (403) when `options.sub` is another user.
+   */
+  stepUp(request: RequestLike, options: StepUpOptions): Promise<EstablishedSession>
   /** The resolved route paths (`login`, `callback`, `logout`, `session`, `backchannelLogout`). */
   readonly paths: Readonly<AuthConfig['paths']>
 }
@@ -223,6 +246,16 @@ export function createAuth(options: AuthOptions): Auth {
   }
   const nowSeconds = (): number => Math.floor(config.now() / 1000)
 
+  // The provider's issuer when known without asking it (a passkey sign-in never waits on discovery).
+  const providerIssuer =
+    options.issuer ??
+    (options.client instanceof OAuthClient ? (options.client.metadata.issuer as string) : undefined)
+  const signInContextOf = (request: RequestLike) => {
+    const ctx = sessionContextOf(request)
+    const issuer = localIssuerOf(config.localIssuer, ctx.site, providerIssuer)
+    return { ...ctx, config, sessions, resolver, issuer }
+  }
+
   const isBackchannel = (pathname: string): boolean =>
     config.backchannelLogout !== undefined && pathname === config.paths.backchannelLogout
 
@@ -313,6 +346,8 @@ export function createAuth(options: AuthOptions): Auth {
             }),
       }
     },
+    signIn: async (request, signInOptions) => signIn(signInContextOf(request), request, signInOptions),
+    stepUp: async (request, stepUpOptions) => stepUp(signInContextOf(request), request, stepUpOptions),
     async listSessions(request) {
       const ctx = sessionContextOf(request)
       return manager.list(ctx.site, ctx.cookies)

@@ -15,7 +15,18 @@ import type { SessionData, SessionStore, SessionTokens } from './session-store.j
 /** A cookie value stays below the 4096-byte limit with room for the name and attributes. */
 const CHUNK_SIZE = 3800
 /** ID-token claims about the token itself, not the user: not kept in the session. */
-const PROTOCOL_CLAIMS = ['aud', 'exp', 'iat', 'nbf', 'jti', 'nonce', 'at_hash', 'c_hash', 's_hash', 'azp']
+export const PROTOCOL_CLAIMS = [
+  'aud',
+  'exp',
+  'iat',
+  'nbf',
+  'jti',
+  'nonce',
+  'at_hash',
+  'c_hash',
+  's_hash',
+  'azp',
+]
 
 export interface WrittenSession {
   cookies: string[]
@@ -57,7 +68,7 @@ export function sessionTokens(tokens: TokenSet, previous?: SessionTokens, dpopKe
 }
 
 /** A short printable label of a `User-Agent` header, for a user's list of sessions. */
-function userAgentLabel(header: string | null): string | undefined {
+export function userAgentLabel(header: string | null): string | undefined {
   if (header === null) return undefined
   const label = header
     .replace(/[^\x20-\x7E]/g, '')

@@ -1,0 +1,118 @@
+/**
+ * Passkeys behind `createAuth`'s session, for every framework at once: the handler's user is the
+ * session's, a passkey sign-in writes the same sealed session an OIDC login does
+ * (`auth.signIn`), and a step-up refreshes the session's `auth_time` (`auth.stepUp`). Adapters
+ * only mount the returned Web handler; none of them depends on this package.
+ */
+import { type Auth, LoginRefusedError, type Session, type SignInOptions } from '@org/auth-core'
+import { createPasskeyHandler, type PasskeyHandlerOptions } from './handler.js'
+import type { PasskeyUser } from './options.js'
+import type { Passkeys } from './passkeys.js'
+import type { AssertionResult } from './verify-assertion.js'
+
+/** What the session glue needs of `createAuth`'s `Auth`: reading the session and writing one. */
+export type PasskeySessionAuth = Pick<Auth, 'getSession' | 'signIn' | 'stepUp'>
+
+export interface SessionPasskeyOptions extends Pick<PasskeyHandlerOptions, 'basePath' | 'maxBodyBytes'> {
+  /**
+   * The passkey user of a session: the WebAuthn user handle is its `id` (never an email). Default:
+   * `id` the session's `sub`, `name` its `email`, `preferred_username`, `name` or `sub`, whichever
+   * comes first, `displayName` its `name`.
+   */
+  user?(session: Session): PasskeyUser
+  /**
+   * The claims of the session a passkey sign-in writes, for the credential's user id (look the
+   * user up in your directory: `name`, `email`). `undefined` refuses the sign-in
+   * (`ERR_LOGIN_REFUSED`, 403): a user you have disabled. Default: `{ sub: userId }`.
+   */
+  claims?(
+    userId: string,
+    result: AssertionResult,
+    request: Request,
+  ): SignInOptions['user'] | undefined | Promise<SignInOptions['user'] | undefined>
+  /** An `acr` for the sessions passkeys sign in and step up. Default: none. */
+  acr?: string
+}
+
+/**
+ * RFC 8176 methods of a passkey assertion: `pop` (proof of possession of a key: the passkey's
+ * private key, wherever the authenticator keeps it; not `hwk`, since synced passkeys are not
+ * hardware-bound), `user` (the presence test every assertion passes) and, when the authenticator
+ * verified the user by PIN or biometric, `mfa` (possession plus that second factor).
+ */
+export function passkeyAmr(result: Pick<AssertionResult, 'userVerified'>): string[] {
+  return result.userVerified ? ['pop', 'user', 'mfa'] : ['pop', 'user']
+}
+
+function defaultUser(session: Session): PasskeyUser {
+  const claims = session.user
+  const text = (name: string) => {
+    const value = claims[name]
+    return typeof value === 'string' && value.length > 0 ? value : undefined
+  }
+  const display = text('name')
+  return {
+    id: claims.sub,
+    name: text('email') ?? text('preferred_username') ?? display ?? claims.sub,
+    ...(display === undefined ? {} : { displayName: display }),
+  }
+}
+
+function answer(established: Awaited<ReturnType<Auth['signIn']>>): Response {
+  const { session, cookies } = established
+  const headers = new Headers({ 'content-type': 'application/json', 'cache-control': 'no-store' })
+  for (const cookie of cookies) headers.append('set-cookie', cookie)
+  const body = { user: session.user, expiresAt: session.expiresAt }
+  return new Response(JSON.stringify(body), { status: 200, headers })
+}
+
+/**
+ * The passkey routes of `createPasskeyHandler`, behind `auth`'s session: registration,
+ * transactions and management for the signed-in user only (401 without a session), a passkey
+ * sign-in that answers `{ user, expiresAt }` with the session cookie, and a step-up that records
+ * the fresh authentication in the session (so `requireSession({ maxAge })` passes). `auth` may be
+ * a function returning it, called per request: Next's `nextAuth.auth`, whose `Auth` is made on
+ * first use (a build without the run time's secrets still loads the route module).
+ */
+export function createSessionPasskeyHandler(
+  auth: PasskeySessionAuth | (() => PasskeySessionAuth),
+  passkeys: Passkeys,
+  options: SessionPasskeyOptions = {},
+): (request: Request) => Promise<Response> {
+  const toUser = options.user ?? defaultUser
+  const authOf = typeof auth === 'function' ? auth : () => auth
+  const { acr } = options
+  return createPasskeyHandler(passkeys, {
+    ...(options.basePath === undefined ? {} : { basePath: options.basePath }),
+    ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+    // Read-only: no renewal or refresh whose cookies this handler's answers would drop.
+    getUser: async (request) => {
+      const session = await authOf().getSession(request)
+      return session === null ? undefined : toUser(session)
+    },
+    onAuthenticated: async (result, request) => {
+      const user =
+        options.claims === undefined
+          ? { sub: result.userId }
+          : await options.claims(result.userId, result, request)
+      if (user === undefined) throw new LoginRefusedError()
+      if (user.sub !== result.userId)
+        throw new TypeError('"claims" must keep the passkey\'s user id as "sub"')
+      return answer(
+        await authOf().signIn(request, {
+          user,
+          amr: passkeyAmr(result),
+          ...(acr === undefined ? {} : { acr }),
+        }),
+      )
+    },
+    onStepUp: async (result, request) =>
+      answer(
+        await authOf().stepUp(request, {
+          sub: result.userId,
+          amr: passkeyAmr(result),
+          ...(acr === undefined ? {} : { acr }),
+        }),
+      ),
+  })
+}
