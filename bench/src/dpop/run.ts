@@ -6,7 +6,7 @@
  * (`openssl speed`). Rounds alternate the servers' order; the table shows each figure's median.
  *
  * Knobs: BENCH_DURATION (5 s), BENCH_WARMUP (1 s), BENCH_CONNECTIONS (50), BENCH_ROUNDS (3),
- * BENCH_ONLY (express | hono), BENCH_DPOP_PROOFS (proofs signed per run, 80,000).
+ * BENCH_ONLY (express | hono), BENCH_DPOP_PROOFS (proofs signed per run, 150,000).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import autocannon from 'autocannon'
@@ -19,7 +19,7 @@ import { makeProofKey, signProofs } from './proofs.js'
 
 const settings = readSettings(process.env)
 const rounds = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 3))
-const proofCount = Math.max(1000, Number(process.env['BENCH_DPOP_PROOFS'] ?? 80_000))
+const proofCount = Math.max(1000, Number(process.env['BENCH_DPOP_PROOFS'] ?? 150_000))
 
 type Load = 'bearer-rs256' | 'dpop'
 interface Case {

@@ -39,6 +39,7 @@ export {
   checkOrigin,
   headerValues,
   publicUrl,
+  warnHostDerivedHtu,
 } from './dpop/request-input.js'
 export { jwkThumbprint } from './dpop/thumbprint.js'
 export {

@@ -176,6 +176,29 @@ describe('auth.stepUp', () => {
     expect(after.auth.token).toEqual(expect.any(String)) // the provider's tokens stay
   })
 
+  it('drops the acr of the earlier login: a fresh auth_time never carries an older, stronger class', async () => {
+    const provider = await idp()
+    let now = Date.now()
+    const browser = new TestBrowser(await authFor(provider, { now: () => now }))
+    const login = await browser.fetch(`/login?max_age=3600&acr_values=${encodeURIComponent('urn:dev:loa:2')}`)
+    const callback = await provider.authorize(login.headers.get('location') as string)
+    await browser.fetch(callback.pathname + callback.search)
+    const strong = { acrValues: ['urn:dev:loa:2'], maxAge: 300 }
+    expect((await browser.auth.requireSession(browser.request('/pay'), strong)).ok).toBe(true)
+    now += 6 * 3600_000 // the strong login is six hours old
+    expect((await browser.auth.requireSession(browser.request('/pay'), strong)).ok).toBe(false)
+    const request = browser.request('/passkeys/step-up/verify', { method: 'POST', headers: SAME })
+    const stepped = await browser.auth.stepUp(request, { sub: 'alice', amr: PASSKEY_AMR })
+    browser.store(
+      new Response(null, { headers: stepped.cookies.map((c): [string, string] => ['set-cookie', c]) }),
+    )
+    const after = await browser.auth.requireSession(browser.request('/pay'), strong)
+    expect(after.ok).toBe(false) // recent, but not loa:2
+    const recent = await browser.auth.requireSession(browser.request('/pay'), { maxAge: 300 })
+    if (!recent.ok) throw new Error('the stepped-up session is not recent')
+    expect(recent.auth.claims['acr']).toBeUndefined()
+  })
+
   it('needs a session and a same-origin request', async () => {
     const browser = new TestBrowser(offlineAuth())
     const post = (headers: Record<string, string>) =>

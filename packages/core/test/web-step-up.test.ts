@@ -114,4 +114,23 @@ describe('step-up in the web login (RFC 9470)', () => {
     const tighter = await browser.fetch('/login?max_age=10')
     expect(new URL(tighter.headers.get('location') as string).searchParams.get('max_age')).toBe('10')
   })
+
+  it('never asks for an acr value outside the configured acr_values (no downgrade by a login link)', async () => {
+    const provider = await idp()
+    const strict = new TestBrowser(await authFor(provider, { authorizationParams: { acr_values: STRONG } }))
+    const weaker = await strict.fetch('/login?acr_values=urn:dev:loa:1', {
+      headers: { accept: 'application/json' },
+    })
+    expect(weaker.status).toBe(400)
+    expect(await weaker.json()).toMatchObject({ error: 'ERR_LOGIN_PARAMETERS_INVALID' })
+    const plain = await strict.fetch('/login')
+    expect(new URL(plain.headers.get('location') as string).searchParams.get('acr_values')).toBe(STRONG)
+
+    const listed = new TestBrowser(
+      await authFor(provider, { authorizationParams: { acr_values: `urn:dev:loa:1 ${STRONG}` } }),
+    )
+    const stepUp = await listed.fetch(`/login?acr_values=${encodeURIComponent(STRONG)}`)
+    expect(stepUp.status).toBe(302)
+    expect(new URL(stepUp.headers.get('location') as string).searchParams.get('acr_values')).toBe(STRONG)
+  })
 })

@@ -20,6 +20,7 @@ import {
   resolveVerifier,
   scopeNames,
   type TokenVerifierOptions,
+  warnHostDerivedHtu,
 } from '@org/auth-core'
 import type { Context, MiddlewareHandler, Next } from 'hono'
 import { HTTPException } from 'hono/http-exception'
@@ -158,7 +159,13 @@ export function requireAuth<C extends JWTClaims = JWTClaims>(
         dpop: () => dpopHeader(c),
         method: c.req.method,
         // Computed only when a DPoP proof is checked.
-        url: origin === undefined ? () => c.req.url : () => publicUrl(c.req.url, origin),
+        url:
+          origin === undefined
+            ? () => {
+                warnHostDerivedHtu()
+                return c.req.url
+              }
+            : () => publicUrl(c.req.url, origin),
       }
       result = authenticateNow(resolved, request)
     } catch (error) {

@@ -47,8 +47,9 @@ export const StepUpMetadata = Reflector.createDecorator<Readonly<AuthenticationR
  * `@RequireStepUp({ acrValues, maxAge })` (RFC 9470), with `AuthGuard`: the token's `acr` must be
  * one of `acrValues` and its `auth_time` at most `maxAge` seconds old, else 401
  * `insufficient_user_authentication` naming what to ask the authorization server for. On a
- * handler it replaces its controller's. For `@RequireSession()` pages, pass the same options to
- * it instead: the browser is sent to log in again. Checked when the application loads.
+ * handler it replaces its controller's. On a `@RequireSession()` route it is the session's
+ * step-up (the browser is sent to log in again), as `@RequireSession({ acrValues, maxAge })`.
+ * Checked when the application loads.
  */
 export function RequireStepUp(requirement: AuthenticationRequirement): ClassDecorator & MethodDecorator {
   const checked = authenticationRequirement(requirement)

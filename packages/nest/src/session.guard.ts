@@ -17,7 +17,7 @@ import {
   type SessionCheck,
 } from '@org/auth-core'
 import { AUTH_RUNTIME } from './auth.constants.js'
-import { type AuthenticatedRequest, SessionMetadata } from './auth.decorators.js'
+import { type AuthenticatedRequest, SessionMetadata, StepUpMetadata } from './auth.decorators.js'
 import { applyHeaders, SessionCheckException } from './auth.exception.js'
 import { requiredScopes } from './auth.guard.js'
 import type { AuthRuntime } from './auth.options.js'
@@ -90,9 +90,9 @@ export class SessionGuard implements CanActivate {
 }
 
 /**
- * What a route's `@RequireSession()` asks for: the method's options over the class's, and the
- * scopes of both and of `@RequireScopes()` together, so a method-level `@RequireSession()` never
- * drops a scope its class requires.
+ * What a route's `@RequireSession()` asks for: the method's options over the class's, the scopes
+ * of both and of `@RequireScopes()` together (so a method-level `@RequireSession()` never drops a
+ * scope its class requires), and a `@RequireStepUp()` requirement, which wins over theirs.
  */
 export function sessionRequirements(reflector: Reflector, context: ExecutionContext): RequireSessionOptions {
   const onClass = reflector.get(SessionMetadata, context.getClass())
@@ -102,7 +102,10 @@ export function sessionRequirements(reflector: Reflector, context: ExecutionCont
     ...(onHandler?.scopes ?? []),
     ...requiredScopes(reflector, context),
   ])
-  return { ...onClass, ...onHandler, scopes: [...scopes] }
+  // `@RequireStepUp()` on a session route is a session step-up: its requirement (the method's
+  // over the class's) is checked by the session check, as `@RequireSession({ acrValues, maxAge })`.
+  const stepUp = reflector.getAllAndOverride(StepUpMetadata, [context.getHandler(), context.getClass()])
+  return { ...onClass, ...onHandler, ...stepUp, scopes: [...scopes] }
 }
 
 /** A body-less Web request for a session check: the body stays for the route's own parser. */

@@ -3,6 +3,7 @@
  * `Request` (Next.js, Hono, any Web runtime), or a Node request's raw headers (node/bearer-request.ts).
  */
 import { ConfigurationError } from '../errors.js'
+import { isProduction } from '../lib/environment.js'
 import type { BearerRequest } from './bearer-request.js'
 
 export interface BearerRequestOptions {
@@ -43,7 +44,13 @@ export function bearerRequestOf(request: Request, options: BearerRequestOptions 
     authorization: request.headers.get('authorization'),
     dpop: request.headers.get('dpop'),
     method: request.method,
-    url: origin === undefined ? request.url : () => publicUrl(request.url, origin),
+    url:
+      origin === undefined
+        ? () => {
+            warnHostDerivedHtu()
+            return request.url
+          }
+        : () => publicUrl(request.url, origin),
   }
 }
 
@@ -72,4 +79,20 @@ export function headerValues(raw: readonly string[], name: string): string | str
     }
   }
   return values ?? first
+}
+
+let hostWarned = false
+
+/**
+ * Says once per process, in production, that a DPoP proof was checked against a URL built from
+ * the request's `Host` (no `origin` configured): a proof a client made for another host that
+ * reaches this API with that `Host` then passes `htu` (RFC 9449 §4.3). Setting `origin` closes it.
+ */
+export function warnHostDerivedHtu(): void {
+  if (hostWarned || !isProduction()) return
+  hostWarned = true
+  console.warn(
+    "[@org/auth-core] DPoP proofs are checked against a URL built from the request's Host header: " +
+      'set the adapter\'s "origin" option to the API\'s public origin, so that a proof made for another host is refused.',
+  )
 }

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import type { BearerRequest } from '../dpop/bearer-request.js'
-import { headerValues } from '../dpop/request-input.js'
+import { headerValues, warnHostDerivedHtu } from '../dpop/request-input.js'
 import { authorizationOf, type NodeLikeRequest } from '../http/node-headers.js'
 import { bridgeSettings, originOf, pathOf, type ToWebRequestOptions } from './bridge.js'
 
@@ -24,7 +24,12 @@ export function nodeBearerRequests(
       authorization: authorizationOf(req),
       dpop: () => (req.rawHeaders === undefined ? req.headers['dpop'] : headerValues(req.rawHeaders, 'dpop')),
       method: req.method ?? 'GET',
-      url: () => `${originOf(node, headersOf(req), settings)}${pathOf(node)}`,
+      url: () => {
+        // With `trustProxy` the forwarded host is the application's to vouch for; without either
+        // setting it is the client's `Host`.
+        if (settings.origin === undefined && !settings.trustProxy) warnHostDerivedHtu()
+        return `${originOf(node, headersOf(req), settings)}${pathOf(node)}`
+      },
     }
   }
 }

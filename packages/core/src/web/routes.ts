@@ -73,7 +73,7 @@ export async function login(ctx: RouteContext): Promise<Response> {
 /**
  * The `max_age` and `acr_values` a login asks for: the configured ones, or a page's step-up
  * (RFC 9470) from the login URL's query, which `requireSession` wrote. A step-up `max_age` only
- * ever tightens the configured one. The query is untrusted: a malformed value is refused (400).
+ * ever tightens the configured one, and its `acr_values` must be among the configured ones. The query is untrusted: a malformed value is refused (400).
  * `requiredAcr` is set only for a step-up: the callback then checks the ID token's `acr`.
  */
 function stepUpOf(
@@ -99,6 +99,20 @@ function stepUpOf(
       : configured === undefined
         ? requirement.maxAge
         : Math.min(configured, requirement.maxAge)
+  // A step-up never widens the configured `acr_values`: a login link asking for a weaker class
+  // than the application's policy is refused, as a `max_age` only ever tightens.
+  const configuredList = configuredAcr?.split(' ').filter(Boolean)
+  if (
+    configuredList !== undefined &&
+    requirement?.acrValues !== undefined &&
+    !requirement.acrValues.every((value) => configuredList.includes(value))
+  ) {
+    throw new SessionError(
+      'ERR_LOGIN_PARAMETERS_INVALID',
+      'The login asks for an acr value the application does not allow',
+      400,
+    )
+  }
   const acrValues = requirement?.acrValues?.join(' ') ?? configuredAcr
   return {
     ...(maxAge === undefined ? {} : { maxAge }),

@@ -41,7 +41,11 @@ export interface StepUpOptions {
   sub: string
   /** How they authenticated (RFC 8176): replaces the session's `amr`, which describes its `auth_time`. */
   amr: readonly string[]
-  /** A new `acr` for the session. Default: the session keeps the one it had. */
+  /**
+   * The `acr` of this authentication. Default: none, and the session's previous `acr` is dropped:
+   * `acr` and `auth_time` describe the same authentication (RFC 9470), so a fresh `auth_time` must
+   * not carry the class of an older, possibly stronger, login.
+   */
   acr?: string
 }
 
@@ -174,7 +178,7 @@ export async function stepUp(
   const now = Math.floor(ctx.config.now() / 1000)
   const updated: SessionData = {
     ...read.session,
-    user: { ...read.session.user, auth_time: now, amr, ...(acr === undefined ? {} : { acr }) },
+    user: { ...withoutAcr(read.session.user), auth_time: now, amr, ...(acr === undefined ? {} : { acr }) },
   }
   const written = await ctx.sessions.rewrite(ctx.site, ctx.cookies, updated)
   if (written === undefined) throw new SessionError('ERR_SESSION_REQUIRED', 'Sign-in required', 401)
@@ -192,10 +196,22 @@ export function localIssuerOf(
   providerIssuer: string | undefined,
 ): string {
   const issuer = configured ?? site.origin
-  if (providerIssuer !== undefined && issuer === providerIssuer) {
+  // Compared as URLs without a trailing slash: `https://idp.example` and `https://idp.example/`
+  // name the same issuer to a reader of the claims.
+  if (providerIssuer !== undefined && sameIssuer(issuer, providerIssuer)) {
     throw new ConfigurationError(
       '"localIssuer" must differ from the provider\'s issuer: set it to a URL of this application',
     )
   }
   return issuer
+}
+
+function withoutAcr<U extends Record<string, unknown>>(user: U): U {
+  const { acr: _previous, ...rest } = user
+  return rest as U
+}
+
+function sameIssuer(a: string, b: string): boolean {
+  const normal = (value: string) => (URL.canParse(value) ? new URL(value).href : value).replace(/\/+$/, '')
+  return normal(a) === normal(b)
 }
