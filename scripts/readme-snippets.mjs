@@ -41,7 +41,9 @@ function ownerOf(code, line, packageNames, guidePath) {
   }
   const owner = adapters[0] ?? (imported.has('@org/auth-core') ? '@org/auth-core' : undefined)
   if (owner === undefined) {
-    throw new Error(`${guidePath}:${line}: a \`\`\`ts block imports no @org/auth-* package, so nothing checks it`)
+    throw new Error(
+      `${guidePath}:${line}: a \`\`\`ts block imports no @org/auth-* package, so nothing checks it`,
+    )
   }
   if (!packageNames.has(owner))
     throw new Error(`${guidePath}:${line}: ${owner} is not a package of this repository`)
@@ -92,4 +94,6 @@ for (const { guide, blocks: guideCode } of guides) {
   })
 }
 const counts = guides.map(({ guide, blocks: guideCode }) => `${guideCode.length} from ${guide}`).join(', ')
-console.log(`readme: ${blocks.length} TypeScript snippets extracted, ${counts}${commonjs ? ' (CommonJS)' : ''}`)
+console.log(
+  `readme: ${blocks.length} TypeScript snippets extracted, ${counts}${commonjs ? ' (CommonJS)' : ''}`,
+)

@@ -6,7 +6,6 @@
 import {
   type Auth,
   type AuthOptions,
-  authenticationRequirement,
   ConfigurationError,
   checkRequireSessionOptions,
   type RequestLike,
