@@ -20,6 +20,7 @@ export {
   exportDpopKey,
   importDpopKey,
 } from './dpop/dpop-key.js'
+export { DpopBindingError, DpopNonceError, DpopProofError } from './dpop/errors.js'
 export { normaliseHtu } from './dpop/htu.js'
 export { createDpopNonceSource, type DpopNonceSource, type DpopNonceSourceOptions } from './dpop/nonce.js'
 export { DpopNonces } from './dpop/nonces.js'
@@ -47,9 +48,6 @@ export {
   type AuthErrorOptions,
   AuthorizationResponseError,
   ConfigurationError,
-  DpopBindingError,
-  DpopNonceError,
-  DpopProofError,
   InsufficientScopeError,
   InsufficientUserAuthenticationError,
   InvalidPublicKeyError,

@@ -5,16 +5,11 @@
  */
 import type { AuthContext, BearerVerifier } from '../authenticate.js'
 import { checkTokenCharacters } from '../bearer.js'
-import {
-  DpopBindingError,
-  DpopNonceError,
-  DpopProofError,
-  isAuthError,
-  MalformedAuthorizationError,
-} from '../errors.js'
+import { isAuthError, MalformedAuthorizationError } from '../errors.js'
 import { withChallenge } from '../http/challenge.js'
 import type { JWTClaims } from '../jwt/claims.js'
 import { scopesOf } from '../scopes.js'
+import { DpopBindingError, DpopNonceError, DpopProofError } from './errors.js'
 import { createDpopPolicy, type DpopPolicy } from './policy.js'
 
 type HeaderValue = string | readonly string[] | null | undefined

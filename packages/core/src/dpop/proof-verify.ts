@@ -5,12 +5,12 @@
  * not the one the token is bound to ({@link DpopBindingError}, `invalid_token`).
  */
 import { base64url, type JWK } from 'jose'
-import { DpopBindingError, DpopNonceError, DpopProofError } from '../errors.js'
 import { algorithmsForKey, type KeyShape, type SignatureAlgorithm } from '../keys/algorithms.js'
 import { type KeyEntry, keyEntryFromJwk } from '../keys/key-entry.js'
 import { LruCache } from '../lib/lru.js'
 import { sha256Base64url } from '../lib/sha256.js'
 import { type OneTimeStore, oneTimeKey } from '../web/one-time-store.js'
+import { DpopBindingError, DpopNonceError, DpopProofError } from './errors.js'
 import { normaliseHtu } from './htu.js'
 import type { DpopNonceSource } from './nonce.js'
 import { jwkThumbprint, publicJwkOf } from './thumbprint.js'
