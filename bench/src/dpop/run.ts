@@ -6,7 +6,8 @@
  * (`openssl speed`). Rounds alternate the servers' order; the table shows each figure's median.
  *
  * Knobs: BENCH_DURATION (5 s), BENCH_WARMUP (1 s), BENCH_CONNECTIONS (50), BENCH_ROUNDS (3),
- * BENCH_ONLY (express | hono), BENCH_DPOP_PROOFS (proofs signed per run, 150,000).
+ * BENCH_ONLY (express | hono), BENCH_DPOP_PROOFS (proofs signed per run, 150,000), BENCH_CPU_PROF
+ * (a folder: each server writes a CPU profile there, for `pnpm bench:profile`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import autocannon from 'autocannon'
@@ -137,7 +138,7 @@ for (let round = 0; round < rounds; round++) {
     for (const c of order) {
       const running = await startServer(
         { name: c.server, issuer: issuer.url, jwksUri: issuer.jwksUri, audience: AUDIENCE },
-        { cpu: serverCpu },
+        { cpu: serverCpu, cpuProfDir: settings.cpuProfDir },
       )
       try {
         const run = await measure(running, c.load)

@@ -57,6 +57,26 @@ describe('requireSessionNow', () => {
     expect(now?.ok && now.auth.token).toBe('at')
   })
 
+  it('hands the requests of one cookie the same frozen session and context, which no handler can change', async () => {
+    const { auth, request } = await setup()
+    await auth.requireSession(request())
+    const first = auth.requireSessionNow(request())
+    const second = auth.requireSessionNow(request())
+    if (!first?.ok || !second?.ok) throw new Error('expected two answers from the cache')
+    expect(second.auth).toBe(first.auth)
+    const { auth: context } = first
+    for (const value of [context, context.session, context.scopes, context.claims]) {
+      expect(Object.isFrozen(value)).toBe(true)
+    }
+    // A handler that tries to widen its own request's grant changes nothing for the next one.
+    expect(() => (context.scopes as string[]).push('admin')).toThrow(TypeError)
+    expect(() => Object.assign(context.session, { scope: 'admin' })).toThrow(TypeError)
+    expect(() => Object.assign(context.claims, { sub: 'mallory' })).toThrow(TypeError)
+    const third = auth.requireSessionNow(request())
+    expect(third?.ok && third.auth.scopes).toEqual(['openid', 'read'])
+    expect(third?.ok && third.auth.claims.sub).toBe('alice')
+  })
+
   it('answers 403 for a missing scope, as requireSession does', async () => {
     const { auth, request } = await setup()
     await auth.requireSession(request())

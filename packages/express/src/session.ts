@@ -22,14 +22,14 @@ import {
   type ToWebRequestOptions,
 } from '@org/auth-core/node'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { setAuth } from './request-auth.js'
+import { requestSlots, setAuth } from './request-auth.js'
 
 /** Node-bridge options of {@link auth}: how the public URL of a request is found, and the body limit. */
 export type AuthMiddlewareOptions = Pick<ToWebRequestOptions, 'bodyLimit' | 'trustProxy' | 'origin'>
 
 const AUTH = Symbol.for('@org/auth-express/auth')
 type SessionRequest = (req: Request) => RequestLike
-type WithAuth = Request & { [AUTH]?: { auth: Auth; sessionRequest: SessionRequest } }
+type AuthState = { auth: Auth; sessionRequest: SessionRequest }
 
 /** The middleware of {@link auth}, carrying the `Auth` it serves. */
 export type AuthMiddleware = RequestHandler & { readonly auth: Auth }
@@ -47,7 +47,7 @@ export function auth(config: AuthOptions | Auth, options: AuthMiddlewareOptions 
   // The session functions' requests, built with these options (checked once, here).
   const state = { auth: instance, sessionRequest: sessionRequestBuilder(options) }
   const middleware: RequestHandler = function authMiddleware(req, res, next) {
-    ;(req as WithAuth)[AUTH] = state
+    requestSlots(req)[AUTH] = state
     // The full path, as the bridge gives it to the handler, wherever this middleware is mounted.
     const query = req.originalUrl.indexOf('?')
     const pathname = query === -1 ? req.originalUrl : req.originalUrl.slice(0, query)
@@ -58,9 +58,11 @@ export function auth(config: AuthOptions | Auth, options: AuthMiddlewareOptions 
 }
 
 function stateOf(req: Request) {
-  const state = (req as WithAuth)[AUTH]
+  const state = requestSlots(req)[AUTH] as AuthState | undefined
   if (state === undefined) {
-    throw new ConfigurationError('requireSession() and getSession() need app.use(auth(config)) before them')
+    throw new ConfigurationError(
+      'requireSession() and getSession() need app.use(auth(config)) before them (and res.locals kept, not replaced)',
+    )
   }
   return state
 }

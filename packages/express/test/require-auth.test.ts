@@ -61,6 +61,22 @@ describe.each([
     expect(res.body).toEqual({ sub: idp.client.clientId, scopes: ['read'], sameToken: true, reqAuth: true })
   })
 
+  it('adds only req.auth to the request: what it keeps is in res.locals under symbols, unseen by templates', async () => {
+    const seen = express()
+    seen.get('/api/seen', requireAuth(verifier), (req, res) => {
+      const ours = (target: object) =>
+        Object.getOwnPropertySymbols(target).filter((symbol) => String(symbol).includes('@org/auth-express'))
+      res.json({
+        onRequest: ours(req).length,
+        inLocals: ours(res.locals).length,
+        localsKeys: Object.keys(res.locals),
+        sub: getAuth(req)?.claims.sub,
+      })
+    })
+    const res = await supertest(seen).get('/api/seen').set('Authorization', `Bearer ${token}`)
+    expect(res.body).toEqual({ onRequest: 0, inLocals: 1, localsKeys: [], sub: idp.client.clientId })
+  })
+
   it('getAuth and requireScopes keep their value when another library overwrites req.auth', async () => {
     const mixed = express()
     mixed.get(

@@ -2,7 +2,7 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createAuth, MemorySessionStore, OAuthClient, type OnLogin } from '@org/auth-core'
 import { type DevIdp, signInToApp, startDevIdp } from '@org/dev-idp'
-import express from 'express'
+import express, { type NextFunction, type Request, type Response } from 'express'
 import supertest from 'supertest'
 import { afterEach, describe, expect, it } from 'vitest'
 import '../src/globals.js'
@@ -220,5 +220,27 @@ describe('@org/auth-express web login', () => {
     const response = await supertest(app).get('/x')
     expect(response.status).toBe(500)
     expect(response.body).toEqual({ error: 'server_error', error_description: 'Internal server error' })
+  })
+
+  it('says so when a middleware replaced res.locals (where auth() leaves its state) before requireSession()', async () => {
+    const app = express()
+    app.use(auth(createAuth({ issuer: 'https://idp.example', clientId: 'c', session: { secrets: SECRET } })))
+    app.use((_req, res, next) => {
+      res.locals = {}
+      next()
+    })
+    let reported: unknown
+    app.get('/x', requireSession(), (_req, res) => {
+      res.send('unreachable')
+    })
+    app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+      reported = error
+      res.status(500).end()
+    })
+    expect((await supertest(app).get('/x')).status).toBe(500)
+    expect(reported).toMatchObject({
+      code: 'ERR_INVALID_OPTION',
+      message: expect.stringContaining('res.locals'),
+    })
   })
 })

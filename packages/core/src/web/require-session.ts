@@ -68,13 +68,22 @@ export type SessionCheck =
   | { ok: true; auth: SessionAuthContext; cookies: string[] }
   | { ok: false; response: Response }
 
+/** The context of each session handed out: a cached session (one frozen object) gets one too. */
+const contexts = new WeakMap<Session, SessionAuthContext>()
+
 export function sessionAuthContext(session: Session): SessionAuthContext {
-  return Object.freeze({
-    claims: session.user,
-    token: session.accessToken,
-    scopes: parseScope(session.scope),
-    session,
-  })
+  let context = contexts.get(session)
+  if (context === undefined) {
+    // Frozen all the way down (the session, its scopes), as it may be shared by requests.
+    context = Object.freeze({
+      claims: session.user,
+      token: session.accessToken,
+      scopes: parseScope(session.scope),
+      session,
+    })
+    contexts.set(session, context)
+  }
+  return context
 }
 
 function isNavigation(request: RequestLike): boolean {

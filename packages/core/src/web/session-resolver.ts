@@ -15,25 +15,28 @@ import { type SessionCookies, sessionTokens } from './session-cookie.js'
 import type { SessionDpopKeys } from './session-dpop.js'
 import type { SessionData, SessionTokens } from './session-store.js'
 
-/** The signed-in user's session as application code sees it. */
+/**
+ * The signed-in user's session as application code sees it: frozen (requests of the same cookie may
+ * share one), like its `user` and `data`.
+ */
 export interface Session {
   /** The user's ID-token claims (`sub`, `name`, `email`...), without the token's own claims. */
-  user: SessionData['user']
+  readonly user: SessionData['user']
   /** The access token for your API (server-side use only: never send it to the browser). */
-  accessToken?: string
+  readonly accessToken?: string
   /** Epoch seconds when `accessToken` expires, when the provider said. */
-  accessTokenExpiresAt?: number
+  readonly accessTokenExpiresAt?: number
   /** Scope granted to the access token. */
-  scope?: string
+  readonly scope?: string
   /**
    * How `accessToken` is sent: `DPoP` tokens only with a proof by the session's key
    * (`auth.sessionFetch`), never as Bearer. Present with `accessToken`.
    */
-  tokenType?: 'Bearer' | 'DPoP'
+  readonly tokenType?: 'Bearer' | 'DPoP'
   /** The application's data, as `onLogin` returned it (none without). */
-  data?: SessionAppData
+  readonly data?: SessionAppData
   /** Epoch seconds when the session ends without further activity. */
-  expiresAt: number
+  readonly expiresAt: number
 }
 
 /** A resolved session and the `Set-Cookie` lines the response must carry (renewal, refresh, cleanup). */
@@ -52,7 +55,7 @@ export function tokensOfSession(session: Session): SessionTokens | undefined {
 
 export function publicSession(data: SessionData): Session {
   const { tokens } = data
-  const session: Session = {
+  const session: Session = Object.freeze({
     user: data.user,
     expiresAt: data.expiresAt,
     ...(tokens.accessToken === undefined
@@ -61,8 +64,24 @@ export function publicSession(data: SessionData): Session {
     ...(tokens.expiresAt === undefined ? {} : { accessTokenExpiresAt: tokens.expiresAt }),
     ...(tokens.scope === undefined ? {} : { scope: tokens.scope }),
     ...(data.data === undefined ? {} : { data: data.data }),
-  }
+  })
   sessionTokensOf.set(session, tokens)
+  return session
+}
+
+/**
+ * The sessions of cookies unsealed before (`resolveCached`), by their frozen payload: a cache hit
+ * hands out the same frozen `Session` instead of building one (and its `sessionFetch` entry) per
+ * request. Entries go with the payload when the unseal cache drops it.
+ */
+const cachedSessions = new WeakMap<SessionData, Session>()
+
+function cachedPublicSession(data: SessionData): Session {
+  let session = cachedSessions.get(data)
+  if (session === undefined) {
+    session = publicSession(data)
+    cachedSessions.set(data, session)
+  }
   return session
 }
 
@@ -258,7 +277,7 @@ export class SessionResolver {
     if (read === undefined || this.#needsRefresh(read.session) || this.#cookies.shouldExtend(read)) {
       return undefined
     }
-    return publicSession(read.session)
+    return cachedPublicSession(read.session)
   }
 
   /** The session of a request, read-only: no renewal, no refresh, no cookie written. */
