@@ -165,7 +165,11 @@ async function main(): Promise<void> {
     if (CORES >= 2) pinToCpu(process.pid, 0)
 
     const report: Record<string, unknown> = { pairs: PAIRS, sliceSeconds: SLICE, connections: CONNECTIONS }
-    for (const method of ['client_secret_basic', 'private_key_jwt'] as const) {
+    // BENCH_METHODS=client_secret_basic (or private_key_jwt): one method only, e.g. for a profile.
+    const methods = (['client_secret_basic', 'private_key_jwt'] as const).filter(
+      (method) => env['BENCH_METHODS'] === undefined || env['BENCH_METHODS'].split(',').includes(method),
+    )
+    for (const method of methods) {
       for (const peer of peers) {
         const warm = await slice(peer, method) // warm-up, and a check that it answers 200
         if (warm.rps === 0) {
