@@ -75,7 +75,7 @@ export async function breakdown(
     await timed('PostgreSQL: client read (once per cacheSeconds with the cache)', runs, () =>
       clients.getWithSecrets(clientId),
     ),
-    await timed('PostgreSQL: throttle read (peek, every request)', runs, (i) =>
+    await timed('PostgreSQL: throttle read (peek, per request with clientAddress)', runs, (i) =>
       limits.peek(`bench:${i % 64}`),
     ),
     await timed('PostgreSQL: throttle count (hit, failures only)', runs, (i) =>
