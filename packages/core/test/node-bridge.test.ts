@@ -776,7 +776,7 @@ describe('sessionRequestBuilder', () => {
     })
   })
 
-  it('checks its options once, and refuses a repeated or malformed Host like toWebRequest (when the URL is read)', async () => {
+  it('checks its options once, and refuses a repeated or malformed Host like toWebRequest', async () => {
     expect(() => sessionRequestBuilder({ origin: 'not a url' })).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
     )
@@ -784,11 +784,7 @@ describe('sessionRequestBuilder', () => {
     const build = sessionRequestBuilder()
     const { port } = await listen((req, res) => {
       try {
-        // The URL (and its Host check) is worked out when read: a signed-in request with
-        // `baseUrl` set never needs it.
-        const request = build(req)
-        expect(request.headers.get('host')).not.toBeNull()
-        void request.url
+        build(req)
       } catch (error) {
         thrown.push(error)
       }

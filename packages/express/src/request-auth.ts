@@ -18,11 +18,22 @@ const CONTEXT = Symbol.for('@org/auth-express/request-auth')
 type Carrier = { [CONTEXT]?: RequestAuth; auth?: unknown; res?: { locals?: Record<symbol, unknown> } }
 
 /**
- * Where this package keeps its per-request values: Express's `res.locals` (a dictionary it makes for
- * every request), else the request itself. Express gives each request object a map of its own
- * (it swaps the prototype after Node built it), so every property added to `req` builds a new
- * hidden class: measured under load, the two symbols this package used to add cost about 5 µs
- * per request, a dictionary entry next to nothing. Symbol keys: invisible to templates and JSON.
+ * What each request authenticated, by request object, in one map shared by every copy of this
+ * package in the process (under the registry symbol). Not a property of `req`: Express gives every
+ * request object a hidden class of its own (it swaps the prototype after Node built it), so each
+ * property added to `req` builds a new one (measured under load: 2–3 µs each); a map entry changes
+ * nothing on the object. Not `res.locals` either: an application could make that one object for
+ * every request, and then one request would read another's authentication.
+ */
+const contexts = ((globalThis as Record<symbol, unknown>)[CONTEXT] ??= new WeakMap()) as WeakMap<
+  object,
+  RequestAuth
+>
+
+/**
+ * Where `auth()` leaves its per-app state for `requireSession()` and the session functions:
+ * Express's `res.locals` (a dictionary it makes for every request), else the request itself.
+ * The state is the same for every request of the app, so nothing per request is kept there.
  */
 export function requestSlots(req: Request): Record<symbol, unknown> {
   const locals = (req as unknown as Carrier).res?.locals
@@ -31,16 +42,17 @@ export function requestSlots(req: Request): Record<symbol, unknown> {
 
 /** Records the request's authentication (after requireAuth / requireSession succeeded). */
 export function setAuth(req: Request, auth: RequestAuth): void {
-  requestSlots(req)[CONTEXT] = auth
+  contexts.set(req, auth)
   ;(req as unknown as Carrier).auth = auth
 }
 
 /**
  * The request's authentication, once `requireAuth()` or `requireSession()` accepted it;
  * `undefined` on a route they do not guard. A session's has `session`: tell them apart with
- * `'session' in auth`. Read from this package's own slot, so a library that also sets `req.auth`
- * cannot change what it returns.
+ * `'session' in auth`. Read from this package's own record, so a library that also sets
+ * `req.auth` cannot change what it returns.
  */
 export function getAuth<C extends JWTClaims = JWTClaims>(req: Request): RequestAuth<C> | undefined {
-  return requestSlots(req)[CONTEXT] as RequestAuth<C> | undefined
+  // The symbol on `req`: where a copy of this package older than the map recorded it.
+  return (contexts.get(req) ?? (req as unknown as Carrier)[CONTEXT]) as RequestAuth<C> | undefined
 }

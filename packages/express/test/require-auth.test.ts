@@ -61,7 +61,7 @@ describe.each([
     expect(res.body).toEqual({ sub: idp.client.clientId, scopes: ['read'], sameToken: true, reqAuth: true })
   })
 
-  it('adds only req.auth to the request: what it keeps is in res.locals under symbols, unseen by templates', async () => {
+  it('adds only req.auth to the request, and nothing to res.locals', async () => {
     const seen = express()
     seen.get('/api/seen', requireAuth(verifier), (req, res) => {
       const ours = (target: object) =>
@@ -69,12 +69,34 @@ describe.each([
       res.json({
         onRequest: ours(req).length,
         inLocals: ours(res.locals).length,
-        localsKeys: Object.keys(res.locals),
         sub: getAuth(req)?.claims.sub,
       })
     })
     const res = await supertest(seen).get('/api/seen').set('Authorization', `Bearer ${token}`)
-    expect(res.body).toEqual({ onRequest: 0, inLocals: 1, localsKeys: [], sub: idp.client.clientId })
+    expect(res.body).toEqual({ onRequest: 0, inLocals: 0, sub: idp.client.clientId })
+  })
+
+  it('keeps each request its own authentication when the app shares one res.locals object', async () => {
+    const shared = {}
+    const leaky = express()
+    leaky.use((_req, res, next) => {
+      res.locals = shared // a mistake, but not one that may hand one request another's identity
+      next()
+    })
+    leaky.get('/api/me', requireAuth(verifier), (req, res) => {
+      res.json({ sub: getAuth(req)?.claims.sub })
+    })
+    leaky.get('/open', (req, res) => {
+      res.json({ auth: getAuth(req) ?? null })
+    })
+    leaky.get('/scoped', requireScopes('read'), (_req, res) => {
+      res.json({ reached: true })
+    })
+    leaky.use(authErrorHandler())
+    const signedIn = await supertest(leaky).get('/api/me').set('Authorization', `Bearer ${token}`)
+    expect(signedIn.body).toEqual({ sub: idp.client.clientId })
+    expect((await supertest(leaky).get('/open')).body).toEqual({ auth: null })
+    expect((await supertest(leaky).get('/scoped')).status).toBe(401)
   })
 
   it('getAuth and requireScopes keep their value when another library overwrites req.auth', async () => {

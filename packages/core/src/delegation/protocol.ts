@@ -43,10 +43,20 @@ export const OTP_PATTERN = /^\d{6}$/
 /** Largest request or response body, in bytes. Real messages are under 4 KiB. */
 export const MAX_MESSAGE_BYTES = 64 * 1024
 
+// Random bytes drawn 2 KiB at a time and each handed out once: a token server makes a `jti` per
+// token, and one `getRandomValues` call per identifier cost more than the encoding around it.
+const POOL_BYTES = 2048
+const pool = new Uint8Array(POOL_BYTES)
+let poolOffset = POOL_BYTES
+
 /** A random identifier for `jti` and sessions: 32 bytes, base64url. */
 export function randomIdentifier(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32))
+  if (poolOffset + 32 > POOL_BYTES) {
+    crypto.getRandomValues(pool)
+    poolOffset = 0
+  }
   let binary = ''
-  for (const byte of bytes) binary += String.fromCharCode(byte)
+  for (let i = poolOffset; i < poolOffset + 32; i++) binary += String.fromCharCode(pool[i] as number)
+  poolOffset += 32
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }

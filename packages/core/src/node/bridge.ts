@@ -292,25 +292,24 @@ export function sessionRequestBuilder(
 }
 
 /**
- * A session function's view of a Node request. The URL (and the `Host` check it involves) is
- * worked out when first read: with `baseUrl` set, a signed-in request never reads it, and
- * building it was a fifth of the session check's own time under load. A malformed `Host` still
- * fails every request that depends on it (`ERR_HOST_INVALID`, thrown where `url` is read).
+ * A session function's view of a Node request. The `Host` is checked at once (`ERR_HOST_INVALID`,
+ * as `toWebRequest` does), but the URL string is built only when read: with `baseUrl` set, a
+ * signed-in request never reads it.
  */
 class NodeSessionRequest implements RequestLike {
   readonly method: string
   readonly headers: RawHeaders
   readonly #req: IncomingMessage
-  readonly #settings: BridgeSettings
+  readonly #origin: string
   #url: string | undefined
   constructor(req: IncomingMessage, method: string, settings: BridgeSettings) {
     this.method = method
     this.headers = new RawHeaders(req)
     this.#req = req
-    this.#settings = settings
+    this.#origin = originOf(req, this.headers, settings)
   }
   get url(): string {
-    this.#url ??= `${originOf(this.#req, this.headers, this.#settings)}${pathOf(this.#req)}`
+    this.#url ??= `${this.#origin}${pathOf(this.#req)}`
     return this.#url
   }
 }

@@ -68,20 +68,24 @@ export type SessionCheck =
   | { ok: true; auth: SessionAuthContext; cookies: string[] }
   | { ok: false; response: Response }
 
-/** The context of each session handed out: a cached session (one frozen object) gets one too. */
+/**
+ * The context of each frozen session handed out: the requests of one cookie share its `Session`
+ * (see `resolveCached`), and so this context, built once. A session made by hand and not frozen
+ * gets a new one each time, since it may have changed.
+ */
 const contexts = new WeakMap<Session, SessionAuthContext>()
 
 export function sessionAuthContext(session: Session): SessionAuthContext {
   let context = contexts.get(session)
   if (context === undefined) {
-    // Frozen all the way down (the session, its scopes), as it may be shared by requests.
+    // Frozen, like the session and the scopes: requests may share it.
     context = Object.freeze({
       claims: session.user,
       token: session.accessToken,
       scopes: parseScope(session.scope),
       session,
     })
-    contexts.set(session, context)
+    if (Object.isFrozen(session)) contexts.set(session, context)
   }
   return context
 }

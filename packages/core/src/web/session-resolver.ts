@@ -16,8 +16,9 @@ import type { SessionDpopKeys } from './session-dpop.js'
 import type { SessionData, SessionTokens } from './session-store.js'
 
 /**
- * The signed-in user's session as application code sees it: frozen (requests of the same cookie may
- * share one), like its `user` and `data`.
+ * The signed-in user's session as application code sees it. Frozen: the requests of one session
+ * cookie share one (its `user` and `data` are frozen too in cookie mode, where the whole payload
+ * is shared). Pass this object itself to `auth.sessionFetch`: a copy has no tokens behind it.
  */
 export interface Session {
   /** The user's ID-token claims (`sub`, `name`, `email`...), without the token's own claims. */

@@ -29,11 +29,17 @@ export function base64url(bytes: Uint8Array): string {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
 
+/** The bytes of a binary string (`atob`'s output): a loop, several times faster than `Uint8Array.from` with a callback. */
+export function binaryBytes(binary: string): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(binary.length)
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
+  return bytes
+}
+
 function fromBase64url(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined
   try {
-    const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'))
-    return Uint8Array.from(binary, (c) => c.charCodeAt(0))
+    return binaryBytes(atob(text.replace(/-/g, '+').replace(/_/g, '/')))
   } catch {
     return undefined // a length base64 cannot have
   }
@@ -62,8 +68,20 @@ interface Parsed {
   digest: Uint8Array<ArrayBuffer>
 }
 
+// Stored forms parsed before, by their text: a cached client's hash is parsed once, not per check.
+const parsedHashes = new Map<string, Parsed | undefined>()
+const MAX_PARSED_HASHES = 10_000
+
 /** A stored form this release reads, or undefined (another algorithm, or damaged). */
 export function parseHash(stored: string): Parsed | undefined {
+  if (parsedHashes.has(stored)) return parsedHashes.get(stored)
+  const parsed = parseHashText(stored)
+  if (parsedHashes.size >= MAX_PARSED_HASHES) parsedHashes.delete(parsedHashes.keys().next().value as string)
+  parsedHashes.set(stored, parsed)
+  return parsed
+}
+
+function parseHashText(stored: string): Parsed | undefined {
   const [algorithm, salt, digest, extra] = stored.split('$')
   if (algorithm !== ALGORITHM || salt === undefined || digest === undefined || extra !== undefined)
     return undefined

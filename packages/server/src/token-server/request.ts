@@ -4,6 +4,7 @@
  * from exactly one method (RFC 6749 §2.3: `client_secret_basic`, `client_secret_post`, or
  * `private_key_jwt`, RFC 7521 §4.2).
  */
+import { binaryBytes } from '../clients/secrets.js'
 import { claimedClient, JWT_BEARER } from './assertion.js'
 import { TokenRequestError } from './respond.js'
 
@@ -21,6 +22,8 @@ export type ClientCredentials =
   | { method: 'private_key_jwt'; clientId: string; assertion: string }
 
 const REPEATABLE = new Set(['resource'])
+// Fatal: malformed UTF-8 is refused, not replaced. One decoder serves every request (no stream state).
+const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 const invalid = (description: string, status = 400) =>
   new TokenRequestError('invalid_request', description, status)
@@ -50,7 +53,7 @@ async function readBounded(request: Request, maxBytes: number): Promise<string> 
     offset += chunk.byteLength
   }
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    return utf8.decode(bytes)
   } catch {
     throw invalid('The request body is not UTF-8')
   }
@@ -94,9 +97,7 @@ function parseBasic(header: string): { clientId: string; clientSecret: string } 
   let decoded: string
   try {
     const binary = atob(match[1])
-    decoded = new TextDecoder('utf-8', { fatal: true }).decode(
-      Uint8Array.from(binary, (c) => c.charCodeAt(0)),
-    )
+    decoded = utf8.decode(binaryBytes(binary))
   } catch {
     return undefined
   }
