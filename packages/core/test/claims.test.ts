@@ -255,3 +255,19 @@ describe('algorithms', () => {
     }
   })
 })
+
+describe('now (the clock option)', () => {
+  it('judges exp and nbf by the given clock, not the system one', async () => {
+    const token = await sign(key, { exp: NOW + 60, nbf: NOW - 60 })
+    const at = (seconds: number) => verifier({ leeway: 0, now: () => seconds * 1000 })
+    await expect(at(NOW).verify(token)).resolves.toMatchObject({ exp: NOW + 60 })
+    await expect(at(NOW + 61).verify(token)).rejects.toMatchObject({ code: 'ERR_JWT_EXPIRED', status: 401 })
+    await expect(at(NOW - 61).verify(token)).rejects.toMatchObject({ claim: 'nbf', status: 401 })
+  })
+
+  it('must be a function', () => {
+    expect(() => verifier({ now: 5 as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+    )
+  })
+})

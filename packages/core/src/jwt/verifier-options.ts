@@ -111,6 +111,11 @@ export interface TokenVerifierOptions {
    * up to 60 s old (5 s clock skew), `jti`s in a memory store, no server nonce.
    */
   dpop?: DpopOptions
+  /**
+   * The clock, in epoch milliseconds, that `exp`, `nbf`, `iat` and the cache are judged by (a
+   * server with a clock of its own, or a test). Default: `Date.now`.
+   */
+  now?: () => number
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -128,6 +133,7 @@ const KNOWN_OPTIONS = new Set([
   'maxTokenLength',
   'cache',
   'onWarning',
+  'now',
   'revocation',
   'dpop',
 ])
@@ -177,6 +183,9 @@ export function checkVerifierOptions(options: TokenVerifierOptions): void {
     !(Array.isArray(requiredClaims) && requiredClaims.every((c) => typeof c === 'string'))
   ) {
     throw new ConfigurationError('"requiredClaims" must be an array of claim names')
+  }
+  if (options.now !== undefined && typeof options.now !== 'function') {
+    throw new ConfigurationError('"now" must be a function returning epoch milliseconds')
   }
   const onWarning: unknown = options.onWarning
   if (onWarning !== undefined && onWarning !== false && typeof onWarning !== 'function') {

@@ -194,6 +194,8 @@ export function createTokenVerifier<C extends JWTClaims = JWTClaims>(
     requiredClaims: [...required],
   }
   const maxTokenLength = options.maxTokenLength ?? 8192
+  // Read at each call, not captured: a clock swapped later (fake timers) is the one that counts.
+  const now = options.now ?? (() => Date.now())
   const dpop = createDpopPolicy(options.dpop)
   const keys = keySource(options)
   const warner = warnOncePerCause(options.onWarning, options.issuer)
@@ -224,7 +226,7 @@ export function createTokenVerifier<C extends JWTClaims = JWTClaims>(
     const key = token.slice(-CACHE_KEY_LENGTH)
     const hit = cache.get(key)
     if (hit === undefined || hit.token !== token) return undefined
-    if (hit.expiresAt > Date.now() && keyStillHeld(hit)) return hit.claims as C
+    if (hit.expiresAt > now() && keyStillHeld(hit)) return hit.claims as C
     cache.delete(key)
     return undefined
   }
@@ -260,7 +262,7 @@ export function createTokenVerifier<C extends JWTClaims = JWTClaims>(
     const key = await verifySignature(token, header.alg, candidates)
     const claims = parsePayloadBytes(decodeCheckedBase64url(payloadSegment))
     if (tokenType === 'untyped-access') checkNotIdToken(header, claims)
-    validateClaims(claims, rules, Math.floor(Date.now() / 1000))
+    validateClaims(claims, rules, Math.floor(now() / 1000))
     deepFreeze(claims)
     // The set held now, which a refresh may have replaced while the signature was checked: a
     // token is cached only if its key is still in it, so no entry is tied to a set without its key.

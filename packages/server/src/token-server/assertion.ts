@@ -6,7 +6,8 @@
  * would let anyone who sees (or guesses) an assertion's `jti` burn it with an unsigned copy and so
  * refuse the real client. The lifetime is bounded so that the single-use record of a `jti` is too.
  */
-import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from 'jose'
+import { createTokenVerifier, type JSONWebKeySet, type TokenVerifier } from '@org/auth-core'
+import { decodeJwt } from 'jose'
 import { ASSERTION_ALGORITHMS } from '../clients/jwks.js'
 import type { ClientRecord } from '../clients/store.js'
 import { nativeCrypto } from '../native-crypto.js'
@@ -34,26 +35,55 @@ export function claimedClient(assertion: string): string | undefined {
   }
 }
 
-// jose's local key set imports each key once, on first use: one set per distinct JWKS (a client
-// that rotates its keys gets a new one), so the import is not repeated on every request.
-const keySets = new Map<string, ReturnType<typeof createLocalJWKSet>>()
-const MAX_KEY_SETS = 1000
-
+// A verifier per client and JWKS (a client that rotates its keys gets a new one), made by the
+// core, which imports each key once and checks signatures through `node:crypto` where the runtime
+// lends it (Web Crypto elsewhere): for EdDSA about 100 µs of CPU here instead of 160 on Web Crypto.
+const MAX_VERIFIERS = 1000
+const verifiersOf = new WeakMap<ResolvedTokenServer, Map<string, TokenVerifier>>()
 // The same record object (the registry's cache hands one out for its period) skips serialising it.
-const byObject = new WeakMap<JSONWebKeySet, ReturnType<typeof createLocalJWKSet>>()
+const byObject = new WeakMap<ResolvedTokenServer, WeakMap<JSONWebKeySet, TokenVerifier>>()
 
-function keySetOf(jwks: JSONWebKeySet): ReturnType<typeof createLocalJWKSet> {
-  const known = byObject.get(jwks)
-  if (known !== undefined) return known
-  const id = JSON.stringify(jwks)
-  let set = keySets.get(id)
-  if (set === undefined) {
-    if (keySets.size >= MAX_KEY_SETS) keySets.delete(keySets.keys().next().value as string)
-    set = createLocalJWKSet(jwks)
-    keySets.set(id, set)
+function assertionVerifier(
+  server: ResolvedTokenServer,
+  clientId: string,
+  jwks: JSONWebKeySet,
+): TokenVerifier {
+  let known = byObject.get(server)
+  if (known === undefined) {
+    known = new WeakMap()
+    byObject.set(server, known)
   }
-  byObject.set(jwks, set)
-  return set
+  const same = known.get(jwks)
+  if (same !== undefined && same.issuer === clientId) return same
+  let verifiers = verifiersOf.get(server)
+  if (verifiers === undefined) {
+    verifiers = new Map()
+    verifiersOf.set(server, verifiers)
+  }
+  const id = `${clientId}\u0000${JSON.stringify(jwks)}`
+  let verifier = verifiers.get(id)
+  if (verifier === undefined) {
+    if (verifiers.size >= MAX_VERIFIERS) verifiers.delete(verifiers.keys().next().value as string)
+    // iss = the client (RFC 7523 §3 item 1); aud is narrowed below; exp and jti required; any
+    // `typ` (RFC 7523 names none); algorithms from the allow-list only (never `none` or HS*).
+    verifier = createTokenVerifier({
+      issuer: clientId,
+      audience: [server.issuer, `${server.issuer}/token`],
+      jwks,
+      algorithms: [...ASSERTION_ALGORITHMS],
+      tokenType: 'any',
+      requiredClaims: ['exp', 'jti'],
+      leeway: ASSERTION_LEEWAY,
+      // Each assertion is single-use: nothing to gain from remembering one.
+      cache: false,
+      // A bad assertion is the client's problem, answered invalid_client; nothing to log.
+      onWarning: false,
+      now: server.now,
+    })
+    verifiers.set(id, verifier)
+  }
+  known.set(jwks, verifier)
+  return verifier
 }
 
 /** The `OneTimeStore` key of a used `jti`: hashed (the store may be read by others), per client. */
@@ -83,23 +113,14 @@ export async function verifyAssertion(
   const now = Math.floor(server.now() / 1000)
   let claims: Record<string, unknown>
   try {
-    // jose selects the key by `kid` when present (else tries each key usable with the `alg`),
-    // refuses any algorithm outside the list (so `none` and `HS*`), and checks iss, sub, aud,
-    // exp and nbf with the leeway.
-    const verified = await jwtVerify(assertion, keySetOf(client.jwks as JSONWebKeySet), {
-      algorithms: [...ASSERTION_ALGORITHMS],
-      issuer: clientId,
-      subject: clientId,
-      // RFC 7523 §3 item 3: the issuer identifier, or the token endpoint's URL.
-      audience: [server.issuer, `${server.issuer}/token`],
-      requiredClaims: ['exp', 'jti'],
-      clockTolerance: ASSERTION_LEEWAY,
-      currentDate: new Date(server.now()),
-    })
-    claims = verified.payload
+    // The core selects the key by `kid` when present (else tries each key usable with the `alg`),
+    // and checks iss, aud (one of the two below), exp, nbf and iat with the leeway.
+    claims = await assertionVerifier(server, clientId, client.jwks as JSONWebKeySet).verify(assertion)
   } catch {
     return undefined
   }
+  // RFC 7523 §3 item 2: the subject is the client itself.
+  if (claims.sub !== clientId) return undefined
   // draft-ietf-oauth-rfc7523bis: `aud` is the issuer identifier alone, as a string. An assertion
   // naming several audiences, or an endpoint URL, could have been made for another server that
   // lists ours beside its own (the 2025 audience-injection disclosure) and replayed here.
