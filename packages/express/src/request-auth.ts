@@ -25,10 +25,9 @@ type Carrier = { [CONTEXT]?: RequestAuth; auth?: unknown; res?: { locals?: Recor
  * nothing on the object. Not `res.locals` either: an application could make that one object for
  * every request, and then one request would read another's authentication.
  */
-const contexts = ((globalThis as Record<symbol, unknown>)[CONTEXT] ??= new WeakMap()) as WeakMap<
-  object,
-  RequestAuth
->
+const registry = globalThis as Record<symbol, unknown>
+registry[CONTEXT] ??= new WeakMap<object, RequestAuth>()
+const contexts = registry[CONTEXT] as WeakMap<object, RequestAuth>
 
 /**
  * Where `auth()` leaves its per-app state for `requireSession()` and the session functions:
