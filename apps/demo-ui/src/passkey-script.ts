@@ -17,7 +17,12 @@ async function call(method, path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   })
   const json = await response.json().catch(() => ({}))
-  if (!response.ok) throw new Error(json.error || 'HTTP ' + response.status)
+  if (!response.ok) {
+    const error = new Error(json.error || 'HTTP ' + response.status)
+    // ERR_PASSKEY_REAUTHENTICATION_REQUIRED: adding or removing a passkey needs a recent sign-in.
+    if (typeof json.login === 'string') error.login = json.login
+    throw error
+  }
   return json
 }
 
@@ -76,6 +81,14 @@ async function run(task) {
   try {
     await task()
   } catch (error) {
+    if (error && error.login) {
+      say('Sign in again to change your passkeys: ')
+      const link = document.createElement('a')
+      link.href = error.login
+      link.textContent = 'sign in'
+      status?.append(link)
+      return
+    }
     say('Failed: ' + (error && error.message ? error.message : String(error)))
   }
 }

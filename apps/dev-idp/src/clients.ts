@@ -223,6 +223,9 @@ export function clientMetadata(
         post_logout_redirect_uris: onBothLoopbackHosts(demo.postLogoutRedirectUri),
         grant_types: [...DEMO_GRANTS],
         token_endpoint_auth_method: 'client_secret_basic',
+        // auth_time in every ID token: the demos' passkey pages let a user add or remove a
+        // passkey only within minutes of signing in, judged by it.
+        require_auth_time: true,
       }),
     ),
   ]

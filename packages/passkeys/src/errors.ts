@@ -48,6 +48,8 @@ export type PasskeyErrorCode =
   | 'ERR_PASSKEY_INVALID_TEXT'
   /** The `MemoryCredentialStore` holds `maxEntries` credentials. 503. */
   | 'ERR_PASSKEY_STORE_FULL'
+  /** Adding or removing a passkey needs a recent sign-in (see `reauthenticateAfter`). */
+  | 'ERR_PASSKEY_REAUTHENTICATION_REQUIRED'
 
 /** A passkey ceremony or credential operation was refused; `code` says why. */
 export class PasskeyError extends AuthError {
@@ -72,6 +74,29 @@ export class PasskeyError extends AuthError {
     options?: AuthErrorOptions,
   ) {
     super(code, message, status, undefined, options)
+  }
+}
+
+/**
+ * Adding or removing a passkey needs a sign-in at most `maxAge` seconds old: an attacker holding a
+ * stolen session cookie must not be able to add a passkey of their own (and keep the account after
+ * the session ends) or remove the user's. `login` is where to sign in again (the login route, asking
+ * the provider for `max_age`), when the handler knows it.
+ */
+export class PasskeyReauthenticationError extends PasskeyError {
+  static {
+    Object.defineProperty(PasskeyReauthenticationError.prototype, 'name', {
+      value: 'PasskeyReauthenticationError',
+      writable: true,
+      configurable: true,
+    })
+  }
+  readonly maxAge: number
+  readonly login: string | undefined
+  constructor(maxAge: number, login?: string) {
+    super('ERR_PASSKEY_REAUTHENTICATION_REQUIRED', 'Sign in again to change your passkeys', 401)
+    this.maxAge = maxAge
+    this.login = login
   }
 }
 

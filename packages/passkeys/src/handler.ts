@@ -16,12 +16,14 @@
  *   PATCH  {base}/credentials/{id}           signed in   → rename with { name }
  *   DELETE {base}/credentials/{id}           signed in   → { deleted, rpId } (for `signalUnknownCredential`)
  *
+ * Adding and removing a passkey can also require a recent sign-in (`requireRecentAuthentication`).
+ *
  * Every state-changing request must come from the application's own pages (Sec-Fetch-Site, else
  * Origin, as the core's logout route checks). Refusals answer `{ error, error_description }` with
  * the error's status; errors that are not `AuthError`s are rethrown for the framework.
  */
 import { type AuthError, isAuthError, isSameOrigin, SessionError } from '@org/auth-core'
-import { PasskeyError } from './errors.js'
+import { PasskeyError, PasskeyReauthenticationError } from './errors.js'
 import type { PasskeyUser } from './options.js'
 import type { Passkeys } from './passkeys.js'
 import type { AssertionResult } from './verify-assertion.js'
@@ -39,6 +41,14 @@ export interface PasskeyHandlerOptions {
    * passkey): refresh the session's `auth_time` there. Default: JSON `{ userId, credentialId }`.
    */
   onStepUp?(result: AssertionResult, request: Request): Response | Promise<Response>
+  /**
+   * Called before a passkey is added (`register/options`, `register/verify`) or removed (`DELETE`),
+   * to refuse when the user's sign-in is not recent enough: throw a `PasskeyReauthenticationError`
+   * (answered 401 `ERR_PASSKEY_REAUTHENTICATION_REQUIRED` with `max_age` and `login`). A stolen
+   * session cookie must not be enough to plant a passkey or remove the user's. Default: no check
+   * (`createSessionPasskeyHandler` checks the session's `auth_time`).
+   */
+  requireRecentAuthentication?(request: Request, user: PasskeyUser): void | Promise<void>
   /** The path the routes live under. Default: `'/passkeys'`. */
   basePath?: string
   /** Largest request body, in bytes. Default: 131,072 (128 KiB). */
@@ -60,7 +70,12 @@ function json(body: unknown, status = 200): Response {
 
 function failure(error: AuthError): Response {
   const description = error.status >= 500 ? 'The passkey service failed' : error.message
-  return json({ error: error.code, error_description: description }, error.status)
+  const body: Record<string, unknown> = { error: error.code, error_description: description }
+  if (error instanceof PasskeyReauthenticationError) {
+    body['max_age'] = error.maxAge
+    if (error.login !== undefined) body['login'] = error.login
+  }
+  return json(body, error.status)
 }
 
 /** Reads at most `limit` bytes of the body as JSON; a larger or non-JSON body is refused before parsing. */
@@ -115,10 +130,18 @@ export function createPasskeyHandler(
     return found
   }
 
+  /** The signed-in user, when their sign-in is recent enough to add or remove a passkey. */
+  async function recentUser(request: Request): Promise<PasskeyUser> {
+    const signedIn = await user(request)
+    await options.requireRecentAuthentication?.(request, signedIn)
+    return signedIn
+  }
+
   const posts: Record<string, Route> = {
-    '/register/options': async (request) => json(await passkeys.registrationOptions(await user(request))),
+    '/register/options': async (request) =>
+      json(await passkeys.registrationOptions(await recentUser(request))),
     '/register/verify': async (request) => {
-      const signedIn = await user(request)
+      const signedIn = await recentUser(request)
       return json(await passkeys.verifyRegistration(signedIn, await body(request, limit)), 201)
     },
     '/authenticate/options': async () => json(await passkeys.authenticationOptions()),
@@ -199,6 +222,7 @@ export function createPasskeyHandler(
         return json(await passkeys.renameCredential(id, name, scope))
       }
       case 'DELETE':
+        await options.requireRecentAuthentication?.(request, signedIn)
         await passkeys.deleteCredential(id, scope)
         return json({ deleted: id, rpId })
       default:

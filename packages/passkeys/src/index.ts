@@ -14,7 +14,7 @@ export {
   type PasskeyCredential,
   type PasskeyTransport,
 } from './credential-store.js'
-export { PasskeyError, type PasskeyErrorCode } from './errors.js'
+export { PasskeyError, type PasskeyErrorCode, PasskeyReauthenticationError } from './errors.js'
 export { createPasskeyHandler, type PasskeyHandlerOptions } from './handler.js'
 export type {
   CredentialList,

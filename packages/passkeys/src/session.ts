@@ -4,14 +4,21 @@
  * (`auth.signIn`), and a step-up refreshes the session's `auth_time` (`auth.stepUp`). Adapters
  * only mount the returned Web handler; none of them depends on this package.
  */
-import { type Auth, LoginRefusedError, type Session, type SignInOptions } from '@org/auth-core'
+import {
+  type Auth,
+  ConfigurationError,
+  LoginRefusedError,
+  type Session,
+  type SignInOptions,
+} from '@org/auth-core'
+import { PasskeyReauthenticationError } from './errors.js'
 import { createPasskeyHandler, type PasskeyHandlerOptions } from './handler.js'
 import type { PasskeyUser } from './options.js'
 import type { Passkeys } from './passkeys.js'
 import type { AssertionResult } from './verify-assertion.js'
 
 /** What the session glue needs of `createAuth`'s `Auth`: reading the session and writing one. */
-export type PasskeySessionAuth = Pick<Auth, 'getSession' | 'signIn' | 'stepUp'>
+export type PasskeySessionAuth = Pick<Auth, 'getSession' | 'signIn' | 'stepUp' | 'loginUrl'>
 
 export interface SessionPasskeyOptions extends Pick<PasskeyHandlerOptions, 'basePath' | 'maxBodyBytes'> {
   /**
@@ -32,6 +39,30 @@ export interface SessionPasskeyOptions extends Pick<PasskeyHandlerOptions, 'base
   ): SignInOptions['user'] | undefined | Promise<SignInOptions['user'] | undefined>
   /** An `acr` for the sessions passkeys sign in and step up. Default: none. */
   acr?: string
+  /**
+   * Seconds since the session's sign-in (`auth_time`) within which the user may add or remove a
+   * passkey; past it (or without `auth_time`) those routes answer 401
+   * `ERR_PASSKEY_REAUTHENTICATION_REQUIRED` with `max_age` and `login`: the login route asking the
+   * provider for a fresh sign-in, coming back to the page. A passkey step-up also makes it recent.
+   * `false` turns the check off. Default: 600 (10 minutes).
+   */
+  reauthenticateAfter?: number | false
+  /** The clock (epoch milliseconds) a sign-in's age is judged by. Default: `Date.now`. */
+  now?: () => number
+}
+
+const DEFAULT_REAUTHENTICATE_AFTER = 600
+
+/** The same-origin page a request came from (its `Referer`), to come back to after signing in. */
+function sourcePage(request: Request): string | undefined {
+  const referer = request.headers.get('referer')
+  if (referer === null) return undefined
+  try {
+    const from = new URL(referer)
+    return from.origin === new URL(request.url).origin ? from.pathname + from.search : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /**
@@ -82,6 +113,10 @@ export function createSessionPasskeyHandler(
   const toUser = options.user ?? defaultUser
   const authOf = typeof auth === 'function' ? auth : () => auth
   const { acr } = options
+  const maxAge = options.reauthenticateAfter ?? DEFAULT_REAUTHENTICATE_AFTER
+  if (maxAge !== false && !(Number.isInteger(maxAge) && maxAge > 0)) {
+    throw new ConfigurationError('"reauthenticateAfter" must be a positive whole number of seconds, or false')
+  }
   return createPasskeyHandler(passkeys, {
     ...(options.basePath === undefined ? {} : { basePath: options.basePath }),
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
@@ -90,6 +125,19 @@ export function createSessionPasskeyHandler(
       const session = await authOf().getSession(request)
       return session === null ? undefined : toUser(session)
     },
+    ...(maxAge === false
+      ? {}
+      : {
+          requireRecentAuthentication: async (request: Request) => {
+            const session = await authOf().getSession(request)
+            const authTime = session?.user['auth_time']
+            const now = Math.floor((options.now?.() ?? Date.now()) / 1000)
+            // Judged like max_age (OIDC Core §3.1.2.1): no auth_time, no proof of a recent sign-in.
+            if (typeof authTime === 'number' && now - authTime <= maxAge) return
+            const login = authOf().loginUrl(request, sourcePage(request), { maxAge })
+            throw new PasskeyReauthenticationError(maxAge, login)
+          },
+        }),
     onAuthenticated: async (result, request) => {
       const user =
         options.claims === undefined

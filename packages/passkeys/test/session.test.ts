@@ -25,10 +25,11 @@ function setup(refused: string[] = []) {
   })
   const handler = createSessionPasskeyHandler(auth, passkeys, {
     claims: (userId) => (refused.includes(userId) ? undefined : { sub: userId, name: `User ${userId}` }),
+    now: () => now,
   })
   const jar = new Map<string, string>()
-  const call = async (method: string, path: string, body?: unknown) => {
-    const headers: Record<string, string> = { 'sec-fetch-site': 'same-origin' }
+  const call = async (method: string, path: string, body?: unknown, extra: Record<string, string> = {}) => {
+    const headers: Record<string, string> = { 'sec-fetch-site': 'same-origin', ...extra }
     if (jar.size > 0) headers['cookie'] = [...jar].map(([k, v]) => `${k}=${v}`).join('; ')
     if (body !== undefined) headers['content-type'] = 'application/json'
     const response = await handler(
@@ -92,6 +93,79 @@ describe('createSessionPasskeyHandler', () => {
     })
     expect((await session())?.user.sub).toBe('alice')
     expect((await call('GET', '/passkeys/credentials')).body.total).toBe(1)
+  })
+
+  it('adds and removes passkeys only within 10 minutes of a sign-in; a passkey step-up renews it', async () => {
+    const { call, loginAs, tick } = setup()
+    await loginAs('alice')
+    const alice = newCredential('alice')
+    const created = await call('POST', '/passkeys/register/options')
+    expect(
+      (await call('POST', '/passkeys/register/verify', attest(alice, created.body, ORIGIN))).status,
+    ).toBe(201)
+
+    // Past the window, what a stolen session cookie would be used for is refused, with where to sign in again.
+    tick(601_000)
+    const late = await call('POST', '/passkeys/register/options', undefined, {
+      referer: `${ORIGIN}/passkeys`,
+    })
+    expect(late).toMatchObject({
+      status: 401,
+      body: { error: 'ERR_PASSKEY_REAUTHENTICATION_REQUIRED', max_age: 600 },
+    })
+    const login = new URL(late.body.login, ORIGIN)
+    expect(login.searchParams.get('max_age')).toBe('600')
+    expect(login.searchParams.get('returnTo')).toBe('/passkeys')
+    const mallory = newCredential('alice')
+    const planted = await call('POST', '/passkeys/register/verify', attest(mallory, created.body, ORIGIN))
+    expect(planted).toMatchObject({ status: 401, body: { error: 'ERR_PASSKEY_REAUTHENTICATION_REQUIRED' } })
+    const removal = await call('DELETE', `/passkeys/credentials/${encodeURIComponent(alice.id)}`)
+    expect(removal).toMatchObject({ status: 401, body: { error: 'ERR_PASSKEY_REAUTHENTICATION_REQUIRED' } })
+    // Reading and renaming stay open; nothing was removed.
+    expect((await call('GET', '/passkeys/credentials')).body.total).toBe(1)
+
+    // The user's own verified passkey renews the sign-in, and the change goes through.
+    const stepUp = await call('POST', '/passkeys/step-up/options')
+    expect(
+      (await call('POST', '/passkeys/step-up/verify', assertWith(alice, stepUp.body, ORIGIN))).status,
+    ).toBe(200)
+    expect((await call('DELETE', `/passkeys/credentials/${encodeURIComponent(alice.id)}`)).status).toBe(200)
+  })
+
+  it('refuses the change for a session with no auth_time, unless turned off', async () => {
+    // A provider that sent no auth_time: nothing says the sign-in is recent.
+    const auth = {
+      getSession: async () => ({ user: { sub: 'alice' }, expiresAt: 2_000_000_000 }),
+      loginUrl: (_request: unknown, returnTo?: string, requirement?: { maxAge?: number }) =>
+        `/auth/login?returnTo=${returnTo}&max_age=${requirement?.maxAge}`,
+    } as never
+    const passkeys = createPasskeys({
+      rpId: 'localhost',
+      rpName: 'Example',
+      origins: [ORIGIN],
+      credentials: new MemoryCredentialStore(),
+      challenges: new MemoryOneTimeStore(),
+    })
+    const ask = (handler: (request: Request) => Promise<Response>) =>
+      handler(
+        new Request(`${ORIGIN}/passkeys/register/options`, {
+          method: 'POST',
+          headers: { 'sec-fetch-site': 'same-origin' },
+        }),
+      )
+    const refused = await ask(createSessionPasskeyHandler(auth, passkeys))
+    expect(refused.status).toBe(401)
+    expect(await refused.json()).toMatchObject({
+      error: 'ERR_PASSKEY_REAUTHENTICATION_REQUIRED',
+      max_age: 600,
+      login: '/auth/login?returnTo=undefined&max_age=600',
+    })
+    expect(
+      (await ask(createSessionPasskeyHandler(auth, passkeys, { reauthenticateAfter: false }))).status,
+    ).toBe(200)
+    expect(() => createSessionPasskeyHandler(auth, passkeys, { reauthenticateAfter: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+    )
   })
 
   it('steps up the session with the user own verified passkey only', async () => {
