@@ -50,6 +50,8 @@ export type PasskeyErrorCode =
   | 'ERR_PASSKEY_STORE_FULL'
   /** Adding or removing a passkey needs a recent sign-in (see `reauthenticateAfter`). */
   | 'ERR_PASSKEY_REAUTHENTICATION_REQUIRED'
+  /** Too many sign-in ceremonies from one address in the window (see `rateLimit`). */
+  | 'ERR_PASSKEY_RATE_LIMITED'
 
 /** A passkey ceremony or credential operation was refused; `code` says why. */
 export class PasskeyError extends AuthError {
@@ -97,6 +99,23 @@ export class PasskeyReauthenticationError extends PasskeyError {
     super('ERR_PASSKEY_REAUTHENTICATION_REQUIRED', 'Sign in again to change your passkeys', 401)
     this.maxAge = maxAge
     this.login = login
+  }
+}
+
+/** Too many sign-in ceremonies from one address: answered 429 with `Retry-After`. */
+export class PasskeyRateLimitError extends PasskeyError {
+  static {
+    Object.defineProperty(PasskeyRateLimitError.prototype, 'name', {
+      value: 'PasskeyRateLimitError',
+      writable: true,
+      configurable: true,
+    })
+  }
+  /** Seconds until the address's window ends. */
+  readonly retryAfter: number
+  constructor(retryAfter: number) {
+    super('ERR_PASSKEY_RATE_LIMITED', 'Too many passkey sign-in attempts; try again later', 429)
+    this.retryAfter = retryAfter
   }
 }
 

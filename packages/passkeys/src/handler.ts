@@ -23,9 +23,10 @@
  * the error's status; errors that are not `AuthError`s are rethrown for the framework.
  */
 import { type AuthError, isAuthError, isSameOrigin, SessionError } from '@org/auth-core'
-import { PasskeyError, PasskeyReauthenticationError } from './errors.js'
+import { PasskeyError, PasskeyRateLimitError, PasskeyReauthenticationError } from './errors.js'
 import type { PasskeyUser } from './options.js'
 import type { Passkeys } from './passkeys.js'
+import { type PasskeyRateLimit, rateLimiter } from './rate-limit.js'
 import type { AssertionResult } from './verify-assertion.js'
 
 export interface PasskeyHandlerOptions {
@@ -49,6 +50,12 @@ export interface PasskeyHandlerOptions {
    * (`createSessionPasskeyHandler` checks the session's `auth_time`).
    */
   requireRecentAuthentication?(request: Request, user: PasskeyUser): void | Promise<void>
+  /**
+   * A limit per address on the open sign-in routes (`authenticate/options` and `/verify`): past it,
+   * 429 `ERR_PASSKEY_RATE_LIMITED` with `Retry-After`. Default: none. Set it where the routes face
+   * the internet: every options call records a challenge until it expires.
+   */
+  rateLimit?: PasskeyRateLimit
   /** The path the routes live under. Default: `'/passkeys'`. */
   basePath?: string
   /** Largest request body, in bytes. Default: 131,072 (128 KiB). */
@@ -75,7 +82,9 @@ function failure(error: AuthError): Response {
     body['max_age'] = error.maxAge
     if (error.login !== undefined) body['login'] = error.login
   }
-  return json(body, error.status)
+  const response = json(body, error.status)
+  if (error instanceof PasskeyRateLimitError) response.headers.set('retry-after', String(error.retryAfter))
+  return response
 }
 
 /** Reads at most `limit` bytes of the body as JSON; a larger or non-JSON body is refused before parsing. */
@@ -123,6 +132,7 @@ export function createPasskeyHandler(
   const base = (options.basePath ?? '/passkeys').replace(/\/+$/, '')
   const limit = options.maxBodyBytes ?? 131_072
   const rpId = passkeys.rpId
+  const limitSignIns = rateLimiter(options.rateLimit)
 
   async function user(request: Request): Promise<PasskeyUser> {
     const found = await options.getUser(request)
@@ -144,8 +154,12 @@ export function createPasskeyHandler(
       const signedIn = await recentUser(request)
       return json(await passkeys.verifyRegistration(signedIn, await body(request, limit)), 201)
     },
-    '/authenticate/options': async () => json(await passkeys.authenticationOptions()),
+    '/authenticate/options': async (request) => {
+      await limitSignIns(request)
+      return json(await passkeys.authenticationOptions())
+    },
     '/authenticate/verify': async (request) => {
+      await limitSignIns(request)
       const result = await passkeys.verifyAuthentication(await body(request, limit))
       if (options.onAuthenticated !== undefined) return options.onAuthenticated(result, request)
       return json({ userId: result.userId, credentialId: result.credential.id })

@@ -14,7 +14,12 @@ export {
   type PasskeyCredential,
   type PasskeyTransport,
 } from './credential-store.js'
-export { PasskeyError, type PasskeyErrorCode, PasskeyReauthenticationError } from './errors.js'
+export {
+  PasskeyError,
+  type PasskeyErrorCode,
+  PasskeyRateLimitError,
+  PasskeyReauthenticationError,
+} from './errors.js'
 export { createPasskeyHandler, type PasskeyHandlerOptions } from './handler.js'
 export type {
   CredentialList,
@@ -25,6 +30,7 @@ export type {
 } from './management.js'
 export type { PasskeyLogger, PasskeysOptions, PasskeyUser, UserVerification } from './options.js'
 export { createPasskeys, type Passkeys, type TransactionResult } from './passkeys.js'
+export type { PasskeyRateLimit } from './rate-limit.js'
 export { LIMITS } from './response.js'
 export {
   createSessionPasskeyHandler,

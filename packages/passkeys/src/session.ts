@@ -20,7 +20,8 @@ import type { AssertionResult } from './verify-assertion.js'
 /** What the session glue needs of `createAuth`'s `Auth`: reading the session and writing one. */
 export type PasskeySessionAuth = Pick<Auth, 'getSession' | 'signIn' | 'stepUp' | 'loginUrl'>
 
-export interface SessionPasskeyOptions extends Pick<PasskeyHandlerOptions, 'basePath' | 'maxBodyBytes'> {
+export interface SessionPasskeyOptions
+  extends Pick<PasskeyHandlerOptions, 'basePath' | 'maxBodyBytes' | 'rateLimit'> {
   /**
    * The passkey user of a session: the WebAuthn user handle is its `id` (never an email). Default:
    * `id` the session's `sub`, `name` its `email`, `preferred_username`, `name` or `sub`, whichever
@@ -120,6 +121,7 @@ export function createSessionPasskeyHandler(
   return createPasskeyHandler(passkeys, {
     ...(options.basePath === undefined ? {} : { basePath: options.basePath }),
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+    ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
     // Read-only: no renewal or refresh whose cookies this handler's answers would drop.
     getUser: async (request) => {
       const session = await authOf().getSession(request)

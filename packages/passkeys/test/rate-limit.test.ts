@@ -1,0 +1,88 @@
+/**
+ * The open sign-in routes, limited per address: every request counted before any work, atomically,
+ * so neither a sequence nor a burst gets past the limit; other addresses are unaffected.
+ */
+import { MemoryOneTimeStore, MemoryRateLimitStore } from '@org/auth-core'
+import { describe, expect, it } from 'vitest'
+import { createPasskeyHandler, createPasskeys, MemoryCredentialStore } from '../src/index.js'
+
+const ORIGIN = 'http://localhost:3000'
+
+function setup(perAddress = 3) {
+  const challenges = new MemoryOneTimeStore()
+  const passkeys = createPasskeys({
+    rpId: 'localhost',
+    rpName: 'Example',
+    origins: [ORIGIN],
+    credentials: new MemoryCredentialStore(),
+    challenges,
+  })
+  const handler = createPasskeyHandler(passkeys, {
+    getUser: () => undefined,
+    rateLimit: {
+      store: new MemoryRateLimitStore(),
+      // Behind the test's "proxy": the address it forwards.
+      clientAddress: (request) => request.headers.get('x-client-ip') ?? undefined,
+      perAddress,
+      windowSeconds: 60,
+    },
+  })
+  const post = (path: string, ip: string | undefined, body?: unknown) =>
+    handler(
+      new Request(`${ORIGIN}/passkeys${path}`, {
+        method: 'POST',
+        headers: {
+          'sec-fetch-site': 'same-origin',
+          ...(ip === undefined ? {} : { 'x-client-ip': ip }),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }),
+    )
+  return { post }
+}
+
+describe('rateLimit', () => {
+  it('answers 429 with Retry-After past the limit, for options and verify alike, per address', async () => {
+    const { post } = setup(3)
+    for (let i = 0; i < 2; i++) expect((await post('/authenticate/options', '203.0.113.7')).status).toBe(200)
+    // A failed verification counts too (a malformed answer: 400).
+    expect((await post('/authenticate/verify', '203.0.113.7', { id: 'x' })).status).toBe(400)
+    const refused = await post('/authenticate/options', '203.0.113.7')
+    expect(refused.status).toBe(429)
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+    expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60)
+    expect(await refused.json()).toMatchObject({ error: 'ERR_PASSKEY_RATE_LIMITED' })
+    expect((await post('/authenticate/verify', '203.0.113.7', { id: 'x' })).status).toBe(429)
+    // Another address has its own count; a request with no address is not counted.
+    expect((await post('/authenticate/options', '198.51.100.2')).status).toBe(200)
+    expect((await post('/authenticate/options', undefined)).status).toBe(200)
+  })
+
+  it('lets exactly the limit through from a burst of 40 concurrent requests', async () => {
+    const { post } = setup(5)
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, () => post('/authenticate/options', '203.0.113.9').then((r) => r.status)),
+    )
+    expect(statuses.filter((status) => status === 200)).toHaveLength(5)
+    expect(statuses.filter((status) => status === 429)).toHaveLength(35)
+  })
+
+  it('is checked when the handler is made', () => {
+    const passkeys = {} as never
+    const store = new MemoryRateLimitStore()
+    const clientAddress = () => 'a'
+    expect(() =>
+      createPasskeyHandler(passkeys, {
+        getUser: () => undefined,
+        rateLimit: { store, clientAddress, perAddress: 0 },
+      }),
+    ).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }))
+    expect(() =>
+      createPasskeyHandler(passkeys, {
+        getUser: () => undefined,
+        rateLimit: { store: {} as never, clientAddress },
+      }),
+    ).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }))
+  })
+})
