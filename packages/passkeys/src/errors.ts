@@ -87,10 +87,14 @@ export class PasskeyError extends AuthError {
  */
 export class PasskeyReauthenticationError extends PasskeyError {
   static {
-    Object.defineProperty(PasskeyReauthenticationError.prototype, 'name', {
+    const prototype = PasskeyReauthenticationError.prototype
+    Object.defineProperty(prototype, 'name', {
       value: 'PasskeyReauthenticationError',
       writable: true,
       configurable: true,
+    })
+    Object.defineProperty(prototype, Symbol.for('@org/auth-core/AuthError.class'), {
+      value: '@org/auth-passkeys/PasskeyReauthenticationError',
     })
   }
   readonly maxAge: number
@@ -105,10 +109,14 @@ export class PasskeyReauthenticationError extends PasskeyError {
 /** Too many sign-in ceremonies from one address: answered 429 with `Retry-After`. */
 export class PasskeyRateLimitError extends PasskeyError {
   static {
-    Object.defineProperty(PasskeyRateLimitError.prototype, 'name', {
+    const prototype = PasskeyRateLimitError.prototype
+    Object.defineProperty(prototype, 'name', {
       value: 'PasskeyRateLimitError',
       writable: true,
       configurable: true,
+    })
+    Object.defineProperty(prototype, Symbol.for('@org/auth-core/AuthError.class'), {
+      value: '@org/auth-passkeys/PasskeyRateLimitError',
     })
   }
   /** Seconds until the address's window ends. */

@@ -22,8 +22,8 @@
  * Origin, as the core's logout route checks). Refusals answer `{ error, error_description }` with
  * the error's status; errors that are not `AuthError`s are rethrown for the framework.
  */
-import { type AuthError, isAuthError, isSameOrigin, SessionError } from '@org/auth-core'
-import { PasskeyError, PasskeyRateLimitError, PasskeyReauthenticationError } from './errors.js'
+import { type AuthError, isAuthError, isSameOrigin, retryAfterOf, SessionError } from '@org/auth-core'
+import { PasskeyError, PasskeyReauthenticationError } from './errors.js'
 import type { PasskeyUser } from './options.js'
 import type { Passkeys } from './passkeys.js'
 import { type PasskeyRateLimit, rateLimiter } from './rate-limit.js'
@@ -49,7 +49,12 @@ export interface PasskeyHandlerOptions {
    * session cookie must not be enough to plant a passkey or remove the user's. Default: no check
    * (`createSessionPasskeyHandler` checks the session's `auth_time`).
    */
-  requireRecentAuthentication?(request: Request, user: PasskeyUser): void | Promise<void>
+  requireRecentAuthentication?(
+    request: Request,
+    user: PasskeyUser,
+    /** `start`: `register/options` and `DELETE`; `finish`: `register/verify` (a ceremony begun in time). */
+    stage: 'start' | 'finish',
+  ): void | Promise<void>
   /**
    * A limit per address on the open sign-in routes (`authenticate/options` and `/verify`): past it,
    * 429 `ERR_PASSKEY_RATE_LIMITED` with `Retry-After`. Default: none. Set it where the routes face
@@ -83,7 +88,9 @@ function failure(error: AuthError): Response {
     if (error.login !== undefined) body['login'] = error.login
   }
   const response = json(body, error.status)
-  if (error instanceof PasskeyRateLimitError) response.headers.set('retry-after', String(error.retryAfter))
+  // The limit's own wait, or a store that is down (503): when to try again.
+  const retryAfter = retryAfterOf(error)
+  if (retryAfter !== undefined) response.headers.set('retry-after', String(retryAfter))
   return response
 }
 
@@ -141,17 +148,17 @@ export function createPasskeyHandler(
   }
 
   /** The signed-in user, when their sign-in is recent enough to add or remove a passkey. */
-  async function recentUser(request: Request): Promise<PasskeyUser> {
+  async function recentUser(request: Request, stage: 'start' | 'finish'): Promise<PasskeyUser> {
     const signedIn = await user(request)
-    await options.requireRecentAuthentication?.(request, signedIn)
+    await options.requireRecentAuthentication?.(request, signedIn, stage)
     return signedIn
   }
 
   const posts: Record<string, Route> = {
     '/register/options': async (request) =>
-      json(await passkeys.registrationOptions(await recentUser(request))),
+      json(await passkeys.registrationOptions(await recentUser(request, 'start'))),
     '/register/verify': async (request) => {
-      const signedIn = await recentUser(request)
+      const signedIn = await recentUser(request, 'finish')
       return json(await passkeys.verifyRegistration(signedIn, await body(request, limit)), 201)
     },
     '/authenticate/options': async (request) => {
@@ -236,7 +243,7 @@ export function createPasskeyHandler(
         return json(await passkeys.renameCredential(id, name, scope))
       }
       case 'DELETE':
-        await options.requireRecentAuthentication?.(request, signedIn)
+        await options.requireRecentAuthentication?.(request, signedIn, 'start')
         await passkeys.deleteCredential(id, scope)
         return json({ deleted: id, rpId })
       default:

@@ -6,10 +6,12 @@
  */
 import {
   type Auth,
+  authenticationRequirement,
   ConfigurationError,
   LoginRefusedError,
   type Session,
   type SignInOptions,
+  unmetAuthentication,
 } from '@org/auth-core'
 import { PasskeyReauthenticationError } from './errors.js'
 import { createPasskeyHandler, type PasskeyHandlerOptions } from './handler.js'
@@ -48,19 +50,36 @@ export interface SessionPasskeyOptions
    * `false` turns the check off. Default: 600 (10 minutes).
    */
   reauthenticateAfter?: number | false
-  /** The clock (epoch milliseconds) a sign-in's age is judged by. Default: `Date.now`. */
+  /**
+   * The clock (epoch milliseconds) a sign-in's age is judged by: the same as `createAuth`'s `now`,
+   * which writes `auth_time` for passkey sign-ins and step-ups. Default: `Date.now`.
+   */
   now?: () => number
 }
 
 const DEFAULT_REAUTHENTICATE_AFTER = 600
+/**
+ * A registration begun within the window (`register/options`) may finish this much later: its
+ * challenge was issued under the check and is bound to the user, and the user has already
+ * touched the authenticator by then.
+ */
+const FINISH_GRACE_SECONDS = 300
+/**
+ * The `max_age` the login link asks the provider for: a sign-in this fresh (not merely within the
+ * window, which a provider session a few minutes old would meet, leaving the user seconds).
+ */
+const LOGIN_MAX_AGE = 60
 
-/** The same-origin page a request came from (its `Referer`), to come back to after signing in. */
-function sourcePage(request: Request): string | undefined {
+/** The application page a request came from (its `Referer`), to come back to after signing in. */
+function sourcePage(request: Request, origins: readonly string[]): string | undefined {
   const referer = request.headers.get('referer')
   if (referer === null) return undefined
   try {
     const from = new URL(referer)
-    return from.origin === new URL(request.url).origin ? from.pathname + from.search : undefined
+    // The core's login route checks again that it stays on the application's origin.
+    return origins.includes(from.origin) || from.origin === new URL(request.url).origin
+      ? from.pathname + from.search
+      : undefined
   } catch {
     return undefined
   }
@@ -118,6 +137,8 @@ export function createSessionPasskeyHandler(
   if (maxAge !== false && !(Number.isInteger(maxAge) && maxAge > 0)) {
     throw new ConfigurationError('"reauthenticateAfter" must be a positive whole number of seconds, or false')
   }
+  // The core's bounds for a max_age (at most ten years), checked now rather than on a refusal.
+  if (maxAge !== false) authenticationRequirement({ maxAge: maxAge + FINISH_GRACE_SECONDS })
   return createPasskeyHandler(passkeys, {
     ...(options.basePath === undefined ? {} : { basePath: options.basePath }),
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
@@ -130,13 +151,21 @@ export function createSessionPasskeyHandler(
     ...(maxAge === false
       ? {}
       : {
-          requireRecentAuthentication: async (request: Request) => {
+          requireRecentAuthentication: async (
+            request: Request,
+            _user: PasskeyUser,
+            stage: 'start' | 'finish',
+          ) => {
             const session = await authOf().getSession(request)
-            const authTime = session?.user['auth_time']
             const now = Math.floor((options.now?.() ?? Date.now()) / 1000)
-            // Judged like max_age (OIDC Core §3.1.2.1): no auth_time, no proof of a recent sign-in.
-            if (typeof authTime === 'number' && now - authTime <= maxAge) return
-            const login = authOf().loginUrl(request, sourcePage(request), { maxAge })
+            const allowed = stage === 'finish' ? maxAge + FINISH_GRACE_SECONDS : maxAge
+            // The core's rule for max_age, as requireSession({ maxAge }) applies it: no auth_time
+            // (or one that is not a finite number) is no proof of a recent sign-in.
+            if (session !== null && unmetAuthentication(session.user, { maxAge: allowed }, now) === undefined)
+              return
+            const login = authOf().loginUrl(request, sourcePage(request, passkeys.origins), {
+              maxAge: Math.min(maxAge, LOGIN_MAX_AGE),
+            })
             throw new PasskeyReauthenticationError(maxAge, login)
           },
         }),

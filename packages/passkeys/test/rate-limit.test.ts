@@ -2,7 +2,7 @@
  * The open sign-in routes, limited per address: every request counted before any work, atomically,
  * so neither a sequence nor a burst gets past the limit; other addresses are unaffected.
  */
-import { MemoryOneTimeStore, MemoryRateLimitStore } from '@org/auth-core'
+import { MemoryOneTimeStore, MemoryRateLimitStore, SessionError } from '@org/auth-core'
 import { describe, expect, it } from 'vitest'
 import { createPasskeyHandler, createPasskeys, MemoryCredentialStore } from '../src/index.js'
 
@@ -66,6 +66,36 @@ describe('rateLimit', () => {
     )
     expect(statuses.filter((status) => status === 200)).toHaveLength(5)
     expect(statuses.filter((status) => status === 429)).toHaveLength(35)
+  })
+
+  it('refuses (503 with Retry-After), never lets through, while the counter store is down', async () => {
+    const passkeys = createPasskeys({
+      rpId: 'localhost',
+      rpName: 'Example',
+      origins: [ORIGIN],
+      credentials: new MemoryCredentialStore(),
+      challenges: new MemoryOneTimeStore(),
+    })
+    const down = {
+      hit: async () => {
+        throw new SessionError('ERR_SESSION_STORE_UNAVAILABLE', 'The store is down', 503)
+      },
+      peek: async () => undefined,
+      reset: async () => {},
+    }
+    const handler = createPasskeyHandler(passkeys, {
+      getUser: () => undefined,
+      rateLimit: { store: down, clientAddress: () => '203.0.113.1' },
+    })
+    const response = await handler(
+      new Request(`${ORIGIN}/passkeys/authenticate/options`, {
+        method: 'POST',
+        headers: { 'sec-fetch-site': 'same-origin' },
+      }),
+    )
+    expect(response.status).toBe(503)
+    expect(response.headers.get('retry-after')).not.toBeNull()
+    expect(await response.json()).not.toHaveProperty('challenge')
   })
 
   it('is checked when the handler is made', () => {

@@ -114,14 +114,15 @@ describe('createSessionPasskeyHandler', () => {
       body: { error: 'ERR_PASSKEY_REAUTHENTICATION_REQUIRED', max_age: 600 },
     })
     const login = new URL(late.body.login, ORIGIN)
-    expect(login.searchParams.get('max_age')).toBe('600')
+    // A sign-in this fresh, not merely within the window (which a provider session could meet with seconds left).
+    expect(login.searchParams.get('max_age')).toBe('60')
     expect(login.searchParams.get('returnTo')).toBe('/passkeys')
-    const mallory = newCredential('alice')
-    const planted = await call('POST', '/passkeys/register/verify', attest(mallory, created.body, ORIGIN))
-    expect(planted).toMatchObject({ status: 401, body: { error: 'ERR_PASSKEY_REAUTHENTICATION_REQUIRED' } })
+    const foreign = await call('POST', '/passkeys/register/options', undefined, {
+      referer: 'https://evil.example/x',
+    })
+    expect(new URL(foreign.body.login, ORIGIN).searchParams.get('returnTo')).toBeNull()
     const removal = await call('DELETE', `/passkeys/credentials/${encodeURIComponent(alice.id)}`)
     expect(removal).toMatchObject({ status: 401, body: { error: 'ERR_PASSKEY_REAUTHENTICATION_REQUIRED' } })
-    // Reading and renaming stay open; nothing was removed.
     expect((await call('GET', '/passkeys/credentials')).body.total).toBe(1)
 
     // The user's own verified passkey renews the sign-in, and the change goes through.
@@ -130,6 +131,32 @@ describe('createSessionPasskeyHandler', () => {
       (await call('POST', '/passkeys/step-up/verify', assertWith(alice, stepUp.body, ORIGIN))).status,
     ).toBe(200)
     expect((await call('DELETE', `/passkeys/credentials/${encodeURIComponent(alice.id)}`)).status).toBe(200)
+  })
+
+  it('lets a registration begun in time finish within 5 minutes, not later', async () => {
+    const { call, loginAs, tick } = setup()
+    await loginAs('alice')
+    tick(599_000)
+    const begun = await call('POST', '/passkeys/register/options')
+    expect(begun.status).toBe(200)
+    tick(200_000) // 799 s after the sign-in: the ceremony began in time
+    const inTime = await call(
+      'POST',
+      '/passkeys/register/verify',
+      attest(newCredential('alice'), begun.body, ORIGIN),
+    )
+    expect(inTime.status).toBe(201)
+
+    await loginAs('alice')
+    tick(599_000)
+    const slow = await call('POST', '/passkeys/register/options')
+    tick(302_000) // 901 s: past the window and the grace
+    const late = await call(
+      'POST',
+      '/passkeys/register/verify',
+      attest(newCredential('alice'), slow.body, ORIGIN),
+    )
+    expect(late).toMatchObject({ status: 401, body: { error: 'ERR_PASSKEY_REAUTHENTICATION_REQUIRED' } })
   })
 
   it('refuses the change for a session with no auth_time, unless turned off', async () => {
@@ -158,7 +185,7 @@ describe('createSessionPasskeyHandler', () => {
     expect(await refused.json()).toMatchObject({
       error: 'ERR_PASSKEY_REAUTHENTICATION_REQUIRED',
       max_age: 600,
-      login: '/auth/login?returnTo=undefined&max_age=600',
+      login: '/auth/login?returnTo=undefined&max_age=60',
     })
     expect(
       (await ask(createSessionPasskeyHandler(auth, passkeys, { reauthenticateAfter: false }))).status,
