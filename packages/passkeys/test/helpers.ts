@@ -53,6 +53,18 @@ export function fixtureParty(fixture: Pick<Fixture, 'origin'>, overrides: Partia
   return { passkeys, credentials, clock }
 }
 
+/** A relying party on localhost for `origin`, in memory: what the handler tests build on. */
+export function localParty(origin: string, overrides: Partial<PasskeysOptions> = {}) {
+  return createPasskeys({
+    rpId: 'localhost',
+    rpName: 'Example',
+    origins: [origin],
+    credentials: new MemoryCredentialStore(),
+    challenges: new MemoryOneTimeStore(),
+    ...overrides,
+  })
+}
+
 /** Asserts a typed refusal: a PasskeyError with this code (never an untyped throw). */
 export async function refused(promise: Promise<unknown>, code: PasskeyErrorCode): Promise<PasskeyError> {
   const error = await promise.then(

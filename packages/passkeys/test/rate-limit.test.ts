@@ -2,21 +2,15 @@
  * The open sign-in routes, limited per address: every request counted before any work, atomically,
  * so neither a sequence nor a burst gets past the limit; other addresses are unaffected.
  */
-import { MemoryOneTimeStore, MemoryRateLimitStore, SessionError } from '@org/auth-core'
+import { MemoryRateLimitStore, SessionError } from '@org/auth-core'
 import { describe, expect, it } from 'vitest'
-import { createPasskeyHandler, createPasskeys, MemoryCredentialStore } from '../src/index.js'
+import { createPasskeyHandler } from '../src/index.js'
+import { localParty } from './helpers.js'
 
 const ORIGIN = 'http://localhost:3000'
 
 function setup(perAddress = 3) {
-  const challenges = new MemoryOneTimeStore()
-  const passkeys = createPasskeys({
-    rpId: 'localhost',
-    rpName: 'Example',
-    origins: [ORIGIN],
-    credentials: new MemoryCredentialStore(),
-    challenges,
-  })
+  const passkeys = localParty(ORIGIN)
   const handler = createPasskeyHandler(passkeys, {
     getUser: () => undefined,
     rateLimit: {
@@ -69,13 +63,7 @@ describe('rateLimit', () => {
   })
 
   it('refuses (503 with Retry-After), never lets through, while the counter store is down', async () => {
-    const passkeys = createPasskeys({
-      rpId: 'localhost',
-      rpName: 'Example',
-      origins: [ORIGIN],
-      credentials: new MemoryCredentialStore(),
-      challenges: new MemoryOneTimeStore(),
-    })
+    const passkeys = localParty(ORIGIN)
     const down = {
       hit: async () => {
         throw new SessionError('ERR_SESSION_STORE_UNAVAILABLE', 'The store is down', 503)

@@ -1,7 +1,8 @@
 /** The session glue: passkeys behind `createAuth`'s session, sign-in and step-up writing it. */
-import { createAuth, MemoryOneTimeStore } from '@org/auth-core'
+import { createAuth } from '@org/auth-core'
 import { describe, expect, it } from 'vitest'
-import { createPasskeys, createSessionPasskeyHandler, MemoryCredentialStore } from '../src/index.js'
+import { createSessionPasskeyHandler } from '../src/index.js'
+import { localParty } from './helpers.js'
 import { assertWith, attest, FLAG, newCredential } from './soft-authenticator.js'
 
 const ORIGIN = 'http://localhost:3000'
@@ -15,14 +16,7 @@ function setup(refused: string[] = []) {
     session: { secrets: 'a-test-secret-that-is-long-enough-0123456789' },
     now: () => now,
   })
-  const passkeys = createPasskeys({
-    rpId: 'localhost',
-    rpName: 'Example',
-    origins: [ORIGIN],
-    credentials: new MemoryCredentialStore(),
-    challenges: new MemoryOneTimeStore(),
-    now: () => now,
-  })
+  const passkeys = localParty(ORIGIN, { now: () => now })
   const handler = createSessionPasskeyHandler(auth, passkeys, {
     claims: (userId) => (refused.includes(userId) ? undefined : { sub: userId, name: `User ${userId}` }),
     now: () => now,
@@ -166,13 +160,7 @@ describe('createSessionPasskeyHandler', () => {
       loginUrl: (_request: unknown, returnTo?: string, requirement?: { maxAge?: number }) =>
         `/auth/login?returnTo=${returnTo}&max_age=${requirement?.maxAge}`,
     } as never
-    const passkeys = createPasskeys({
-      rpId: 'localhost',
-      rpName: 'Example',
-      origins: [ORIGIN],
-      credentials: new MemoryCredentialStore(),
-      challenges: new MemoryOneTimeStore(),
-    })
+    const passkeys = localParty(ORIGIN)
     const ask = (handler: (request: Request) => Promise<Response>) =>
       handler(
         new Request(`${ORIGIN}/passkeys/register/options`, {
