@@ -96,6 +96,13 @@ describe('normalizePathname properties', () => {
     )
   })
 
+  it('refuses `//.!//..`, which has two readings (a dot segment after an empty one)', () => {
+    // Found by the property below: a parser that resolves `..` pops the empty segment (`//.!/`),
+    // a server that collapses slashes first pops `.!` (`/`). No reading is chosen.
+    expect(normalizePathname('//.!//..')).toBeUndefined()
+    expect(normalizePathname('//.!/')).toBe('/.!/')
+  })
+
   it('agrees with the URL parser browsers and Next.js use (dot segments, backslashes, escapes)', () => {
     const withBackslashes = fc
       .tuple(path, fc.array(fc.boolean(), { minLength: 1 }))
@@ -104,7 +111,11 @@ describe('normalizePathname properties', () => {
       )
     fc.assert(
       fc.property(withBackslashes, (value) => {
-        const parsed = normalizePathname(new URL(`http://app.example${value}`).pathname)
+        const parsedPath = new URL(`http://app.example${value}`).pathname
+        // Node 20's URL parser (ada) leaves some dot segments after a leading `//` unresolved
+        // (`//.!//..` stays as it is; WHATWG and browsers give `//.!/`): nothing to agree with there.
+        fc.pre(!/(^|\/)\.\.?(\/|$)/.test(parsedPath))
+        const parsed = normalizePathname(parsedPath)
         expect(parsed).toBeDefined()
         // The raw path has the parser's reading, or none (`/a//..`): never another one.
         const raw = normalizePathname(value)
