@@ -139,13 +139,24 @@ export function createSessionPasskeyHandler(
   }
   // The core's bounds for a max_age (at most ten years), checked now rather than on a refusal.
   if (maxAge !== false) authenticationRequirement({ maxAge: maxAge + FINISH_GRACE_SECONDS })
+  // The session of each request, read once: a guarded route asks for the user, then (adding or
+  // removing a passkey) for the sign-in's age, and both come from the same session.
+  const sessions = new WeakMap<Request, Promise<Session | null>>()
+  const sessionOf = (request: Request): Promise<Session | null> => {
+    let session = sessions.get(request)
+    if (session === undefined) {
+      session = authOf().getSession(request)
+      sessions.set(request, session)
+    }
+    return session
+  }
   return createPasskeyHandler(passkeys, {
     ...(options.basePath === undefined ? {} : { basePath: options.basePath }),
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
     // Read-only: no renewal or refresh whose cookies this handler's answers would drop.
     getUser: async (request) => {
-      const session = await authOf().getSession(request)
+      const session = await sessionOf(request)
       return session === null ? undefined : toUser(session)
     },
     ...(maxAge === false
@@ -156,7 +167,7 @@ export function createSessionPasskeyHandler(
             _user: PasskeyUser,
             stage: 'start' | 'finish',
           ) => {
-            const session = await authOf().getSession(request)
+            const session = await sessionOf(request)
             const now = Math.floor((options.now?.() ?? Date.now()) / 1000)
             const allowed = stage === 'finish' ? maxAge + FINISH_GRACE_SECONDS : maxAge
             // The core's rule for max_age, as requireSession({ maxAge }) applies it: no auth_time
