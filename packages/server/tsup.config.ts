@@ -3,13 +3,13 @@ import { defineConfig } from 'tsup'
 import { copyJoseLicense, joseBundledInCjs } from '../../scripts/tsup-jose.mjs'
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/bin/keys.ts'],
+  entry: ['src/index.ts', 'src/node.ts', 'src/bin/keys.ts'],
   // tsconfig.json (no Node types) keeps the default entry runtime-agnostic; the bin is Node-only.
   tsconfig: 'tsconfig.build.json',
   // `.js` + `.d.ts` (ESM) and `.cjs` + `.d.cts` (CommonJS: `nest new` projects, Express CJS apps).
   format: ['esm', 'cjs'],
   target: 'es2022',
-  dts: { entry: 'src/index.ts' },
+  dts: { entry: ['src/index.ts', 'src/node.ts'] },
   clean: true,
   sourcemap: true,
   // Entries share chunks in both formats: one copy of each module per format.

@@ -5,8 +5,7 @@
  * grant (its default in-memory adapter, its fastest set-up: it reads no database at all). Both sign
  * ES256 JWT access tokens (RFC 9068) for the same audience with the same lifetime.
  */
-import type { Server } from 'node:http'
-import { serve } from '@hono/node-server'
+import { createServer, type Server } from 'node:http'
 import {
   PostgresClientStore,
   PostgresKeyStore,
@@ -14,12 +13,8 @@ import {
   PostgresRateLimitStore,
   PostgresRevocationStore,
 } from '@org/auth-postgres'
-import {
-  createClientRegistry,
-  createKeyRing,
-  createMemoryClientStore,
-  createTokenServer,
-} from '@org/auth-server'
+import { createClientRegistry, createKeyRing, createMemoryClientStore } from '@org/auth-server'
+import { createNodeTokenServer } from '@org/auth-server/node'
 import type { JWK } from 'jose'
 import Provider from 'oidc-provider'
 import pg from 'pg'
@@ -41,7 +36,7 @@ export interface PeerConfig {
   signingJwk?: JWK
 }
 
-async function ours(config: PeerConfig): Promise<(request: Request) => Promise<Response>> {
+async function ours(config: PeerConfig): Promise<ReturnType<typeof createNodeTokenServer>> {
   // Sized for one process under load; a real deployment sizes it the same way.
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 })
   const options = { schema: config.schema as string }
@@ -56,7 +51,7 @@ async function ours(config: PeerConfig): Promise<(request: Request) => Promise<R
     const keys = createKeyRing({ store: new PostgresKeyStore(pool, options), kek: config.kek as string })
     const signing = await keys.signingKey()
     const jwks = await keys.publicJwks()
-    return createTokenServer({
+    return createNodeTokenServer({
       issuer: config.issuer,
       clients: createClientRegistry({ store: clients }),
       keys: { signingKey: async () => signing, publicJwks: async () => jwks },
@@ -65,7 +60,7 @@ async function ours(config: PeerConfig): Promise<(request: Request) => Promise<R
   }
   // A client is read from PostgreSQL at most every 5 s (cacheSeconds; the README's trade-off).
   const cacheSeconds = Number(process.env['BENCH_CLIENT_CACHE'] ?? 5)
-  return createTokenServer({
+  return createNodeTokenServer({
     issuer: config.issuer,
     clients: createClientRegistry({ store: new PostgresClientStore(pool, options), cacheSeconds }),
     keys: createKeyRing({ store: new PostgresKeyStore(pool, options), kek: config.kek as string }),
@@ -124,8 +119,7 @@ const config = JSON.parse(process.env['BENCH_TOKEN_PEER'] ?? '{}') as PeerConfig
 try {
   let server: Server
   if (config.kind === 'ours') {
-    const handler = await ours(config)
-    server = serve({ fetch: handler, port: config.port, hostname: '127.0.0.1' }) as Server
+    server = createServer(await ours(config)).listen(config.port, '127.0.0.1')
   } else {
     server = oidcProvider(config)
   }

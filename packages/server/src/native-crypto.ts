@@ -26,6 +26,18 @@ export interface NativeCrypto {
   ): Uint8Array
   KeyObject: { from(key: CryptoKey): NodeKeyObject }
   constants: { RSA_PKCS1_PSS_PADDING: number }
+  /** base64url without padding, natively (`Buffer`): text is encoded as UTF-8 first. */
+  base64url(data: string | Uint8Array): string
+  /** The bytes of a text that is known to be ASCII (a JWS signing input). */
+  asciiBytes(text: string): Uint8Array
+}
+
+interface NodeBuffer extends Uint8Array {
+  toString(encoding?: 'base64url'): string
+}
+interface NodeBufferClass {
+  from(text: string, encoding: 'utf8' | 'latin1'): NodeBuffer
+  from(buffer: ArrayBufferLike, byteOffset: number, length: number): NodeBuffer
 }
 
 let probed: NativeCrypto | null | undefined
@@ -37,14 +49,31 @@ export function nativeCrypto(): NativeCrypto | null {
   try {
     const lend = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
       ?.getBuiltinModule
-    const crypto = typeof lend === 'function' ? (lend('node:crypto') as Partial<NativeCrypto>) : undefined
+    if (typeof lend !== 'function') return null
+    const crypto = lend('node:crypto') as Partial<NativeCrypto> | undefined
+    const Buffer = (lend('node:buffer') as { Buffer?: NodeBufferClass } | undefined)?.Buffer
     if (
       typeof crypto?.createHmac === 'function' &&
       typeof crypto.createHash === 'function' &&
       typeof crypto.sign === 'function' &&
-      typeof crypto.KeyObject?.from === 'function'
+      typeof crypto.KeyObject?.from === 'function' &&
+      crypto.constants !== undefined &&
+      typeof Buffer?.from === 'function'
     ) {
-      probed = crypto as NativeCrypto
+      probed = {
+        createHmac: crypto.createHmac,
+        createHash: crypto.createHash,
+        sign: crypto.sign,
+        KeyObject: crypto.KeyObject,
+        constants: crypto.constants,
+        // Several times faster than a `btoa` over a binary string (jose's way, for every runtime).
+        base64url: (data) =>
+          (typeof data === 'string'
+            ? Buffer.from(data, 'utf8')
+            : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+          ).toString('base64url'),
+        asciiBytes: (text) => Buffer.from(text, 'latin1'),
+      }
     }
   } catch {
     // A runtime that refuses the lookup has no native path.

@@ -6,6 +6,7 @@
  */
 import type { ClientRecord } from '../clients/store.js'
 import { verifyAssertion } from './assertion.js'
+import type { TokenServerRequest } from './exchange.js'
 import type { ResolvedTokenServer } from './options.js'
 import { clientCredentials, type TokenParams } from './request.js'
 import { TokenRequestError } from './respond.js'
@@ -14,11 +15,11 @@ import { checkAttempt, countFailure } from './throttle.js'
 /** The authenticated client, or a thrown `invalid_client` (401, or 429 while throttled). */
 export async function authenticateClient(
   server: ResolvedTokenServer,
-  request: Request,
+  request: TokenServerRequest,
   params: TokenParams,
 ): Promise<ClientRecord> {
   const credentials = clientCredentials(request, params)
-  const attempt = await checkAttempt(server, credentials.clientId, server.clientAddress?.(request))
+  const attempt = await checkAttempt(server, credentials.clientId, request.clientAddress())
   const client =
     credentials.method === 'private_key_jwt'
       ? // Only clients registered for private_key_jwt, and only with their own keys.

@@ -14,6 +14,7 @@ import {
   SUPPORTED_ALGORITHMS,
   verifyDpopProof,
 } from '@org/auth-core'
+import type { TokenServerRequest } from './exchange.js'
 import type { ResolvedTokenServer } from './options.js'
 import { TokenRequestError } from './respond.js'
 
@@ -67,12 +68,12 @@ export function resolveDpop(options: TokenServerDpopOptions | undefined): Resolv
  */
 export async function proofThumbprint(
   server: ResolvedTokenServer,
-  request: Request,
+  request: TokenServerRequest,
 ): Promise<string | undefined> {
   const { dpop } = server
   if (dpop.mode === 'disabled') return undefined
-  // `Headers.get` joins repeated fields with ", ": a comma never appears in a compact JWS.
-  const proof = request.headers.get('dpop')
+  // Repeated fields come joined with ", " (exchange.ts): a comma never appears in a compact JWS.
+  const proof = request.header('dpop')
   if (proof === null) {
     if (dpop.mode === 'required')
       throw new TokenRequestError('invalid_dpop_proof', 'A DPoP proof is required')

@@ -13,9 +13,10 @@ import { createLocalJWKSet, type JWTPayload, jwtVerify } from 'jose'
 import type { ClientRecord } from '../clients/store.js'
 import { SIGNING_ALGORITHMS } from '../keys/generate.js'
 import { authenticateClient } from './authenticate.js'
+import type { TokenServerRequest } from './exchange.js'
 import type { ResolvedTokenServer } from './options.js'
 import { readTokenParams } from './request.js'
-import { json, TokenRequestError } from './respond.js'
+import { emptyOk, json, TokenRequestError, type TokenServerAnswer } from './respond.js'
 
 /** The claims of one of our access tokens that introspection and revocation rely on. */
 interface OwnToken extends JWTPayload {
@@ -80,7 +81,7 @@ function maySee(caller: ClientRecord, claims: OwnToken): boolean {
 /** The `token` parameter after client authentication; `token_type_hint` is read by nobody. */
 async function authenticatedToken(
   server: ResolvedTokenServer,
-  request: Request,
+  request: TokenServerRequest,
 ): Promise<{ caller: ClientRecord; token: string }> {
   const params = await readTokenParams(request, server.maxBodyBytes)
   const caller = await authenticateClient(server, request, params)
@@ -92,8 +93,8 @@ async function authenticatedToken(
 /** RFC 7662 §2: the token's state and, when the caller may see it, its claims. */
 export async function introspectionEndpoint(
   server: ResolvedTokenServer,
-  request: Request,
-): Promise<Response> {
+  request: TokenServerRequest,
+): Promise<TokenServerAnswer> {
   const { caller, token } = await authenticatedToken(server, request)
   const claims = await ownToken(server, token)
   if (claims === undefined || !maySee(caller, claims)) return json(INACTIVE)
@@ -123,13 +124,16 @@ export async function introspectionEndpoint(
  * or foreign token) is answered the same 200 and changes nothing (§2.1, §2.2); whatever the
  * `token_type_hint`, as the server issues access tokens only.
  */
-export async function revocationEndpoint(server: ResolvedTokenServer, request: Request): Promise<Response> {
+export async function revocationEndpoint(
+  server: ResolvedTokenServer,
+  request: TokenServerRequest,
+): Promise<TokenServerAnswer> {
   const { caller, token } = await authenticatedToken(server, request)
   const claims = await ownToken(server, token)
   if (claims !== undefined && claims.client_id === caller.clientId) {
     await server.revocations.revoke(claims.jti, claims.exp).catch(storeFailure)
   }
-  return new Response(null, { status: 200, headers: { 'cache-control': 'no-store', pragma: 'no-cache' } })
+  return emptyOk()
 }
 
 /** The RFC 8414 members of both endpoints, added to the server's metadata. */

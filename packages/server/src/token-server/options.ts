@@ -96,6 +96,8 @@ export interface ResolvedTokenServer {
   issuer: string
   /** The issuer's path without a trailing slash ('' at the root). */
   basePath: string
+  /** Each endpoint's path, made once. */
+  paths: ReturnType<typeof routePaths>
   clients: ClientRegistry
   keys: SigningKeySource
   accessTokenTtl: number
@@ -104,7 +106,6 @@ export interface ResolvedTokenServer {
   perClient: number
   perAddress: number
   windowSeconds: number
-  clientAddress: ((request: Request) => string | undefined) | undefined
   maxBodyBytes: number
   revocations: RevocationStore
   now: () => number
@@ -142,7 +143,26 @@ function checkIssuer(value: unknown): URL {
   return url
 }
 
-export function resolveOptions(options: TokenServerOptions): ResolvedTokenServer {
+const METADATA_PATH = '/.well-known/oauth-authorization-server'
+
+/** The paths the endpoints answer, under the issuer's path (RFC 8414 §3.1 for the metadata). */
+function routePaths(basePath: string) {
+  return {
+    token: `${basePath}/token`,
+    introspect: `${basePath}/introspect`,
+    revoke: `${basePath}/revoke`,
+    jwks: `${basePath}/jwks.json`,
+    metadata: `${METADATA_PATH}${basePath}`,
+  } as const
+}
+
+/**
+ * Checks the options of either transport; `clientAddress` is checked here but read by the
+ * transport, since it takes the transport's own request.
+ */
+export function resolveOptions(
+  options: Omit<TokenServerOptions, 'clientAddress'> & { clientAddress?: unknown },
+): ResolvedTokenServer {
   if (typeof options !== 'object' || options === null) {
     throw new ConfigurationError('createTokenServer() takes an options object')
   }
@@ -175,6 +195,7 @@ export function resolveOptions(options: TokenServerOptions): ResolvedTokenServer
     // The identifier exactly as configured but without a trailing slash, as RFC 8414 compares it.
     issuer: `${url.origin}${basePath}`,
     basePath,
+    paths: routePaths(basePath),
     clients: options.clients,
     keys: options.keys,
     accessTokenTtl: positiveInteger(options.accessTokenTtl, 'accessTokenTtl', 300, 86_400),
@@ -183,7 +204,6 @@ export function resolveOptions(options: TokenServerOptions): ResolvedTokenServer
     perClient: positiveInteger(limits.perClient, 'limits.perClient', 10, 1_000_000),
     perAddress: positiveInteger(limits.perAddress, 'limits.perAddress', 50, 1_000_000),
     windowSeconds: positiveInteger(limits.windowSeconds, 'limits.windowSeconds', 300, 86_400),
-    clientAddress: options.clientAddress,
     maxBodyBytes: positiveInteger(options.maxBodyBytes, 'maxBodyBytes', 8192, 1_048_576),
     acceptTokenEndpointAudience: options.acceptTokenEndpointAudience === true,
     dpop: resolveDpop(options.dpop),

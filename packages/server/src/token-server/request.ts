@@ -6,6 +6,7 @@
  */
 import { binaryBytes } from '../clients/secrets.js'
 import { claimedClient, JWT_BEARER } from './assertion.js'
+import type { TokenServerRequest } from './exchange.js'
 import { TokenRequestError } from './respond.js'
 
 export interface TokenParams {
@@ -22,49 +23,26 @@ export type ClientCredentials =
   | { method: 'private_key_jwt'; clientId: string; assertion: string }
 
 const REPEATABLE = new Set(['resource'])
+// Anything but printable ASCII goes through the UTF-8 decoder (which passes ASCII through unchanged).
+const NOT_PRINTABLE_ASCII = /[^ -~]/
 // Fatal: malformed UTF-8 is refused, not replaced. One decoder serves every request (no stream state).
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 const invalid = (description: string, status = 400) =>
   new TokenRequestError('invalid_request', description, status)
 
-/** The body, refused past `maxBytes` without reading further. */
-async function readBounded(request: Request, maxBytes: number): Promise<string> {
-  const declared = request.headers.get('content-length')
-  if (declared !== null && Number(declared) > maxBytes) throw invalid('The request body is too large', 413)
-  if (request.body === null) return ''
-  const reader = request.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {})
-      throw invalid('The request body is too large', 413)
-    }
-    chunks.push(value)
-  }
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  try {
-    return utf8.decode(bytes)
-  } catch {
-    throw invalid('The request body is not UTF-8')
-  }
-}
-
-export async function readTokenParams(request: Request, maxBytes: number): Promise<TokenParams> {
-  const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase()
+export async function readTokenParams(request: TokenServerRequest, maxBytes: number): Promise<TokenParams> {
+  const type = request.header('content-type')?.split(';')[0]?.trim().toLowerCase()
   if (type !== 'application/x-www-form-urlencoded') {
     throw invalid('The body must be application/x-www-form-urlencoded')
   }
-  const text = await readBounded(request, maxBytes)
+  const bytes = await request.body(maxBytes)
+  let text: string
+  try {
+    text = utf8.decode(bytes)
+  } catch {
+    throw invalid('The request body is not UTF-8')
+  }
   const single = new Map<string, string>()
   const resources: string[] = []
   const seen = new Set<string>()
@@ -83,6 +61,7 @@ export async function readTokenParams(request: Request, maxBytes: number): Promi
 
 /** `application/x-www-form-urlencoded` decoding of one Basic credential half (RFC 6749 §2.3.1). */
 function formDecode(value: string): string | undefined {
+  if (!value.includes('%') && !value.includes('+')) return value
   try {
     return decodeURIComponent(value.replace(/\+/g, ' '))
   } catch {
@@ -97,7 +76,8 @@ function parseBasic(header: string): { clientId: string; clientSecret: string } 
   let decoded: string
   try {
     const binary = atob(match[1])
-    decoded = utf8.decode(binaryBytes(binary))
+    // Printable ASCII (every generated id and secret) is its own UTF-8: no decoding needed.
+    decoded = NOT_PRINTABLE_ASCII.test(binary) ? utf8.decode(binaryBytes(binary)) : binary
   } catch {
     return undefined
   }
@@ -134,8 +114,8 @@ function assertionCredentials(
  * The credentials of the one method the request used. None → `invalid_client` (401); two → or a
  * malformed header → `invalid_request`; a `client_id` without a secret → `invalid_client`.
  */
-export function clientCredentials(request: Request, params: TokenParams): ClientCredentials {
-  const authorization = request.headers.get('authorization')
+export function clientCredentials(request: TokenServerRequest, params: TokenParams): ClientCredentials {
+  const authorization = request.header('authorization')
   const bodyId = params.single.get('client_id')
   const bodySecret = params.single.get('client_secret')
   if (params.single.has('client_assertion') || params.single.has('client_assertion_type')) {

@@ -33,23 +33,40 @@ export class TokenRequestError extends Error {
   }
 }
 
-const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const
 
-export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json', ...NO_STORE, ...headers },
-  })
+/**
+ * An answer before it meets a transport: the Web handler makes it a `Response`, the Node listener
+ * writes it with `res.end`. `body` is JSON text, or null for an empty body.
+ */
+export interface TokenServerAnswer {
+  status: number
+  headers: Record<string, string>
+  body: string | null
 }
 
-export function errorResponse(error: TokenRequestError): Response {
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): TokenServerAnswer {
+  return {
+    status,
+    headers: { 'content-type': 'application/json', ...NO_STORE, ...headers },
+    body: JSON.stringify(body),
+  }
+}
+
+/** A 200 with no body and no caching (RFC 7009 §2.2's answer). */
+export function emptyOk(): TokenServerAnswer {
+  return { status: 200, headers: { ...NO_STORE }, body: null }
+}
+
+export function errorResponse(error: TokenRequestError): TokenServerAnswer {
   return json({ error: error.error, error_description: error.description }, error.status, error.headers)
 }
 
 /** A JSON document that may be cached briefly (the JWKS, the metadata). */
-export function cacheable(body: unknown, maxAgeSeconds: number): Response {
-  return new Response(JSON.stringify(body), {
+export function cacheable(body: unknown, maxAgeSeconds: number): TokenServerAnswer {
+  return {
     status: 200,
     headers: { 'content-type': 'application/json', 'cache-control': `public, max-age=${maxAgeSeconds}` },
-  })
+    body: JSON.stringify(body),
+  }
 }

@@ -57,10 +57,12 @@ export async function signJwt(
   key: SigningKey,
   native: NativeCrypto | null = nativeCrypto(),
 ): Promise<string> {
-  const body = encoder.encode(JSON.stringify(payload))
+  const json = JSON.stringify(payload)
   if (native === null) {
-    return new CompactSign(body).setProtectedHeader({ typ, alg: key.alg, kid: key.kid }).sign(key.privateKey)
+    return new CompactSign(encoder.encode(json))
+      .setProtectedHeader({ typ, alg: key.alg, kid: key.kid })
+      .sign(key.privateKey)
   }
-  const input = `${encodedHeader(key, typ)}.${base64url.encode(body)}`
-  return `${input}.${base64url.encode(nativeSignature(native, key, encoder.encode(input)))}`
+  const input = `${encodedHeader(key, typ)}.${native.base64url(json)}`
+  return `${input}.${native.base64url(nativeSignature(native, key, native.asciiBytes(input)))}`
 }
