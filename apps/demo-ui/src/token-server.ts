@@ -9,9 +9,8 @@
  * here; otherwise an embedded PGlite in memory (PGlite admits one process, so there the seeded
  * client is the only one).
  */
-import type { Server } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { type Http2Bindings, type HttpBindings, serve } from '@hono/node-server'
 import {
   migrate,
   openEmbeddedDatabase,
@@ -22,7 +21,8 @@ import {
   PostgresRevocationStore,
   type Queryable,
 } from '@org/auth-postgres'
-import { type ClientRegistry, createClientRegistry, createKeyRing, createTokenServer } from '@org/auth-server'
+import { type ClientRegistry, createClientRegistry, createKeyRing } from '@org/auth-server'
+import { createNodeTokenServer } from '@org/auth-server/node'
 import pg from 'pg'
 
 /** The name of the seeded client: found by it at each start, and its secret rotated. */
@@ -103,22 +103,12 @@ export async function startDemoTokenServer(options: DemoTokenServerOptions = {})
     })
     if ((await keys.list()).every((key) => key.state === 'expired')) await keys.generate('ES256')
     const client = await seedClient(clients, env['AUDIENCE'] ?? 'https://api.example.test')
-    // The issuer names the port, known once listening: requests wait for the handler until then.
-    let handler: ((request: Request) => Promise<Response>) | undefined
-    // The Web Request carries no socket: its address is kept beside it, for the per-address throttle.
-    const addresses = new WeakMap<Request, string>()
-    const server = serve({
-      port: options.port ?? 0,
-      hostname: '127.0.0.1',
-      fetch: (request: Request, env: HttpBindings | Http2Bindings) => {
-        const address = env.incoming.socket.remoteAddress
-        if (address !== undefined) addresses.set(request, address)
-        return handler === undefined ? new Response(null, { status: 503 }) : handler(request)
-      },
-    }) as Server
+    // The issuer names the port, known once listening: requests are answered 503 until then.
+    let listener: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end()
+    const server = createServer((req, res) => listener(req, res)).listen(options.port ?? 0, '127.0.0.1')
     await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', resolve)))
     const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-    handler = createTokenServer({
+    listener = createNodeTokenServer({
       issuer,
       clients,
       keys,
@@ -126,7 +116,7 @@ export async function startDemoTokenServer(options: DemoTokenServerOptions = {})
       // In the database: with DATABASE_URL, an `org-auth serve` on the same schema shares them.
       replayStore: new PostgresOneTimeStore(database.db, stores),
       revocations: new PostgresRevocationStore(database.db, stores),
-      clientAddress: (request) => addresses.get(request),
+      clientAddress: (req) => req.socket.remoteAddress,
     })
     return {
       issuer,

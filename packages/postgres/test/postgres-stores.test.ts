@@ -267,6 +267,44 @@ function cases(label: string, database: TestDatabase<Queryable>): void {
       expect(error.cause).toMatchObject({ code: '23505', constraint: 'one_session_per_sub' })
     })
 
+    it('sends the claims of one turn as one statement, and several instances still claim each key once', async () => {
+      const options = await fresh()
+      const statements: string[] = []
+      const counting: Queryable = {
+        query: (text: string, params?: unknown[]) => {
+          statements.push(text)
+          return db().query(text, params)
+        },
+      } as Queryable
+      // Three instances (stores) on the same table, each consuming the same 200 keys at once.
+      const instances = [0, 1, 2].map(() => new PostgresOneTimeStore(counting, options))
+      const keys = Array.from({ length: 200 }, (_, i) => `race-${i}`)
+      const results = await Promise.all(
+        instances.map((store) => Promise.all(keys.map((key) => store.consume(key, inAnHour())))),
+      )
+      for (const [i, key] of keys.entries()) {
+        expect(results.filter((claims) => claims[i]).length, key).toBe(1)
+      }
+      expect(statements).toHaveLength(3)
+      expect(statements.every((text) => text.includes('unnest('))).toBe(true)
+      // A lone claim is the single-row statement.
+      await expect(instances[0]?.consume('alone', inAnHour())).resolves.toBe(true)
+      expect(statements[3]).not.toContain('unnest(')
+    })
+
+    it('fails every claim of a batch whose statement fails, and only the caller of a bad expiry', async () => {
+      const store = new PostgresOneTimeStore(db(), { schema: name() })
+      const batch = ['a', 'b', 'c'].map((key) => store.consume(`${SECRET}-${key}`, inAnHour()))
+      for (const [i, claim] of batch.entries()) await unavailable(() => claim, `batch ${i}`)
+      const good = new PostgresOneTimeStore(db(), await fresh())
+      const [bad, fine] = await Promise.allSettled([
+        good.consume('bad', Number.NaN),
+        good.consume('fine', inAnHour()),
+      ])
+      expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'ERR_STORE_INPUT' } })
+      expect(fine).toEqual({ status: 'fulfilled', value: true })
+    })
+
     it('says to run migrate() when its tables are missing', async () => {
       const schema = name()
       for (const [operation, call] of Object.entries(everyOperation(db(), schema))) {

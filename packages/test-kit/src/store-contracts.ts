@@ -104,6 +104,22 @@ export function oneTimeStoreContract(
       await expect(store.consume('race-other', expiresAt)).resolves.toBe(true)
     })
 
+    it('claims each of many keys consumed together exactly once, hostile keys included', async () => {
+      const store = await make()
+      const expiresAt = secondsFromNow(clock, 60)
+      const first = [...HOSTILE_KEYS, ...Array.from({ length: 600 }, (_, i) => `batch-${i}`)]
+      // Each key twice in the same turn: one of the two claims it.
+      const twice = await Promise.all([...first, ...first].map((key) => store.consume(key, expiresAt)))
+      for (const [i, key] of first.entries()) {
+        expect([twice[i], twice[i + first.length]].filter(Boolean), key).toHaveLength(1)
+      }
+      // Old and new keys together: only the new ones are claimed.
+      const fresh = Array.from({ length: 50 }, (_, i) => `batch-new-${i}`)
+      const mixed = [...first.slice(0, 50), ...fresh]
+      const results = await Promise.all(mixed.map((key) => store.consume(key, expiresAt)))
+      expect(results).toEqual([...Array(50).fill(false), ...Array(50).fill(true)])
+    })
+
     it('remembers a key until it expires, then lets it through once more', async () => {
       const store = await make()
       const expiresAt = secondsFromNow(clock, 1)

@@ -1,18 +1,19 @@
 /**
- * `org-auth serve`: `createTokenServer` on Node's http (through `@hono/node-server`), with the
+ * `org-auth serve`: `createNodeTokenServer` on Node's http (no Web Request per request), with the
  * clients, signing keys, rate-limit counters, used client assertions and revoked tokens in the
  * database, so several instances (and the admin commands) share them. Ends on the io's abort signal (the bin's SIGINT/SIGTERM): stops
  * accepting, lets requests in flight finish, then closes the pool.
  */
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createAdaptorServer, type Http2Bindings, type HttpBindings } from '@hono/node-server'
 import {
   PostgresClientStore,
   PostgresOneTimeStore,
   PostgresRateLimitStore,
   PostgresRevocationStore,
 } from '@org/auth-postgres'
-import { createClientRegistry, createTokenServer } from '@org/auth-server'
+import { createClientRegistry } from '@org/auth-server'
+import { createNodeTokenServer } from '@org/auth-server/node'
 import type { CommonOptions, Context } from '../context.js'
 import { CliError, EXIT } from '../errors.js'
 import { type KeyRingFlags, keyRing } from './keys.js'
@@ -29,9 +30,7 @@ export async function serve(context: Context, options: ServeOptions): Promise<vo
   const keys = await keyRing(context, options, 10)
   const { db } = await context.database(options)
   const schema = { schema: options.schema }
-  // The socket's address of each request, for the per-address throttle: a Web Request has none.
-  const addresses = new WeakMap<Request, string>()
-  const handler = createTokenServer({
+  const listener = createNodeTokenServer({
     issuer: options.issuer,
     clients: createClientRegistry({
       store: new PostgresClientStore(db, schema),
@@ -45,7 +44,8 @@ export async function serve(context: Context, options: ServeOptions): Promise<vo
     replayStore: new PostgresOneTimeStore(db, schema),
     revocations: new PostgresRevocationStore(db, schema),
     accessTokenTtl: options.accessTokenTtl,
-    clientAddress: (request) => addresses.get(request),
+    // Clients connect directly (no proxy in front names another address): the socket's address.
+    clientAddress: (req) => req.socket.remoteAddress,
   })
   // Fails at start, not at the first request: an unreachable or unmigrated database, or keys
   // sealed under another KEK. No signing key yet is only a warning: one may be generated later.
@@ -58,13 +58,7 @@ export async function serve(context: Context, options: ServeOptions): Promise<vo
     )
   }
 
-  const server = createAdaptorServer({
-    fetch: (request: Request, env: HttpBindings | Http2Bindings) => {
-      const address = env.incoming.socket.remoteAddress
-      if (address !== undefined) addresses.set(request, address)
-      return handler(request)
-    },
-  })
+  const server = createServer(listener)
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
@@ -89,7 +83,7 @@ export async function serve(context: Context, options: ServeOptions): Promise<vo
     const stop = () => {
       server.close(() => resolve())
       // Keep-alive connections with no request in flight would hold close() open.
-      if ('closeIdleConnections' in server) server.closeIdleConnections()
+      server.closeIdleConnections()
     }
     if (context.io.signal?.aborted) stop()
     else context.io.signal?.addEventListener('abort', stop, { once: true })
