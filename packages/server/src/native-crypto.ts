@@ -18,7 +18,9 @@ export interface NativeCrypto {
   ): {
     update(data: string): { digest(): Uint8Array }
   }
-  createHash(algorithm: 'sha256'): { update(data: string): { digest(): Uint8Array } }
+  createHash(algorithm: 'sha256'): {
+    update(data: string): { digest(): Uint8Array; digest(encoding: 'base64'): string }
+  }
   sign(
     algorithm: string | null,
     data: Uint8Array,
@@ -30,13 +32,17 @@ export interface NativeCrypto {
   base64url(data: string | Uint8Array): string
   /** The bytes of a text that is known to be ASCII (a JWS signing input). */
   asciiBytes(text: string): Uint8Array
+  /** The SHA-256 of a text's UTF-8, in base64 with padding. */
+  sha256Base64(text: string): string
+  /** base64url (padded or not) decoded and read as UTF-8; invalid characters are skipped, as `Buffer` does. */
+  base64urlText(encoded: string): string
 }
 
 interface NodeBuffer extends Uint8Array {
-  toString(encoding?: 'base64url'): string
+  toString(encoding?: 'base64url' | 'utf8'): string
 }
 interface NodeBufferClass {
-  from(text: string, encoding: 'utf8' | 'latin1'): NodeBuffer
+  from(text: string, encoding: 'utf8' | 'latin1' | 'base64url'): NodeBuffer
   from(buffer: ArrayBufferLike, byteOffset: number, length: number): NodeBuffer
 }
 
@@ -60,9 +66,10 @@ export function nativeCrypto(): NativeCrypto | null {
       crypto.constants !== undefined &&
       typeof Buffer?.from === 'function'
     ) {
+      const { createHash } = crypto
       probed = {
         createHmac: crypto.createHmac,
-        createHash: crypto.createHash,
+        createHash,
         sign: crypto.sign,
         KeyObject: crypto.KeyObject,
         constants: crypto.constants,
@@ -73,6 +80,8 @@ export function nativeCrypto(): NativeCrypto | null {
             : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
           ).toString('base64url'),
         asciiBytes: (text) => Buffer.from(text, 'latin1'),
+        sha256Base64: (text) => createHash('sha256').update(text).digest('base64'),
+        base64urlText: (encoded) => Buffer.from(encoded, 'base64url').toString('utf8'),
       }
     }
   } catch {
