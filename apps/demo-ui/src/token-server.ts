@@ -104,7 +104,8 @@ export async function startDemoTokenServer(options: DemoTokenServerOptions = {})
     if ((await keys.list()).every((key) => key.state === 'expired')) await keys.generate('ES256')
     const client = await seedClient(clients, env['AUDIENCE'] ?? 'https://api.example.test')
     // The issuer names the port, known once listening: requests are answered 503 until then.
-    let listener: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end()
+    let listener: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) =>
+      res.writeHead(503).end()
     const server = createServer((req, res) => listener(req, res)).listen(options.port ?? 0, '127.0.0.1')
     await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', resolve)))
     const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`

@@ -1,6 +1,7 @@
 import { fakeClock } from '@org/test-kit/store-contracts'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type CreateClientInput, createClientRegistry, createMemoryClientStore } from '../src/index.js'
+import { nativeCrypto } from '../src/native-crypto.js'
 
 const machine: CreateClientInput = {
   name: 'Billing worker',
@@ -113,5 +114,52 @@ describe('client registry cache under concurrency', () => {
     await inFlight // read before the disable: it may answer with what it read, but must not cache it
     spy.mockRestore()
     await expect(registry.verifySecret(clientId, clientSecret as string)).resolves.toBeUndefined()
+  })
+
+  describe.skipIf(nativeCrypto() === null)('remembering verified secrets (node:crypto runtimes)', () => {
+    function hmacs() {
+      return vi.spyOn(nativeCrypto() as NonNullable<ReturnType<typeof nativeCrypto>>, 'createHmac')
+    }
+
+    it('skips both HMACs for a secret already verified against the cached record, never for a wrong one', async () => {
+      const { registry, clock } = setup(10)
+      const { clientId, clientSecret } = await registry.create(machine)
+      const hmac = hmacs()
+      await expect(registry.verifySecret(clientId, clientSecret as string)).resolves.toBeDefined()
+      expect(hmac).toHaveBeenCalledTimes(2)
+      hmac.mockClear()
+      await expect(registry.verifySecret(clientId, clientSecret as string)).resolves.toBeDefined()
+      expect(hmac).not.toHaveBeenCalled()
+      // A wrong secret, even after a success, is verified in full every time.
+      for (let i = 0; i < 3; i++)
+        await expect(registry.verifySecret(clientId, `${clientSecret}x`)).resolves.toBeUndefined()
+      expect(hmac).toHaveBeenCalledTimes(6)
+      // A fresh read of the record (the cache period ended) starts with nothing remembered.
+      await clock.advance(10_001)
+      hmac.mockClear()
+      await expect(registry.verifySecret(clientId, clientSecret as string)).resolves.toBeDefined()
+      expect(hmac).toHaveBeenCalledTimes(2)
+    })
+
+    it('forgets with the record: a rotation or a disable through the registry applies at once', async () => {
+      const { registry } = setup(300)
+      const { clientId, clientSecret } = await registry.create(machine)
+      await expect(registry.verifySecret(clientId, clientSecret as string)).resolves.toBeDefined()
+      await expect(registry.verifySecret(clientId, clientSecret as string)).resolves.toBeDefined()
+      const { clientSecret: next } = await registry.rotateSecret({ clientId })
+      await expect(registry.verifySecret(clientId, clientSecret as string)).resolves.toBeUndefined()
+      await expect(registry.verifySecret(clientId, next)).resolves.toBeDefined()
+      await expect(registry.verifySecret(clientId, next)).resolves.toBeDefined()
+      await registry.disable(clientId)
+      await expect(registry.verifySecret(clientId, next)).resolves.toBeUndefined()
+    })
+
+    it('remembers nothing without the cache (cacheSeconds 0): every check is the full work', async () => {
+      const { registry } = setup(0)
+      const { clientId, clientSecret } = await registry.create(machine)
+      const hmac = hmacs()
+      for (let i = 0; i < 3; i++) await registry.verifySecret(clientId, clientSecret as string)
+      expect(hmac).toHaveBeenCalledTimes(6)
+    })
   })
 })

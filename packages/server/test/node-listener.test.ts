@@ -5,13 +5,7 @@
  * on a body read before it or a client that leaves mid-body. The endpoints' behaviour through it
  * is token-server.test.ts, run once per transport.
  */
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { type AddressInfo, connect } from 'node:net'
 import { ConfigurationError } from '@org/auth-core'
 import { afterEach, describe, expect, it } from 'vitest'

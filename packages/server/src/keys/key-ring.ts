@@ -154,7 +154,12 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
    * sealed under this KEK for this record is published or used, so a row written by whoever can
    * write the table, but does not hold the KEK, never gets into the JWKS.
    */
+  // The same record object (the list is cached for refreshInterval) skips building the id.
+  const unsealedByRecord = new WeakMap<KeyRecord, Promise<{ privateKey: CryptoKey; publicJwk: JWK }>>()
+
   function unseal(record: KeyRecord): Promise<{ privateKey: CryptoKey; publicJwk: JWK }> {
+    const known = unsealedByRecord.get(record)
+    if (known !== undefined) return known
     const id = `${record.kid}$${record.alg}$${record.encryptedPrivateKey}`
     let entry = unsealed.get(id)
     if (entry === undefined) {
@@ -174,8 +179,12 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
         return { privateKey, publicJwk: publicJwkOf(jwk, record.kid, record.alg) }
       })()
       unsealed.set(id, entry)
-      entry.catch(() => unsealed.delete(id))
+      entry.catch(() => {
+        unsealed.delete(id)
+        unsealedByRecord.delete(record)
+      })
     }
+    unsealedByRecord.set(record, entry)
     return entry
   }
 
