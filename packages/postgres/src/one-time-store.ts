@@ -83,7 +83,7 @@ export class PostgresOneTimeStore implements OneTimeStore {
       (rows) => {
         const claimed = new Set(rows.map((row) => row.key))
         for (const [id, { callers }] of batch) {
-          callers.forEach((caller, index) => caller.resolve(index === 0 && claimed.has(id)))
+          for (const [index, caller] of callers.entries()) caller.resolve(index === 0 && claimed.has(id))
         }
       },
       (error: unknown) => {
