@@ -1,11 +1,12 @@
 /**
  * The two token servers of the token bench, each as it would run in production on one core:
- * ours (`createTokenServer` on PostgreSQL: clients, signing keys, throttle counters and
+ * ours (`createNodeTokenServer` on PostgreSQL: clients, signing keys, throttle counters and
  * `private_key_jwt` replay records all in the database) and oidc-provider's client-credentials
  * grant (its default in-memory adapter, its fastest set-up: it reads no database at all). Both sign
  * ES256 JWT access tokens (RFC 9068) for the same audience with the same lifetime.
  */
 import { createServer, type Server } from 'node:http'
+import { serve } from '@hono/node-server'
 import {
   PostgresClientStore,
   PostgresKeyStore,
@@ -13,7 +14,13 @@ import {
   PostgresRateLimitStore,
   PostgresRevocationStore,
 } from '@org/auth-postgres'
-import { createClientRegistry, createKeyRing, createMemoryClientStore } from '@org/auth-server'
+import {
+  createClientRegistry,
+  createKeyRing,
+  createMemoryClientStore,
+  createTokenServer,
+  type TokenServerOptions,
+} from '@org/auth-server'
 import { createNodeTokenServer } from '@org/auth-server/node'
 import type { JWK } from 'jose'
 import Provider from 'oidc-provider'
@@ -36,7 +43,16 @@ export interface PeerConfig {
   signingJwk?: JWK
 }
 
-async function ours(config: PeerConfig): Promise<ReturnType<typeof createNodeTokenServer>> {
+/** Ours on Node's http: the Node listener, or with BENCH_OURS_TRANSPORT=web the Web handler on @hono/node-server. */
+async function ours(config: PeerConfig): Promise<Server> {
+  const options = await oursOptions(config)
+  if (process.env['BENCH_OURS_TRANSPORT'] === 'web') {
+    return serve({ fetch: createTokenServer(options), port: config.port, hostname: '127.0.0.1' }) as Server
+  }
+  return createServer(createNodeTokenServer(options)).listen(config.port, '127.0.0.1')
+}
+
+async function oursOptions(config: PeerConfig): Promise<Omit<TokenServerOptions, 'clientAddress'>> {
   // Sized for one process under load; a real deployment sizes it the same way.
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 })
   const options = { schema: config.schema as string }
@@ -51,16 +67,16 @@ async function ours(config: PeerConfig): Promise<ReturnType<typeof createNodeTok
     const keys = createKeyRing({ store: new PostgresKeyStore(pool, options), kek: config.kek as string })
     const signing = await keys.signingKey()
     const jwks = await keys.publicJwks()
-    return createNodeTokenServer({
+    return {
       issuer: config.issuer,
       clients: createClientRegistry({ store: clients }),
       keys: { signingKey: async () => signing, publicJwks: async () => jwks },
       accessTokenTtl: TOKEN_TTL,
-    })
+    }
   }
   // A client is read from PostgreSQL at most every 5 s (cacheSeconds; the README's trade-off).
   const cacheSeconds = Number(process.env['BENCH_CLIENT_CACHE'] ?? 5)
-  return createNodeTokenServer({
+  return {
     issuer: config.issuer,
     clients: createClientRegistry({ store: new PostgresClientStore(pool, options), cacheSeconds }),
     keys: createKeyRing({ store: new PostgresKeyStore(pool, options), kek: config.kek as string }),
@@ -68,7 +84,7 @@ async function ours(config: PeerConfig): Promise<ReturnType<typeof createNodeTok
     replayStore: new PostgresOneTimeStore(pool, options),
     revocations: new PostgresRevocationStore(pool, options),
     accessTokenTtl: TOKEN_TTL,
-  })
+  }
 }
 
 function oidcProvider(config: PeerConfig): Server {
@@ -119,7 +135,7 @@ const config = JSON.parse(process.env['BENCH_TOKEN_PEER'] ?? '{}') as PeerConfig
 try {
   let server: Server
   if (config.kind === 'ours') {
-    server = createServer(await ours(config)).listen(config.port, '127.0.0.1')
+    server = await ours(config)
   } else {
     server = oidcProvider(config)
   }
