@@ -235,6 +235,26 @@ describe('createNodeTokenServer', () => {
     expect(seen.every((address) => address === '127.0.0.1')).toBe(true)
   })
 
+  it('as a middleware given next, passes on the paths it does not serve and answers its own', async () => {
+    const { port, basic } = await start(
+      {},
+      (listener) => (req, res) =>
+        listener(req, res, () =>
+          res.writeHead(299, { 'content-type': 'text/plain', 'content-length': '10' }).end('next route'),
+        ),
+    )
+    for (const path of ['/', '/api/things', '/m2m/token/x', '/m2m']) {
+      const other = await send(port, 'GET', path, [])
+      expect(other, path).toMatchObject({ status: 299, body: 'next route' })
+    }
+    const token = await send(port, 'POST', '/m2m/token?x=1', [...form, ['authorization', basic]], FORM)
+    expect(token.status).toBe(200)
+    // Its own paths are answered whatever the method: a GET at the token endpoint is its 405.
+    const wrongMethod = await send(port, 'GET', '/m2m/token', [])
+    expect(wrongMethod.status).toBe(405)
+    expect(wrongMethod.headers.allow).toBe('POST')
+  })
+
   it('refuses a clientAddress that is not a function at creation', async () => {
     const registry = createClientRegistry({ store: createMemoryClientStore() })
     const keys = staticSigningKeys([await generateSigningKey('ES256')])

@@ -21,8 +21,16 @@ export interface NodeTokenServerOptions extends Omit<TokenServerOptions, 'client
   clientAddress?: (req: IncomingMessage) => string | undefined
 }
 
-/** A Node `request` listener: `http.createServer(listener)`, or mounted at an Express app's root. */
-export type NodeTokenServerListener = (req: IncomingMessage, res: ServerResponse) => void
+/**
+ * A Node `request` listener for `http.createServer(listener)`, and an Express / Connect middleware
+ * mounted at the app's root (`app.use(listener)`, before any body parser): given `next`, a request
+ * for none of its paths goes on to the app's other routes instead of a 404.
+ */
+export type NodeTokenServerListener = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (error?: unknown) => void,
+) => void
 
 type Headers = Record<TokenServerHeader, string | null>
 
@@ -149,8 +157,10 @@ export function createNodeTokenServer(options: NodeTokenServerOptions): NodeToke
   const server = resolveOptions(options)
   const { clientAddress } = options
   const routes: ReadonlySet<string> = new Set(Object.values(server.paths))
-  return (req, res) => {
-    answerTokenServerRequest(server, new NodeTokenRequest(req, routes, clientAddress))
+  return (req, res, next) => {
+    const request = new NodeTokenRequest(req, routes, clientAddress)
+    if (typeof next === 'function' && !routes.has(request.path)) return next()
+    answerTokenServerRequest(server, request)
       .then((answer) => send(res, answer))
       // Last resort (a failure writing the answer): never a hanging client.
       .catch(() => res.destroy())
