@@ -49,6 +49,32 @@ export function markedBlocks(pkg: string): ReadmeBlock[] {
   return blocks
 }
 
+/**
+ * The `nth` (0-based) fenced ```ts / ```tsx block of the README section headed `heading` (e.g.
+ * `## Token server`, up to the next heading of that level), for a block that carries no
+ * `<!-- consumer: -->` marker; `path` is where the check writes it.
+ */
+export function sectionBlock(pkg: string, heading: string, path: string, nth = 0): ReadmeBlock {
+  const file = `packages/${pkg}/README.md`
+  const lines = readFileSync(join(REPO_ROOT, file), 'utf8').split('\n')
+  const start = lines.indexOf(heading)
+  if (start < 0) throw new Error(`${file} has no section ${heading}: update consumer/src`)
+  const level = `${heading.split(' ')[0]} `
+  let found = 0
+  for (let index = start + 1; index < lines.length; index += 1) {
+    const line = lines[index] ?? ''
+    if (line.startsWith(level)) break
+    if (!/^```/.test(line)) continue
+    const close = lines.findIndex((text, at) => at > index && text.startsWith('```'))
+    if (close < 0) throw new Error(`${file}:${index + 1}: unclosed code block`)
+    if (/^```tsx?\s*$/.test(line) && found++ === nth) {
+      return { path, code: `${lines.slice(index + 1, close).join('\n')}\n`, line: index + 1 }
+    }
+    index = close
+  }
+  throw new Error(`${file} ${heading} has no \`\`\`ts block #${nth + 1} (for ${path}): update consumer/src`)
+}
+
 export interface Replacement {
   /** The README's literal text, e.g. `'https://idp.example.com'` (quotes included). */
   from: string

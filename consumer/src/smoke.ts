@@ -1,12 +1,14 @@
 /**
  * What every generated project must do once the README's code is in it, checked over HTTP
  * against the dev IdP: the RFC 6750 answers of a bearer-protected API, and a login through the
- * IdP that ends in a session.
+ * IdP that ends in a session. And what a token server of `@org/auth-server/node` answers.
  */
 import { get as httpGet, type IncomingMessage } from 'node:http'
+import { createTokenVerifier } from '@org/auth-core'
 import { type CookieJar, type DevIdp, signInToApp } from '@org/dev-idp'
 import { CommandError, type Server } from './exec.js'
 import { check } from './steps.js'
+import { type SeededClient, TOKEN_AUDIENCE, TOKEN_SCOPE } from './token-server.js'
 
 export interface Route {
   method: 'GET' | 'POST' | 'DELETE'
@@ -176,6 +178,111 @@ export async function checkLogin(server: Server, idp: DevIdp, routes: LoginRoute
     const { status, body } = await navigate(`${origin}${routes.page}`, session)
     if (status !== 200 || !body.includes('alice')) {
       throw new Error(`expected 200 naming alice, got HTTP ${status}: ${excerpt(body)}`)
+    }
+  })
+}
+
+/** `application/x-www-form-urlencoded` of one value, as Basic credentials are encoded (RFC 6749 §2.3.1). */
+function formEncode(value: string): string {
+  return new URLSearchParams([['', value]]).toString().slice(1)
+}
+
+function basic(id: string, secret: string): string {
+  return `Basic ${Buffer.from(`${formEncode(id)}:${formEncode(secret)}`).toString('base64')}`
+}
+
+async function requestToken(issuer: string, authorization: string): Promise<Response> {
+  return fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  })
+}
+
+/** The JSON object of a response with `status`, else an error naming what came instead. */
+async function expectJson(
+  what: string,
+  response: Response,
+  status: number,
+): Promise<Record<string, unknown>> {
+  const text = await response.text()
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = undefined
+  }
+  if (response.status !== status || typeof json !== 'object' || json === null || Array.isArray(json)) {
+    const challenge = response.headers.get('www-authenticate')
+    const got = `HTTP ${response.status}${challenge ? `, WWW-Authenticate: ${challenge}` : ''}, body: ${excerpt(text)}`
+    throw new Error(`${what}: expected ${status} with a JSON object, got ${got}`)
+  }
+  return json as Record<string, unknown>
+}
+
+/**
+ * A token server on `issuer` with the seeded `client`: the client-credentials grant gives a Bearer
+ * access token that verifies against the served JWKS (`typ: at+jwt`, issuer, audience, client,
+ * scope); a wrong secret is 401 `invalid_client`; the RFC 8414 metadata names the endpoints.
+ */
+export async function checkTokenServer(server: Server, issuer: string, client: SeededClient): Promise<void> {
+  const jwksUri = `${issuer}/jwks.json`
+  await checkOn(
+    server,
+    'POST /token (client_secret_basic) → 200 Bearer, verified against /jwks.json',
+    async () => {
+      const what = 'POST /token'
+      const body = await expectJson(
+        what,
+        await requestToken(issuer, basic(client.clientId, client.clientSecret)),
+        200,
+      )
+      if (body['token_type'] !== 'Bearer' || typeof body['access_token'] !== 'string') {
+        throw new Error(
+          `${what}: expected token_type "Bearer" and an access_token, got ${Object.keys(body).join(', ')} (token_type ${String(body['token_type'])})`,
+        )
+      }
+      const verifier = createTokenVerifier({
+        issuer,
+        audience: TOKEN_AUDIENCE,
+        jwks: jwksUri,
+        tokenType: 'access',
+        cache: false,
+        onWarning: false,
+      })
+      const claims = await verifier.verify(body['access_token']).catch((error: unknown) => {
+        throw new Error(`${what}: the access token does not verify against ${jwksUri}: ${String(error)}`)
+      })
+      if (claims['client_id'] !== client.clientId || claims['scope'] !== TOKEN_SCOPE) {
+        throw new Error(
+          `${what}: expected client_id ${client.clientId} and scope "${TOKEN_SCOPE}", got ${String(claims['client_id'])} and ${String(claims['scope'])}`,
+        )
+      }
+    },
+  )
+  await checkOn(server, 'POST /token with a wrong secret → 401 invalid_client', async () => {
+    const what = 'POST /token (wrong secret)'
+    const response = await requestToken(issuer, basic(client.clientId, `${client.clientSecret}x`))
+    const challenge = response.headers.get('www-authenticate') ?? ''
+    const body = await expectJson(what, response, 401)
+    if (body['error'] !== 'invalid_client' || !/^Basic\b/.test(challenge)) {
+      throw new Error(
+        `${what}: expected error "invalid_client" with a Basic challenge, got ${JSON.stringify(body).slice(0, 300)}, WWW-Authenticate: ${challenge}`,
+      )
+    }
+  })
+  await checkOn(server, 'GET /.well-known/oauth-authorization-server → 200 metadata', async () => {
+    const what = 'GET /.well-known/oauth-authorization-server'
+    const metadata = await expectJson(
+      what,
+      await fetch(`${issuer}/.well-known/oauth-authorization-server`),
+      200,
+    )
+    const expected = { issuer, token_endpoint: `${issuer}/token`, jwks_uri: jwksUri }
+    for (const [field, value] of Object.entries(expected)) {
+      if (metadata[field] !== value) {
+        throw new Error(`${what}: expected ${field} ${value}, got ${JSON.stringify(metadata[field])}`)
+      }
     }
   })
 }

@@ -15,7 +15,11 @@ import {
   generateSigningKey,
   staticSigningKeys,
 } from '../src/index.js'
-import { createNodeTokenServer, type NodeTokenServerOptions } from '../src/node.js'
+import {
+  createNodeTokenServer,
+  type NodeTokenServerListener,
+  type NodeTokenServerOptions,
+} from '../src/node.js'
 
 const ISSUER = 'https://auth.example.com/m2m'
 const API = 'https://api.example.com/'
@@ -32,9 +36,7 @@ afterEach(async () => {
 
 async function start(
   options: Partial<NodeTokenServerOptions> = {},
-  wrap?: (
-    listener: (req: IncomingMessage, res: ServerResponse) => void,
-  ) => (req: IncomingMessage, res: ServerResponse) => void,
+  wrap?: (listener: NodeTokenServerListener) => (req: IncomingMessage, res: ServerResponse) => void,
 ) {
   const registry = createClientRegistry({ store: createMemoryClientStore() })
   const created = await registry.create({
