@@ -29,9 +29,11 @@ export function assertionBodies(
     const input = `${header}.${payload}`
     const signature = b64(sign(null, Buffer.from(input), client.privateKey))
     bodies.push(
+      // The body openid-client (oauth4webapi's PrivateKeyJwt) sends: client_id beside the assertion.
       new URLSearchParams({
         grant_type: 'client_credentials',
         scope: 'read',
+        client_id: client.clientId,
         client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
         client_assertion: `${input}.${signature}`,
       }).toString(),

@@ -67,6 +67,8 @@ export function nativeCrypto(): NativeCrypto | null {
       typeof Buffer?.from === 'function'
     ) {
       const { createHash } = crypto
+      const hashOnce = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64') => string })
+        .hash
       probed = {
         createHmac: crypto.createHmac,
         createHash,
@@ -80,7 +82,11 @@ export function nativeCrypto(): NativeCrypto | null {
             : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
           ).toString('base64url'),
         asciiBytes: (text) => Buffer.from(text, 'latin1'),
-        sha256Base64: (text) => createHash('sha256').update(text).digest('base64'),
+        // `crypto.hash` (Node ≥ 20.12) is a one-shot digest without a Hash object per call.
+        sha256Base64:
+          typeof hashOnce === 'function'
+            ? (text) => hashOnce('sha256', text, 'base64')
+            : (text) => createHash('sha256').update(text).digest('base64'),
         base64urlText: (encoded) => Buffer.from(encoded, 'base64url').toString('utf8'),
       }
     }
