@@ -43,9 +43,13 @@ export class PostgresOneTimeStore implements OneTimeStore {
       RETURNING t.key`
     this.#consumeOne = `INSERT INTO ${s}.one_time AS t (key, expires_at)
       VALUES ($1::text, to_timestamp($2::float8)) ${claim}`
-    // Keys of a batch are distinct (ON CONFLICT DO UPDATE may not touch one row twice).
+    // Keys of a batch are distinct (ON CONFLICT DO UPDATE may not touch one row twice), and in
+    // sorted order (see #send). Two claims of one key in a turn give one true, even when its expiry
+    // has passed already (one statement, one row): stricter than separate claims, never looser.
     this.#consumeMany = `INSERT INTO ${s}.one_time AS t (key, expires_at)
-      SELECT key, to_timestamp(expires_at) FROM unnest($1::text[], $2::float8[]) AS claims(key, expires_at)
+      SELECT key, to_timestamp(expires_at)
+      FROM unnest($1::text[], $2::float8[]) WITH ORDINALITY AS claims(key, expires_at, position)
+      ORDER BY position
       ${claim}`
   }
 
@@ -75,7 +79,9 @@ export class PostgresOneTimeStore implements OneTimeStore {
 
   #send(batch: Map<string, Claim>): void {
     if (this.#batch === batch) this.#batch = undefined
-    const ids = [...batch.keys()]
+    // Sorted: statements that share keys then lock their rows in the same order, so two batches
+    // (here, or at another instance) cannot deadlock on each other.
+    const ids = [...batch.keys()].sort()
     const expiries = ids.map((id) => (batch.get(id) as Claim).expiresAt)
     const [text, params] =
       ids.length === 1 ? [this.#consumeOne, [ids[0], expiries[0]]] : [this.#consumeMany, [ids, expiries]]

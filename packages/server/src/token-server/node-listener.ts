@@ -56,15 +56,30 @@ function readHeaders(raw: readonly string[]): Headers {
   return headers
 }
 
-/** The request-target's path as WHATWG URL parsing gives it; plain route paths need no parsing. */
+// The path of an absolute-form request-target (RFC 9112 §3.2.2), before any parsing.
+const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*([^?#]*)/i
+
+/**
+ * The request-target's path, only when it is already in the form a URL parser gives it; else ''
+ * (no route). A target the parser would rewrite (dot segments, `%2e`, a backslash) is refused,
+ * not resolved: a proxy or an Express guard in front routes on the raw path, so a resolved
+ * `/public/%2e%2e/m2m/introspect` would reach an endpoint those rules meant to keep out.
+ */
 function pathOf(target: string, routes: ReadonlySet<string>): string {
   if (routes.has(target)) return target
+  const query = target.indexOf('?')
+  let raw = query < 0 ? target : target.slice(0, query)
+  let url: URL
   try {
-    // Origin-form targets are resolved the way a Web adapter builds its URL (origin + target).
-    return new URL(target.startsWith('/') ? `http://localhost${target}` : target).pathname
+    if (raw.startsWith('/')) url = new URL(`http://localhost${raw}`)
+    else {
+      raw = ABSOLUTE_FORM.exec(raw)?.[1] || '/'
+      url = new URL(target)
+    }
   } catch {
     return ''
   }
+  return url.pathname === raw ? raw : ''
 }
 
 /**
@@ -102,8 +117,10 @@ class NodeTokenRequest implements TokenServerRequest {
     const req = this.#req
     const declared = this.#headers['content-length']
     if (declared !== null && Number(declared) > maxBytes) return Promise.reject(tooLarge())
-    // A body parser mounted before the listener already read the stream: 'end' would never come.
+    // A body parser mounted before the listener already read the stream, or the client is gone
+    // (its 'close' came before this listener ran): either way 'end' would never come.
     if (req.readableEnded) return Promise.reject(new Error('The request body was already read'))
+    if (req.destroyed || req.errored) return Promise.reject(new Error('The request was aborted'))
     return new Promise((resolve, reject) => {
       let first: Buffer | undefined
       let chunks: Buffer[] | undefined
@@ -142,7 +159,12 @@ class NodeTokenRequest implements TokenServerRequest {
 }
 
 function send(res: ServerResponse, answer: TokenServerAnswer): void {
-  if (res.destroyed || res.headersSent) return
+  if (res.destroyed) return
+  // Something in front already answered: end it rather than leave the connection waiting.
+  if (res.headersSent) {
+    if (!res.writableEnded) res.end()
+    return
+  }
   const { headers, body } = answer
   if (body !== null) headers['content-length'] = String(Buffer.byteLength(body))
   res.writeHead(answer.status, headers)
