@@ -106,6 +106,7 @@ export {
   type RemoteJwksOptions,
 } from './keys/remote-jwks.js'
 export type { HttpOptions } from './lib/fetch-json.js'
+export { type BodyLike, readCapped } from './lib/read-capped.js'
 export type { WarningHandler } from './lib/warn-once.js'
 export type {
   AuthorizationRequest,

@@ -22,7 +22,14 @@
  * Origin, as the core's logout route checks). Refusals answer `{ error, error_description }` with
  * the error's status; errors that are not `AuthError`s are rethrown for the framework.
  */
-import { type AuthError, isAuthError, isSameOrigin, retryAfterOf, SessionError } from '@org/auth-core'
+import {
+  type AuthError,
+  isAuthError,
+  isSameOrigin,
+  readCapped,
+  retryAfterOf,
+  SessionError,
+} from '@org/auth-core'
 import { PasskeyError, PasskeyReauthenticationError } from './errors.js'
 import type { PasskeyUser } from './options.js'
 import type { Passkeys } from './passkeys.js'
@@ -100,27 +107,11 @@ async function body(request: Request, limit: number): Promise<unknown> {
   if (!type.toLowerCase().startsWith('application/json')) {
     throw new PasskeyError('ERR_PASSKEY_MALFORMED', 'The request body must be application/json')
   }
-  const declared = Number(request.headers.get('content-length') ?? 0)
-  if (declared > limit) throw new PasskeyError('ERR_PASSKEY_TOO_LARGE', 'The request body is too large')
-  const chunks: Uint8Array[] = []
-  let size = 0
-  const reader = request.body?.getReader()
-  while (reader !== undefined) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > limit) {
-      await reader.cancel()
-      throw new PasskeyError('ERR_PASSKEY_TOO_LARGE', 'The request body is too large')
-    }
-    chunks.push(value)
-  }
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
+  const bytes = await readCapped(
+    request,
+    limit,
+    () => new PasskeyError('ERR_PASSKEY_TOO_LARGE', 'The request body is too large'),
+  )
   try {
     return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
   } catch (cause) {

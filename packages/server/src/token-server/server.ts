@@ -5,6 +5,7 @@
  * and publishes its keys and its RFC 8414 metadata (routes.ts). On Node, `createNodeTokenServer`
  * (`@org/auth-server/node`) serves the same endpoints without building Web requests.
  */
+import { readCapped } from '@org/auth-core'
 import type { TokenServerHeader, TokenServerRequest } from './exchange.js'
 import { resolveOptions, type TokenServerOptions } from './options.js'
 import { TokenRequestError } from './respond.js'
@@ -14,33 +15,6 @@ export type TokenServerHandler = (request: Request) => Promise<Response>
 
 const tooLarge = () => new TokenRequestError('invalid_request', 'The request body is too large', 413)
 
-/** The body, refused past `maxBytes` without reading further. */
-async function readBounded(request: Request, maxBytes: number): Promise<Uint8Array> {
-  const declared = request.headers.get('content-length')
-  if (declared !== null && Number(declared) > maxBytes) throw tooLarge()
-  if (request.body === null) return new Uint8Array(0)
-  const reader = request.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {})
-      throw tooLarge()
-    }
-    chunks.push(value)
-  }
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return bytes
-}
-
 function webRequest(
   request: Request,
   clientAddress: ((request: Request) => string | undefined) | undefined,
@@ -49,7 +23,7 @@ function webRequest(
     method: request.method,
     path: new URL(request.url).pathname,
     header: (name: TokenServerHeader) => request.headers.get(name),
-    body: (maxBytes) => readBounded(request, maxBytes),
+    body: (maxBytes) => readCapped(request, maxBytes, tooLarge),
     clientAddress: () => clientAddress?.(request),
   }
 }
